@@ -1,0 +1,205 @@
+"""The ``negsim`` command: run, validate and schema (sweep, plot and replay build on these).
+
+Every mistake a user can make ends in one line on stderr and exit status 2; output files are
+written to a temporary folder first and moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from negsim import __version__
+from negsim.errors import NegsimError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negsim",
+        description="Simulate the January 2022 Russia-West security talks "
+        "(Geneva, Brussels, Vienna) as an agent-based model and ask 'what if'.",
+    )
+    parser.add_argument("--version", action="version", version=f"negsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario (Monte Carlo over its distributions)",
+        description="Run a scenario N times and summarise the outcomes.",
+    )
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("--runs", type=_positive, default=1000, help="number of runs (default 1000)")
+    run.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. actors.russia.patience.rounds=1 "
+        "(repeatable; VALUE is YAML, so {uniform: [1, 3]} works)",
+    )
+    run.add_argument(
+        "--transcript",
+        action="store_true",
+        help="print the transcript of one run (run --run, default 0)",
+    )
+    run.add_argument(
+        "--run",
+        dest="run_index",
+        type=_seed,
+        default=0,
+        metavar="K",
+        help="which run --transcript shows (default 0)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write runs.parquet (or .csv), summary.json and transcript.txt here",
+    )
+    run.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="per-run table format for --out (default parquet)",
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object instead")
+    run.add_argument(
+        "--engine",
+        choices=("batch", "agent"),
+        default="batch",
+        help="vectorised batch engine (default) or the Mesa agent model",
+    )
+
+    val = sub.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check scenario "
+        "files; prints one line per file, exit status 2 if any is invalid.",
+    )
+    val.add_argument("files", nargs="+", help="scenario YAML files")
+
+    sub.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files (for editors).",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "schema":
+            from negsim.scenario.schema import json_schema
+
+            print(json.dumps(json_schema(), indent=2))
+            return 0
+    except NegsimError as exc:
+        print(f"negsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("negsim: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from negsim.scenario.compile import compile_scenario
+    from negsim.scenario.load import load_scenario
+
+    status = 0
+    for file in args.files:
+        try:
+            cp = compile_scenario(load_scenario(file))
+        except NegsimError as exc:
+            print(f"negsim: error: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(
+            f"{file}: ok ({cp.n_actors} actors, {cp.n_issues} issues, {len(cp.forums)} "
+            f"rounds, {len(cp.leaves)} uncertain values)"
+        )
+    return status
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from negsim.model import NegotiationModel
+    from negsim.report import summary_text, write_outputs
+    from negsim.runner import run_many
+    from negsim.scenario.compile import compile_scenario
+    from negsim.scenario.load import load_scenario
+
+    cp = compile_scenario(load_scenario(args.scenario, args.overrides))
+    if args.out is not None:
+        _check_out(args.out)
+    if args.transcript:
+        model = NegotiationModel(cp, args.run_index, args.seed).run()
+        print("\n".join(model.transcript))
+        print()
+    started = time.perf_counter()
+    results = run_many(cp, range(args.runs), args.seed, engine=args.engine)
+    elapsed = time.perf_counter() - started
+    doc = summary_doc(cp, results, args, elapsed)
+    if args.out is not None:
+        transcript = NegotiationModel(cp, args.run_index, args.seed).run().transcript
+        write_outputs(args.out, results.frame, doc, transcript, args.format)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    elif not args.transcript or args.runs > 1:
+        print(summary_text(cp, results, doc))
+    return 0
+
+
+def summary_doc(cp, results, args: argparse.Namespace, elapsed: float) -> dict:
+    from negsim.outcomes import distribution
+
+    dist = distribution(results.frame, cp.issues)
+    return {
+        "scenario": cp.scenario.name,
+        "file": str(args.scenario),
+        "runs": args.runs,
+        "seed": args.seed,
+        "engine": results.engine,
+        **dist,
+        "seconds": round(elapsed, 3),
+    }
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise NegsimError("--out must be a folder, and this is a file", str(out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

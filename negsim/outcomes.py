@@ -1,0 +1,121 @@
+"""Outcomes of runs: issue status, the run's class, figures, and the classic forecasts.
+
+Computed from a :class:`RunState` by the same code for both engines, so the result table of a
+run does not depend on which engine produced it.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+import pandas as pd
+
+from negsim import rules
+from negsim.batch import trajectory_point
+from negsim.scenario.compile import Compiled
+from negsim.state import RunState
+
+
+class Outcome(enum.IntEnum):
+    AGREEMENT = 0  # the core agreed
+    PARTIAL = 1  # something agreed, not the whole core
+    STALEMATE = 2  # nothing agreed, talks go on
+    BREAKDOWN = 3  # a party left the process
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class IssueStatus(enum.IntEnum):
+    AGREED = 0
+    OPEN = 1  # reservations overlap, no deal yet
+    DEADLOCK = 2  # reservations do not overlap
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+def summarize(cp: Compiled, params: dict[str, np.ndarray], st: RunState) -> dict[str, np.ndarray]:
+    """Per-run arrays: outcome (B,), status/value/gap (B, I), figures (B,), forecasts (B, I)."""
+    ideal, res, sal = params["ideal"], params["reservation"], params["salience"]
+    x = rules.position(ideal, res, st.c)
+    dec = cp.decisive
+    zone = rules.zone_exists(ideal[:, dec], res[:, dec], params["tolerance"][:, None])
+    status = np.where(
+        st.agreed, IssueStatus.AGREED, np.where(zone, IssueStatus.OPEN, IssueStatus.DEADLOCK)
+    ).astype(np.int8)
+    core_done = st.agreed[:, cp.core].all(axis=1)
+    outcome = np.select(
+        [st.broke, core_done, st.agreed.any(axis=1)],
+        [Outcome.BREAKDOWN, Outcome.AGREEMENT, Outcome.PARTIAL],
+        Outcome.STALEMATE,
+    ).astype(np.int8)
+    point = trajectory_point(cp, params, x)
+    members = cp.blocs[cp.west].members
+    weights = params["capability"][:, :, None] * sal
+    return {
+        "outcome": outcome,
+        "status": status,
+        "value": st.value,
+        "gap": np.abs(point[:, 0] - point[:, 2]),
+        "core_progress": rules.weighted(st.prog[:, cp.russia], sal[:, cp.russia], cp.core),
+        "west_spread": x[:, members].std(axis=1).mean(axis=1),
+        "rounds": st.rounds,
+        "forecast_mean": (weights * ideal).sum(axis=1) / weights.sum(axis=1),
+        "forecast_median": _weighted_median_actors(ideal, weights),
+        "trajectory": st.trajectory,
+    }
+
+
+def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted median over the actor axis with per-issue weights: x, w (B, A, I)."""
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    pick = np.argmax(cum >= cum[:, -1:, :] / 2 - rules.EPS, axis=1)
+    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
+
+
+def table(
+    cp: Compiled,
+    summary: dict[str, np.ndarray],
+    runs: np.ndarray,
+    samples: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """One row per run: the result table written to CSV/Parquet and used by plots."""
+    cols: dict[str, object] = {
+        "run": np.asarray(runs, dtype=np.int64),
+        "outcome": pd.Categorical.from_codes(
+            summary["outcome"].astype(int), [o.label for o in Outcome]
+        ),
+        "rounds_completed": summary["rounds"],
+        "core_progress": summary["core_progress"],
+        "west_spread": summary["west_spread"],
+    }
+    labels = [s.label for s in IssueStatus]
+    for j, iid in enumerate(cp.issues):
+        cols[f"{iid}.status"] = pd.Categorical.from_codes(
+            summary["status"][:, j].astype(int), labels
+        )
+        cols[f"{iid}.value"] = summary["value"][:, j]
+        cols[f"{iid}.gap"] = summary["gap"][:, j]
+        cols[f"{iid}.forecast_mean"] = summary["forecast_mean"][:, j]
+        cols[f"{iid}.forecast_median"] = summary["forecast_median"][:, j]
+    if samples is not None:
+        for j, leaf in enumerate(cp.leaves):
+            cols[f"in:{leaf.path}"] = samples[:, j]
+    return pd.DataFrame(cols)
+
+
+def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
+    """Shares of outcome classes and of issue statuses: the ``--json`` summary's content."""
+    n = len(frame)
+    out = {o.label: float((frame["outcome"] == o.label).sum() / n) for o in Outcome}
+    per_issue = {
+        iid: {s.label: float((frame[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus}
+        for iid in issues
+    }
+    return {"outcomes": out, "issues": per_issue}

@@ -1,0 +1,252 @@
+"""Concession, response, bloc and cohesion rules as pure functions on numpy arrays.
+
+Every function works elementwise over a leading batch axis (and any actor axis after it), so
+the Mesa agent model calls them with one run's rows and the batch engine with thousands of runs:
+same functions, same numbers. Conventions: issue scale 0 = Western end, 1 = Russia's demand;
+an actor's concession level ``c`` in [0, 1] places it between its ideal (0) and its
+reservation (1), so no rule can ever move an actor past its reservation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+EPS = 1e-9
+
+
+class Response(enum.IntEnum):
+    """Answers to an offer, ordered so a bloc's answer is its members' maximum."""
+
+    ACCEPT = 0
+    DEFER = 1
+    REJECT = 2
+    WALK_OUT = 3
+
+
+# -- positions -----------------------------------------------------------------------------
+
+
+def position(ideal: np.ndarray, reservation: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Where concession level ``c`` puts an actor: ideal at 0, reservation at 1."""
+    return ideal + c * (reservation - ideal)
+
+
+def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`position`, clipped; 0 on a red line (reservation == ideal)."""
+    span = reservation - ideal
+    red = np.abs(span) < EPS
+    return np.where(red, 0.0, np.clip((x - ideal) / np.where(red, 1.0, span), 0.0, 1.0))
+
+
+def clamp(x: np.ndarray, ideal: np.ndarray, reservation: np.ndarray) -> np.ndarray:
+    """Keep a position between its actor's ideal and reservation."""
+    return np.clip(x, np.minimum(ideal, reservation), np.maximum(ideal, reservation))
+
+
+# -- concession rules ------------------------------------------------------------------------
+
+
+def time_target(t_frac: np.ndarray | float, beta: np.ndarray) -> np.ndarray:
+    """Faratin, Sierra & Jennings (1998): concession (t/T)^(1/beta); reservation at deadline."""
+    return np.power(np.clip(t_frac, 0.0, 1.0), 1.0 / beta)
+
+
+def reciprocal_target(c: np.ndarray, other_step: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Tit-for-tat on concessions (Axelrod): match a share of the other side's last move."""
+    return c + weight * np.maximum(other_step, 0.0)
+
+
+@dataclass(frozen=True)
+class ConcessionRule:
+    """A named tactic: metadata plus one vectorised decision, the target concession level."""
+
+    name: ClassVar[str]
+    uses_time: ClassVar[bool] = True
+    beta_range: ClassVar[tuple[float, float]] = (0.01, 50.0)
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def target(
+        cls,
+        c: np.ndarray,
+        t_frac: np.ndarray | float,
+        beta: np.ndarray,
+        reciprocity: np.ndarray,
+        other_step: np.ndarray,
+    ) -> np.ndarray:
+        recip = reciprocal_target(c, other_step, reciprocity)
+        if not cls.uses_time:
+            return recip
+        return np.maximum(time_target(t_frac, beta), recip)
+
+
+class Boulware(ConcessionRule):
+    name = "boulware"
+    beta_range = (0.01, 1.0)
+    description = "holds firm and concedes late (beta < 1)"
+
+
+class Conceder(ConcessionRule):
+    name = "conceder"
+    beta_range = (1.0, 50.0)
+    description = "concedes early (beta > 1)"
+
+
+class Linear(ConcessionRule):
+    name = "linear"
+    beta_range = (1.0, 1.0)
+    description = "concedes evenly over time (beta = 1)"
+
+
+class TitForTat(ConcessionRule):
+    name = "tit_for_tat"
+    uses_time = False
+    description = "moves only when the other side moves (reciprocity)"
+
+
+RULES: tuple[type[ConcessionRule], ...] = (Boulware, Conceder, Linear, TitForTat)
+
+
+def concession_target(
+    rule: np.ndarray,
+    c: np.ndarray,
+    t_frac: np.ndarray | float,
+    beta: np.ndarray,
+    reciprocity: np.ndarray,
+    other_step: np.ndarray,
+) -> np.ndarray:
+    """Each actor's target under its own rule (``rule`` holds indices into RULES)."""
+    timed = np.asarray([r.uses_time for r in RULES])[rule]
+    recip = reciprocal_target(c, other_step, reciprocity)
+    return np.where(timed, np.maximum(time_target(t_frac, beta), recip), recip)
+
+
+def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """Concessions are never taken back, never exceed the reservation, and wait for linkage."""
+    return np.where(open_, np.clip(np.maximum(c, target), 0.0, 1.0), c)
+
+
+# -- progress and linkage --------------------------------------------------------------------
+
+
+def progress(offer: np.ndarray, first_offer: np.ndarray, ideal: np.ndarray) -> np.ndarray:
+    """Share of the way the other side's offer has moved from its first offer to my ideal."""
+    need = ideal - first_offer
+    none_needed = np.abs(need) < EPS
+    moved = (offer - first_offer) / np.where(none_needed, 1.0, need)
+    return np.where(none_needed, 1.0, np.clip(moved, 0.0, 1.0))
+
+
+def weighted(values: np.ndarray, salience: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Salience-weighted mean over the issues in ``mask`` (last axis); 1 if none weigh."""
+    w = salience * mask
+    total = w.sum(axis=-1)
+    return np.where(total > 0, (values * w).sum(axis=-1) / np.where(total > 0, total, 1.0), 1.0)
+
+
+def linkage_open(
+    prog: np.ndarray, salience: np.ndarray, gated: np.ndarray, on: np.ndarray, threshold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which issues an actor may move on, and the progress each linkage sees.
+
+    ``prog``/``salience``: (..., I); ``gated``/``on``: (..., K, I); ``threshold``: (..., K).
+    Returns the open mask (..., I) and the per-linkage progress (..., K).
+    """
+    seen = weighted(prog[..., None, :], salience[..., None, :], on)
+    met = seen >= threshold - EPS
+    blocked = gated & ~met[..., None]
+    return ~blocked.any(axis=-2), seen
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+def respond(
+    offer: np.ndarray, ideal: np.ndarray, x: np.ndarray, reservation: np.ndarray, held: np.ndarray
+) -> np.ndarray:
+    """ACCEPT what is as good as the current aspiration; DEFER what linkage holds back or what
+    lies inside the reservation ("we need time"); REJECT what crosses a red line."""
+    dist = np.abs(offer - ideal)
+    accept = dist <= np.abs(x - ideal) + EPS
+    within = dist <= np.abs(reservation - ideal) + EPS
+    return np.where(
+        accept, Response.ACCEPT, np.where(held | within, Response.DEFER, Response.REJECT)
+    ).astype(np.int8)
+
+
+# -- blocs -----------------------------------------------------------------------------------
+
+
+def direction(own_ideal: np.ndarray, other_ideal: np.ndarray) -> np.ndarray:
+    """+1 where conceding means moving up the scale toward the other side, else -1."""
+    return np.where(other_ideal - own_ideal >= 0, 1.0, -1.0)
+
+
+def consensus_bound(x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
+    """Under consensus a bloc offers no more than its most reluctant member: x (B, M, I)."""
+    return dirn * np.min(dirn[:, None, :] * x, axis=1)
+
+
+def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Capability-weighted median over members: x (B, M, I), w (B, M)."""
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    ws = np.take_along_axis(np.broadcast_to(w[:, :, None], x.shape), order, axis=1)
+    cum = np.cumsum(ws, axis=1)
+    half = cum[:, -1:, :] / 2
+    pick = np.argmax(cum >= half - EPS, axis=1)
+    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
+
+
+def bloc_offer(x: np.ndarray, w: np.ndarray, dirn: np.ndarray, rule: str) -> np.ndarray:
+    """A bloc speaks with one voice only as far as its decision rule allows."""
+    if rule == "consensus":
+        return consensus_bound(x, dirn)
+    return weighted_median(x, w)
+
+
+def bounded(offer: np.ndarray, bound: np.ndarray, dirn: np.ndarray) -> np.ndarray:
+    """An actor bound by a bloc (two-level game) cannot offer beyond the bloc's bound."""
+    return dirn * np.minimum(dirn * offer, dirn * bound)
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Capability-weighted mean over members: x (B, M, I), w (B, M)."""
+    total = w.sum(axis=1)[:, None]
+    return (x * w[:, :, None]).sum(axis=1) / np.where(total > 0, total, 1.0)
+
+
+def drift(
+    x: np.ndarray, target: np.ndarray, strength: np.ndarray, susceptibility: np.ndarray
+) -> np.ndarray:
+    """Bloc cohesion (toward the bloc) and wedge pressure (toward the wedge-driver) alike."""
+    return x + strength * susceptibility * (target - x)
+
+
+# -- agreement -------------------------------------------------------------------------------
+
+
+def agreement(
+    offer_a: np.ndarray,
+    offer_b: np.ndarray,
+    tolerance: np.ndarray,
+    ideal: np.ndarray,
+    reservation: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Agreed where the offers meet within tolerance and the midpoint lies inside every
+    required actor's reservation. offers (B, I); ideal/reservation (B, R, I)."""
+    value = (offer_a + offer_b) / 2
+    close = np.abs(offer_a - offer_b) <= tolerance + EPS
+    inside = (np.abs(value[:, None, :] - ideal) <= np.abs(reservation - ideal) + EPS).all(axis=1)
+    return close & inside, value
+
+
+def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """Do the actors' reservation ranges overlap (within tolerance)? (B, R, I) -> (B, I)."""
+    lo = np.minimum(ideal, reservation).max(axis=1)
+    hi = np.maximum(ideal, reservation).min(axis=1)
+    return lo <= hi + tolerance + EPS

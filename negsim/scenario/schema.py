@@ -1,0 +1,264 @@
+"""The scenario format: validated, frozen pydantic models and the JSON Schema editors use.
+
+Every uncertain number may be a distribution; which numbers may be, and their ranges, is
+declared here once so validation, sampling and the JSON Schema agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticUndefined
+
+
+class Frozen(BaseModel):
+    """Unknown keys are errors (a typo must not silently become a default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Uniform(Frozen):
+    uniform: tuple[float, float] = Field(description="[low, high]")
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        lo, hi = self.uniform
+        if not lo < hi:
+            raise ValueError(f"uniform needs low < high, got [{lo}, {hi}]")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.uniform
+
+
+class Triangular(Frozen):
+    triangular: tuple[float, float, float] = Field(description="[low, mode, high]")
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        lo, mode, hi = self.triangular
+        if not (lo <= mode <= hi and lo < hi):
+            raise ValueError(
+                f"triangular needs low <= mode <= high and low < high, got [{lo}, {mode}, {hi}]"
+            )
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.triangular[0], self.triangular[2]
+
+
+class Normal(Frozen):
+    normal: tuple[float, Annotated[float, Field(gt=0)]] = Field(
+        description="[mean, standard deviation]; draws are clipped to the field's range"
+    )
+
+    def support(self) -> tuple[float, float]:
+        mean, sd = self.normal
+        return mean - 8 * sd, mean + 8 * sd
+
+
+Dist = Uniform | Triangular | Normal
+
+
+def num(lo: float, hi: float, description: str = "", default: object = PydanticUndefined) -> object:
+    """A number or a distribution whose draws lie in [lo, hi]."""
+    return Field(
+        default=default,
+        description=f"{description} Range [{lo}, {hi}]; a number or a distribution "
+        "({uniform: [lo, hi]}, {triangular: [lo, mode, hi]}, {normal: [mean, sd]}).",
+        json_schema_extra={"minimum": lo, "maximum": hi},
+    )
+
+
+# Ranges for every number a scenario may hold; the loader checks values and supports against them.
+RANGES: dict[str, tuple[float, float]] = {
+    "ideal": (0.0, 1.0),
+    "reservation": (0.0, 1.0),
+    "salience": (0.0, 1.0),
+    "capability": (0.0, 1.0),
+    "beta": (0.01, 50.0),
+    "reciprocity": (0.0, 1.0),
+    "threshold": (0.0, 1.0),
+    "patience": (0.0, 50.0),
+    "progress_required": (0.0, 1.0),
+    "cohesion_susceptibility": (0.0, 1.0),
+    "wedge_susceptibility": (0.0, 1.0),
+    "wedge": (0.0, 1.0),
+    "cohesion": (0.0, 1.0),
+    "tolerance": (0.0, 0.5),
+    "horizon": (1.0, 1000.0),
+}
+
+Number = float | Dist
+
+
+class Issue(Frozen):
+    """One dimension of the talks: 0 is the Western/status-quo end, 1 is Russia's draft demand."""
+
+    name: str
+    cluster: str = Field(description="e.g. core, arms_control, principles, western")
+    scale: dict[float, str] = Field(description="what 0, 0.5 and 1 mean, in words")
+    articles: list[str] = Field(default_factory=list, description="draft treaty articles")
+    source: str
+
+
+class Position(Frozen):
+    ideal: Number | None = num(0, 1, "Most preferred value on the issue scale.", None)
+    reservation: Number | None = num(
+        0, 1, "Furthest the actor will go; equal to ideal on a red line.", None
+    )
+    salience: Number | None = num(0, 1, "How much the issue matters to the actor.", None)
+    source: str | None = Field(default=None, description="seed file(s) and what they document")
+
+
+class Concession(Frozen):
+    """Time-dependent tactic (Faratin et al. 1998) plus reciprocity (tit-for-tat)."""
+
+    rule: Literal["boulware", "conceder", "linear", "tit_for_tat"] | None = None
+    beta: Number | None = num(
+        0.01, 50, "Time exponent: <1 Boulware (firm till late), >1 Conceder.", None
+    )
+    reciprocity: Number | None = num(
+        0, 1, "Share of the other side's last concession matched.", None
+    )
+    source: str | None = None
+
+
+class Linkage(Frozen):
+    """No movement on ``gated`` until the other side moved ``threshold`` on ``unlocked_by``."""
+
+    gated: list[str] = Field(description="issue ids or cluster names held back")
+    unlocked_by: list[str] = Field(
+        description="issue ids or cluster names whose progress unlocks them"
+    )
+    threshold: Number = num(0, 1, "Required progress of the other side, 0..1.")
+    source: str | None = None
+
+
+class Patience(Frozen):
+    """Between rounds: rounds without enough progress tolerated before walking out."""
+
+    rounds: Number = num(0, 50, "Rounds without sufficient progress tolerated.")
+    progress_required: Number = num(0, 1, "Progress on ``judged_on`` that counts as progress.")
+    judged_on: list[str] = Field(description="issue ids or clusters judged")
+    source: str | None = None
+
+
+class ActorFields(Frozen):
+    """Fields an actor has and a group may give as defaults."""
+
+    side: Literal["west", "east"] | None = Field(
+        default=None, description="west concedes toward 1, east toward 0"
+    )
+    capability: Number | None = num(0, 1, "Weight in forecasts and bloc medians.", None)
+    positions: dict[str, Position] = Field(default_factory=dict)
+    concession: Concession | None = None
+    linkage: list[Linkage] | None = None
+    patience: Patience | None = None
+    cohesion_susceptibility: Number | None = num(0, 1, "How strongly it drifts to its bloc.", None)
+    wedge_susceptibility: Number | None = num(
+        0, 1, "How far the other side's wedge pulls it.", None
+    )
+    wedge: Number | None = num(0, 1, "Strength of the wedge pressure it exerts on blocs.", None)
+    source: str | None = None
+
+
+class Actor(ActorFields):
+    name: str
+
+
+class Group(Frozen):
+    members: list[str] = Field(description="actor ids or other group ids")
+    defaults: ActorFields = Field(default_factory=ActorFields)
+    description: str | None = None
+
+
+class Chair(Frozen):
+    name: str
+    role: str
+    bloc: str | None = None
+    source: str | None = None
+
+
+class Bloc(Frozen):
+    members: str = Field(description="the group whose members make up the bloc")
+    decision_rule: Literal["consensus", "majority"] = "consensus"
+    cohesion: Number = num(0, 1, "Pull of members toward the bloc position per exchange.")
+    source: str | None = None
+
+
+class Forum(Frozen):
+    name: str
+    date: dt.date
+    format: Literal["meeting", "written"] = "meeting"
+    hours: float | None = Field(default=None, gt=0)
+    exchanges: int | None = Field(default=None, ge=1, le=100)
+    decision_rule: Literal["bilateral", "bloc_consensus", "consensus_all"]
+    parties: list[str] = Field(
+        min_length=2,
+        max_length=2,
+        description="the two sides: actor or bloc ids, in speaking order",
+    )
+    participants: list[str] | None = Field(
+        default=None, description="actor/group ids at the table; default: the parties' members"
+    )
+    bound_by: dict[str, str] = Field(
+        default_factory=dict, description="actor id -> bloc whose consensus bounds it"
+    )
+    chair: str | None = None
+    agenda: list[str] | None = Field(
+        default=None, description="issue ids or clusters; default: every issue"
+    )
+    source: str | None = None
+
+
+class Rules(Frozen):
+    horizon: Number = num(
+        1,
+        1000,
+        "Exchanges until the actors' deadline (time-dependent "
+        "tactics reach their reservation there).",
+    )
+    hours_per_exchange: float = Field(default=1.5, gt=0)
+    source: str | None = None
+
+
+class Outcomes(Frozen):
+    tolerance: Number = num(0, 0.5, "Offers this close count as meeting.")
+    core: str = Field(default="core", description="the cluster whose agreement is 'agreement'")
+    russia: str = Field(default="russia", description="whose core progress is reported")
+    west: str = Field(default="nato", description="the bloc whose cohesion is reported")
+    west_lead: str = Field(
+        default="united_states",
+        description="the actor whose position is traced beside Russia's and the bloc bound",
+    )
+    decisive: list[str] = Field(
+        default_factory=lambda: ["russia", "nato"],
+        description="actors/groups whose reservations must overlap "
+        "for an issue to count as open rather than deadlocked",
+    )
+
+
+class Scenario(Frozen):
+    name: str
+    description: str = ""
+    extends: str | None = None
+    issues: dict[str, Issue] = Field(min_length=1)
+    defaults: ActorFields = Field(default_factory=ActorFields)
+    groups: dict[str, Group] = Field(default_factory=dict)
+    actors: dict[str, Actor] = Field(min_length=2)
+    chairs: dict[str, Chair] = Field(default_factory=dict)
+    blocs: dict[str, Bloc] = Field(default_factory=dict)
+    forums: dict[str, Forum] = Field(min_length=1)
+    rules: Rules
+    outcomes: Outcomes = Field(default_factory=Outcomes)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a scenario file, for editors (``negsim schema``)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "negsim scenario"
+    return schema
