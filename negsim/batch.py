@@ -14,15 +14,20 @@ from negsim.scenario.compile import Compiled, ForumSpec, Party
 from negsim.state import RunState
 
 
-def party_ideal(p: Party, params: dict[str, np.ndarray]) -> np.ndarray:
-    """Capability-weighted ideal of a party (B, I): which way conceding moves it."""
-    ideal = params["ideal"][:, p.members]
-    return rules.weighted_mean(ideal, params["capability"][:, p.members])
+def party_direction(p: Party, params: dict[str, np.ndarray], n_issues: int) -> np.ndarray:
+    """Which way the party concedes (B, I): its members' declared side, capability-weighted.
+
+    West-side actors concede up the scale toward Russia's demand, east-side actors down; the
+    loader has checked every reservation lies on that side of its ideal.
+    """
+    w = params["capability"][:, p.members]
+    side = (params["side"][:, p.members] * w).sum(axis=1)
+    return np.repeat(np.where(side >= 0, 1.0, -1.0)[:, None], n_issues, axis=1)
 
 
 def directions(forum: ForumSpec, params: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-    ia, ib = (party_ideal(p, params) for p in forum.parties)
-    return rules.direction(ia, ib), rules.direction(ib, ia)
+    n = params["ideal"].shape[-1]
+    return tuple(party_direction(p, params, n) for p in forum.parties)
 
 
 def bloc_bound(cp: Compiled, bloc: int, x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
@@ -142,6 +147,6 @@ def trajectory_point(cp: Compiled, params: dict[str, np.ndarray], x: np.ndarray)
     """Russia's position, the west lead's, and the west bloc's consensus bound: (B, 3, I)."""
     russia = x[:, cp.russia]
     lead = x[:, cp.west_lead]
-    dirn = rules.direction(x[:, cp.blocs[cp.west].members].mean(axis=1), russia)
-    bound = bloc_bound(cp, cp.west, x, dirn)
+    west = Party(cp.blocs[cp.west].id, "", cp.blocs[cp.west].members, bloc=cp.west)
+    bound = bloc_bound(cp, cp.west, x, party_direction(west, params, cp.n_issues))
     return np.stack([russia, lead, bound], axis=1)

@@ -81,6 +81,8 @@ class NegotiationModel(mesa.Model):
         self.trajectory = np.full((1, len(cp.forums), 3, cp.n_issues), np.nan)
         self.keep_transcript = transcript
         self.transcript: list[str] = []
+        self.last_offers: dict[str, np.ndarray] = {}
+        self.last_directions: dict[str, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "forum": lambda m: m.cp.forums[m.schedule[m.tick - 1][0]].id,
@@ -135,6 +137,8 @@ class NegotiationModel(mesa.Model):
         pa, pb = forum.parties
         dirs = directions(forum, self.params)
         offers = (self._offer(pa, dirs[0]), self._offer(pb, dirs[1]))
+        self.last_offers = {pa.id: offers[0], pb.id: offers[1]}
+        self.last_directions = {pa.id: dirs[0], pb.id: dirs[1]}
         live = forum.agenda[None, :] & ~self.agreed
         t_frac = np.asarray(self.tick / self.params["horizon"])[:, None]
         views = {}

@@ -181,11 +181,6 @@ def respond(
 # -- blocs -----------------------------------------------------------------------------------
 
 
-def direction(own_ideal: np.ndarray, other_ideal: np.ndarray) -> np.ndarray:
-    """+1 where conceding means moving up the scale toward the other side, else -1."""
-    return np.where(other_ideal - own_ideal >= 0, 1.0, -1.0)
-
-
 def consensus_bound(x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
     """Under consensus a bloc offers no more than its most reluctant member: x (B, M, I)."""
     return dirn * np.min(dirn[:, None, :] * x, axis=1)

@@ -224,7 +224,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         part_set = set(participants)
         parties: list[Party] = []
         for pid in fs.parties:
-            other = [o for o in fs.parties if o != pid][0]
+            other = next(o for o in fs.parties if o != pid)
             other_members = set(members_of(s, [other], groups))
             if pid in s.actors:
                 bound = fs.bound_by.get(pid)

@@ -134,7 +134,7 @@ def validate(raw: dict, loc: Located, file: str) -> Scenario:
 
 def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and (
-        part in {"Uniform", "Triangular", "Normal", "float"}
+        part in {"number", "uniform", "triangular", "normal"}
         or part.startswith(("function-", "tagged-union"))
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticUndefined
 
 
@@ -91,7 +91,29 @@ RANGES: dict[str, tuple[float, float]] = {
     "horizon": (1.0, 1000.0),
 }
 
-Number = float | Dist
+
+def _number_kind(value: object) -> str | None:
+    if isinstance(value, dict):
+        return next(iter(value)) if len(value) == 1 and next(iter(value)) in DIST_KINDS else None
+    if isinstance(value, Uniform | Triangular | Normal):
+        return next(iter(type(value).model_fields))
+    return "number"
+
+
+DIST_KINDS = ("uniform", "triangular", "normal")
+
+Number = Annotated[
+    Annotated[float, Tag("number")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[Normal, Tag("normal")],
+    Discriminator(
+        _number_kind,
+        custom_error_type="number_or_distribution",
+        custom_error_message="expected a number or one of {uniform: [lo, hi]}, "
+        "{triangular: [lo, mode, hi]}, {normal: [mean, sd]}",
+    ),
+]
 
 
 class Issue(Frozen):
