@@ -348,19 +348,36 @@ def run_generator(root: int, k: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(root, spawn_key=(k,))))
 
 
-def leaf_values(compiled: Compiled, u: np.ndarray) -> np.ndarray:
-    """The sampled value of every leaf for each run (B, L): the inputs a sweep table records."""
+def leaf_values(
+    compiled: Compiled, u: np.ndarray, fixed: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """The value of every leaf for each run (B, L): the inputs a sweep table records.
+
+    ``fixed`` maps leaf paths to values chosen by an experimental design (one per run); the
+    other leaves are drawn from the run's own uniforms, so fixing one input leaves the draws
+    of all others unchanged.
+    """
+    fixed = fixed or {}
+    paths = {leaf.path for leaf in compiled.leaves}
+    unknown = sorted(set(fixed) - paths)
+    if unknown:
+        raise KeyError(f"not an uncertain value of this scenario: {', '.join(unknown)}")
     out = np.empty_like(u)
     for j, leaf in enumerate(compiled.leaves):
-        out[:, j] = inverse_cdf(leaf, u[:, j])
+        if leaf.path in fixed:
+            out[:, j] = np.clip(np.asarray(fixed[leaf.path], dtype=float), leaf.lo, leaf.hi)
+        else:
+            out[:, j] = inverse_cdf(leaf, u[:, j])
     return out
 
 
-def sample(compiled: Compiled, u: np.ndarray) -> dict[str, np.ndarray]:
-    """Parameter arrays for a batch: the constants, with every leaf filled from ``u``."""
+def sample(
+    compiled: Compiled, u: np.ndarray, fixed: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """Parameter arrays for a batch: the constants, with every leaf filled in."""
     b = u.shape[0]
     params = {k: np.repeat(v, b, axis=0) for k, v in compiled.base.items()}
-    values = leaf_values(compiled, u)
+    values = leaf_values(compiled, u, fixed)
     for j, leaf in enumerate(compiled.leaves):
         for name, index in leaf.targets:
             params[name][(slice(None), *index)] = values[:, j]
