@@ -32,7 +32,12 @@ class NegotiationModel(mesa.Model):
     """One run of a scenario: run ``run`` of root seed ``seed`` (its own generator)."""
 
     def __init__(
-        self, scenario: Compiled | str | Path, run: int = 0, seed: int = 0, transcript: bool = True
+        self,
+        scenario: Compiled | str | Path,
+        run: int = 0,
+        seed: int = 0,
+        transcript: bool = True,
+        fixed: dict[str, float] | None = None,
     ) -> None:
         cp = (
             scenario
@@ -43,7 +48,7 @@ class NegotiationModel(mesa.Model):
         u = rng.random(len(cp.leaves))[None, :]
         super().__init__(rng=rng)
         self.cp, self.run_index, self.seed = cp, run, seed
-        self.params = sample_params(cp, u)
+        self.params = sample_params(cp, u, {k: np.array([v]) for k, v in (fixed or {}).items()})
         self.samples = u
         self.negotiators = [
             Negotiator(

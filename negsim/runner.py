@@ -38,27 +38,40 @@ def _stack(states: list[RunState]) -> RunState:
 
 
 def run_many(
-    cp: Compiled, runs: np.ndarray | range, seed: int, engine: str = "batch", chunk: int = CHUNK
+    cp: Compiled,
+    runs: np.ndarray | range,
+    seed: int,
+    engine: str = "batch",
+    chunk: int = CHUNK,
+    fixed: dict[str, np.ndarray] | None = None,
 ) -> Results:
-    """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario."""
+    """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario.
+
+    ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs.
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
     runs = np.asarray(runs, dtype=np.int64)
     u = uniforms(cp, runs, seed)
+    fixed = {
+        k: np.broadcast_to(np.asarray(v, dtype=float), len(runs)) for k, v in (fixed or {}).items()
+    }
     summaries = []
     for start in range(0, len(runs), chunk):
         part = slice(start, start + chunk)
-        params = sample(cp, u[part])
+        sub = {k: v[part] for k, v in fixed.items()}
+        params = sample(cp, u[part], sub)
         if engine == "batch":
             st = batch.simulate(cp, params)
         else:
-            st = _stack(
-                [
-                    NegotiationModel(cp, int(k), seed, transcript=False).run().state()
-                    for k in runs[part]
-                ]
-            )
+            models = [
+                NegotiationModel(
+                    cp, int(k), seed, transcript=False, fixed={p: v[i] for p, v in sub.items()}
+                )
+                for i, k in enumerate(runs[part])
+            ]
+            st = _stack([m.run().state() for m in models])
         summaries.append(summarize(cp, params, st))
     summary = {k: np.concatenate([s[k] for s in summaries]) for k in summaries[0]}
-    frame = table(cp, summary, runs, leaf_values(cp, u))
+    frame = table(cp, summary, runs, leaf_values(cp, u, fixed))
     return Results(frame, summary, engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -57,7 +59,7 @@ class ConcessionRuleContract:
 
     def test_target_is_monotone_in_time(self) -> None:
         seq = [self.target(0.0, t) for t in TIMES]
-        assert all(b >= a - 1e-12 for a, b in zip(seq, seq[1:], strict=False))
+        assert all(b >= a - 1e-12 for a, b in itertools.pairwise(seq))
 
 
 class TimedContract(ConcessionRuleContract):
