@@ -14,18 +14,11 @@ import numpy as np
 from negsim import rules
 from negsim.agents import Chair, Negotiator, RoundView
 from negsim.batch import directions, trajectory_point
-from negsim.rules import Response
 from negsim.scenario.compile import Compiled, ForumSpec, Party, compile_scenario, run_generator
 from negsim.scenario.compile import sample as sample_params
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
-
-VERBS = {
-    Response.ACCEPT: "accepts",
-    Response.DEFER: "defers",
-    Response.REJECT: "rejects",
-    Response.WALK_OUT: "walks out",
-}
+from negsim.transcript import Event, offer_events
 
 
 class NegotiationModel(mesa.Model):
@@ -85,7 +78,7 @@ class NegotiationModel(mesa.Model):
         self.rounds = np.zeros(1, dtype=np.int64)
         self.trajectory = np.full((1, len(cp.forums), 3, cp.n_issues), np.nan)
         self.keep_transcript = transcript
-        self.transcript: list[str] = []
+        self.events: list[Event] = []
         self.last_offers: dict[str, np.ndarray] = {}
         self.last_directions: dict[str, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(
@@ -153,7 +146,7 @@ class NegotiationModel(mesa.Model):
             for m in self._members(p):
                 m.observe(view)
         if self.keep_transcript:
-            self._write_exchange(forum, e, offers, views)
+            self._record_offers(forum, e, offers, views)
         required = forum.required
         ideal = np.stack([self.negotiators[k].ideal for k in required], axis=1)
         res = np.stack([self.negotiators[k].reservation for k in required], axis=1)
@@ -165,9 +158,17 @@ class NegotiationModel(mesa.Model):
         self.agreed |= ok
         if self.keep_transcript:
             for j in np.flatnonzero(ok[0]):
-                self.transcript.append(
-                    f"{forum.name} ({forum.id}), exchange {e + 1}: AGREED "
-                    f"{self.cp.issues[j]} at {val[0, j]:.2f}"
+                self.events.append(
+                    Event(
+                        forum.id,
+                        forum.name,
+                        e + 1,
+                        "agreed",
+                        "table",
+                        "the table",
+                        self.cp.issues[j],
+                        float(val[0, j]),
+                    )
                 )
         for p in forum.parties:
             for m in self._members(p):
@@ -196,11 +197,22 @@ class NegotiationModel(mesa.Model):
             self.broke[:] = True
             if self.keep_transcript:
                 for k in np.flatnonzero(out[0]):
-                    self.transcript.append(
-                        f"After {forum.name} ({forum.id}): {cp.names[k]} walks out: progress "
-                        f"{judged[0, k]:.2f} below the {params['progress_required'][0, k]:.2f} "
-                        f"it requires, {int(self.strikes[0, k])} rounds without it (patience "
+                    why = (
+                        f"progress {judged[0, k]:.2f} below the "
+                        f"{params['progress_required'][0, k]:.2f} it requires, "
+                        f"{int(self.strikes[0, k])} rounds without it (patience "
                         f"{params['patience_rounds'][0, k]:.1f})"
+                    )
+                    self.events.append(
+                        Event(
+                            forum.id,
+                            forum.name,
+                            0,
+                            "walkout",
+                            cp.actors[k],
+                            cp.names[k],
+                            reason=why,
+                        )
                     )
 
     # -- reading the run -------------------------------------------------------------------
@@ -224,50 +236,18 @@ class NegotiationModel(mesa.Model):
 
     # -- transcript ------------------------------------------------------------------------
 
-    def _write_exchange(
+    @property
+    def transcript(self) -> list[str]:
+        return [e.line() for e in self.events]
+
+    def _record_offers(
         self, forum: ForumSpec, e: int, offers: tuple[np.ndarray, ...], views: dict[str, RoundView]
     ) -> None:
-        head = f"{forum.name} ({forum.id}), exchange {e + 1}"
         for side, p in enumerate(forum.parties):
             other = forum.parties[1 - side]
             members = self._members(other)
-            codes = np.stack([m.respond(views[other.id]) for m in members], axis=1)[0]
-            for j in np.flatnonzero(views[other.id].live[0]):
-                reply = self._reply(other, members, codes[:, j], j)
-                self.transcript.append(
-                    f"{head}: {p.name} offers {self.cp.issues[j]} {offers[side][0, j]:.2f}; {reply}"
-                )
-
-    def _reply(self, party: Party, members: list[Negotiator], codes: np.ndarray, j: int) -> str:
-        code = Response(int(codes.max()))
-        if party.bloc is None:
-            return f"{party.name} {VERBS[code]}{self._reason(members[0], code, j)}"
-        worst = [m.name for m, c in zip(members, codes, strict=True) if c == code]
-        if code == Response.ACCEPT:
-            return f"{party.name} accepts (all {len(members)} members)"
-        names = ", ".join(worst[:3]) + (f" and {len(worst) - 3} more" if len(worst) > 3 else "")
-        return f"{party.name} {VERBS[code]}: {len(worst)} of {len(members)} members ({names})"
-
-    def _reason(self, m: Negotiator, code: Response, j: int) -> str:
-        ideal, res, x = m.ideal[0, j], m.reservation[0, j], m.position[0, j]
-        if code == Response.ACCEPT:
-            return ""
-        if code == Response.REJECT:
-            if abs(res - ideal) < rules.EPS:
-                return f": red line at {ideal:.2f}"
-            return f": beyond its reservation {res:.2f}"
-        m.movable()
-        for q in range(m.link_gated.shape[0]):
-            seen, thr = m.linkage_seen[0, q], m.link_threshold[0, q]
-            if m.link_gated[q, j] and seen < thr - rules.EPS:
-                return (
-                    f": progress on {self._label(m.link_on[q])} {seen:.2f} below its "
-                    f"threshold {thr:.2f}"
-                )
-        return f": inside its reservation {res:.2f}, short of its aspiration {x:.2f}"
-
-    def _label(self, mask: np.ndarray) -> str:
-        chosen = {c for c, on in zip(self.cp.clusters, mask, strict=True) if on}
-        if all(mask[j] for j, c in enumerate(self.cp.clusters) if c in chosen):
-            return "/".join(sorted(chosen))
-        return "/".join(i for i, on in zip(self.cp.issues, mask, strict=True) if on)
+            view = views[other.id]
+            codes = np.stack([m.respond(view) for m in members], axis=1)[0]
+            self.events += offer_events(
+                self.cp, forum, e + 1, p, offers[side], other, members, codes, view.live
+            )
