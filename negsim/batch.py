@@ -35,101 +35,155 @@ def bloc_bound(cp: Compiled, bloc: int, x: np.ndarray, dirn: np.ndarray) -> np.n
     return rules.consensus_bound(x[:, cp.blocs[bloc].members], dirn)
 
 
-def party_offer(
-    cp: Compiled, p: Party, x: np.ndarray, params: dict[str, np.ndarray], dirn: np.ndarray
-) -> np.ndarray:
-    """What a party puts on the table (B, I)."""
-    if p.bloc is not None:
-        return rules.bloc_offer(x[:, p.members], params["capability"][:, p.members], dirn, p.rule)
-    offer = x[:, p.members[0]]
-    if p.bound_by is not None:  # two-level game: no more than every ally would accept
-        offer = rules.bounded(offer, bloc_bound(cp, p.bound_by, params["reservation"], dirn), dirn)
-    return offer
-
-
 def simulate(cp: Compiled, params: dict[str, np.ndarray]) -> RunState:
     """Run every forum of the schedule for a batch of sampled parameter sets."""
-    b = params["ideal"].shape[0]
-    st = RunState.start(cp, b)
-    ideal, res, sal = params["ideal"], params["reservation"], params["salience"]
-    rule = cp.rule[None, :, None]
-    beta = params["beta"][:, :, None]
-    recip = params["reciprocity"][:, :, None]
-    horizon = params["horizon"][:, None, None]
-    tol = params["tolerance"][:, None]
+    st = RunState.start(cp, params["ideal"].shape[0])
     t = 0
     for f, forum in enumerate(cp.forums):
         active = ~st.broke
-        pa, pb = forum.parties
-        dir_a, dir_b = directions(forum, params)
-        part = np.zeros(cp.n_actors, dtype=bool)
-        part[pa.members] = part[pb.members] = True
-        for _ in range(forum.exchanges):
-            t += 1
-            x = rules.position(ideal, res, st.c)
-            off_a = party_offer(cp, pa, x, params, dir_a)
-            off_b = party_offer(cp, pb, x, params, dir_b)
-            live = forum.agenda[None, :] & ~st.agreed & active[:, None]  # (B, I)
-
-            other = np.zeros_like(x)
-            other[:, pa.members] = off_b[:, None, :]
-            other[:, pb.members] = off_a[:, None, :]
-            sees = part[None, :, None] & live[:, None, :]
-            st.first_other = np.where(sees & np.isnan(st.first_other), other, st.first_other)
-            new_prog = np.where(sees, rules.progress(other, st.first_other, ideal), st.prog)
-            step = new_prog - st.prog
-            st.prog = new_prog
-            may, _ = rules.linkage_open(
-                st.prog, sal, cp.link_gated[None], cp.link_on[None], params["link_threshold"]
-            )
-
-            req = forum.required
-            ok, val = rules.agreement(off_a, off_b, tol, ideal[:, req], res[:, req])
-            ok &= live
-            st.value = np.where(ok, val, st.value)
-            st.agreed |= ok
-
-            target = rules.concession_target(rule, st.c, t / horizon, beta, recip, step)
-            st.c = rules.concede(st.c, target, may & sees)
-            _cohere(cp, forum, params, st, live)
+        _forum(cp, forum, params, st, active, t)
+        t += forum.exchanges
         st.rounds += active
+        part = np.zeros(cp.n_actors, dtype=bool)
+        part[forum.participants] = True
         _judge(cp, params, st, part, active)
-        x = rules.position(ideal, res, st.c)
-        st.trajectory[:, f] = np.where(
-            active[:, None, None], trajectory_point(cp, params, x), np.nan
-        )
+        x = rules.position(params["ideal"], params["reservation"], st.c)
+        point = trajectory_point(cp, params, x)
+        st.trajectory[:, f] = np.where(active[:, None, None], point, np.nan)
     return st
 
 
-def _cohere(
-    cp: Compiled, forum: ForumSpec, params: dict[str, np.ndarray], st: RunState, live: np.ndarray
+PER_ACTOR = (
+    "ideal",
+    "reservation",
+    "salience",
+    "capability",
+    "beta",
+    "reciprocity",
+    "cohesion_susceptibility",
+    "wedge_susceptibility",
+    "wedge",
+    "link_threshold",
+)
+
+
+def _forum(
+    cp: Compiled,
+    forum: ForumSpec,
+    params: dict[str, np.ndarray],
+    st: RunState,
+    active: np.ndarray,
+    t: int,
 ) -> None:
+    """One forum on the participants' rows only: gathered once, scattered back at the end.
+
+    Only the actors at the table act, so Geneva costs two actors' work, not fifty-nine.
+    """
+    idx = forum.participants
+    pa, pb = forum.parties
+    ma, mb = np.searchsorted(idx, pa.members), np.searchsorted(idx, pb.members)
+    p = {k: params[k][:, idx] for k in PER_ACTOR}
+    ideal, res = p["ideal"], p["reservation"]
+    c, first, prog = st.c[:, idx], st.first_other[:, idx], st.prog[:, idx]
+    rule = cp.rule[idx][None, :, None]
+    beta, recip = p["beta"][:, :, None], p["reciprocity"][:, :, None]
+    linked = np.flatnonzero(cp.link_gated[idx].any(axis=(1, 2)))
+    gated, on = cp.link_gated[idx][linked][None], cp.link_on[idx][linked][None]
+    dirs = directions(forum, params)
+    caps = [_bound_by(cp, party, params, d) for party, d in zip(forum.parties, dirs, strict=True)]
+    req = forum.required
+    req_ideal, req_res = params["ideal"][:, req], params["reservation"][:, req]
+    horizon = params["horizon"][:, None, None]
+    tol = params["tolerance"][:, None]
+    for _ in range(forum.exchanges):
+        t += 1
+        x = rules.position(ideal, res, c)
+        off_a = _offer(pa, ma, x, p, dirs[0], caps[0])
+        off_b = _offer(pb, mb, x, p, dirs[1], caps[1])
+        live = forum.agenda[None, :] & ~st.agreed & active[:, None]  # (B, I)
+        sees = np.broadcast_to(live[:, None, :], c.shape)
+
+        other = np.empty_like(x)
+        other[:, ma] = off_b[:, None, :]
+        other[:, mb] = off_a[:, None, :]
+        first = np.where(sees & np.isnan(first), other, first)
+        new_prog = np.where(sees, rules.progress(other, first, ideal), prog)
+        step = new_prog - prog
+        prog = new_prog
+        may = np.ones(c.shape, dtype=bool)
+        if len(linked):
+            may[:, linked] = rules.linkage_open(
+                prog[:, linked], p["salience"][:, linked], gated, on, p["link_threshold"][:, linked]
+            )[0]
+
+        ok, val = rules.agreement(off_a, off_b, tol, req_ideal, req_res)
+        ok &= live
+        st.value = np.where(ok, val, st.value)
+        st.agreed |= ok
+
+        target = rules.concession_target(rule, c, t / horizon, beta, recip, step)
+        c = rules.concede(c, target, may & sees)
+        c = _cohere(forum, (ma, mb), p, params, c, live)
+    st.c[:, idx], st.first_other[:, idx], st.prog[:, idx] = c, first, prog
+
+
+def _bound_by(
+    cp: Compiled, party: Party, params: dict[str, np.ndarray], dirn: np.ndarray
+) -> np.ndarray | None:
+    """Two-level game: an actor bound by a bloc offers no more than every ally would accept."""
+    if party.bound_by is None:
+        return None
+    return bloc_bound(cp, party.bound_by, params["reservation"], dirn)
+
+
+def _offer(
+    party: Party,
+    m: np.ndarray,
+    x: np.ndarray,
+    p: dict[str, np.ndarray],
+    dirn: np.ndarray,
+    cap: np.ndarray | None,
+) -> np.ndarray:
+    if party.bloc is not None:
+        return rules.bloc_offer(x[:, m], p["capability"][:, m], dirn, party.rule)
+    offer = x[:, m[0]]
+    return offer if cap is None else rules.bounded(offer, cap, dirn)
+
+
+def _cohere(
+    forum: ForumSpec,
+    local: tuple[np.ndarray, np.ndarray],
+    p: dict[str, np.ndarray],
+    params: dict[str, np.ndarray],
+    c: np.ndarray,
+    live: np.ndarray,
+) -> np.ndarray:
     """Bloc members drift toward their bloc; a facing actor's wedge pulls the susceptible."""
-    ideal, res = params["ideal"], params["reservation"]
-    x = rules.position(ideal, res, st.c)
-    for p, other in (forum.parties, forum.parties[::-1]):
-        if p.bloc is None:
+    ideal, res = p["ideal"], p["reservation"]
+    x = rules.position(ideal, res, c)
+    for side, (party, other) in enumerate((forum.parties, forum.parties[::-1])):
+        if party.bloc is None:
             continue
-        m = p.members
+        m, lead = local[side], local[1 - side][0]
         xm = x[:, m]
-        mean = rules.weighted_mean(xm, params["capability"][:, m])
+        mean = rules.weighted_mean(xm, p["capability"][:, m])
         xm = rules.drift(
             xm,
             mean[:, None, :],
-            params["bloc_cohesion"][:, p.bloc, None, None],
-            params["cohesion_susceptibility"][:, m, None],
+            params["bloc_cohesion"][:, party.bloc, None, None],
+            p["cohesion_susceptibility"][:, m, None],
         )
         if other.bloc is None:
-            lead = other.members[0]
             xm = rules.drift(
                 xm,
                 x[:, lead][:, None, :],
-                params["wedge"][:, lead, None, None],
-                params["wedge_susceptibility"][:, m, None],
+                p["wedge"][:, lead, None, None],
+                p["wedge_susceptibility"][:, m, None],
             )
         xm = rules.clamp(xm, ideal[:, m], res[:, m])
         c_new = rules.concession_level(ideal[:, m], res[:, m], xm)
-        st.c[:, m] = np.where(live[:, None, :], c_new, st.c[:, m])
+        c[:, m] = np.where(live[:, None, :], c_new, c[:, m])
+    return c
 
 
 def _judge(

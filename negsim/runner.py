@@ -14,11 +14,11 @@ import pandas as pd
 from negsim import batch
 from negsim.model import NegotiationModel
 from negsim.outcomes import summarize, table
-from negsim.scenario.compile import Compiled, leaf_values, sample, uniforms
+from negsim.scenario.compile import Compiled, fill, leaf_values, uniforms
 from negsim.state import RunState
 
 ENGINES = ("batch", "agent")
-CHUNK = 4096  # runs per vectorised call: memory grows with the chunk, not the sweep
+CHUNK = 512  # runs per vectorised call: small enough to stay in cache; memory grows with it
 
 
 @dataclass
@@ -56,11 +56,12 @@ def run_many(
     fixed = {
         k: np.broadcast_to(np.asarray(v, dtype=float), len(runs)) for k, v in (fixed or {}).items()
     }
+    values = leaf_values(cp, u, fixed)
     summaries = []
     for start in range(0, len(runs), chunk):
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
-        params = sample(cp, u[part], sub)
+        params = fill(cp, values[part])
         if engine == "batch":
             st = batch.simulate(cp, params)
         else:
@@ -73,5 +74,5 @@ def run_many(
             st = _stack([m.run().state() for m in models])
         summaries.append(summarize(cp, params, st))
     summary = {k: np.concatenate([s[k] for s in summaries]) for k in summaries[0]}
-    frame = table(cp, summary, runs, leaf_values(cp, u, fixed))
+    frame = table(cp, summary, runs, values)
     return Results(frame, summary, engine)

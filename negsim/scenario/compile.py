@@ -8,6 +8,7 @@ depend only on its own generator, whatever batch it is computed in.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -41,7 +42,7 @@ class ForumSpec:
     exchanges: int
     decision_rule: str
     parties: tuple[Party, Party]
-    participants: np.ndarray  # actor indices at the table (they concede)
+    participants: np.ndarray  # actor indices that act: the parties' members, sorted
     required: np.ndarray  # actor indices whose acceptance an agreement needs
     agenda: np.ndarray  # bool (I,)
     chair: str | None
@@ -88,6 +89,11 @@ class Compiled:
     has_patience: np.ndarray  # bool (A,)
     base: dict[str, np.ndarray] = field(repr=False)
     leaves: tuple[Leaf, ...] = ()
+
+    @functools.cached_property
+    def scatter(self) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+        """Where each leaf's value goes, computed once per compiled scenario."""
+        return scatter_plan(self.leaves)
 
     @property
     def n_actors(self) -> int:
@@ -276,7 +282,7 @@ def compile_scenario(s: Scenario) -> Compiled:
                 exchanges,
                 fs.decision_rule,
                 (parties[0], parties[1]),
-                np.array(sorted(idx[a] for a in part_set), dtype=np.intp),
+                np.unique(np.concatenate([p.members for p in parties])).astype(np.intp),
                 np.array(sorted(required), dtype=np.intp),
                 agenda,
                 fs.chair,
@@ -375,10 +381,28 @@ def sample(
     compiled: Compiled, u: np.ndarray, fixed: dict[str, np.ndarray] | None = None
 ) -> dict[str, np.ndarray]:
     """Parameter arrays for a batch: the constants, with every leaf filled in."""
-    b = u.shape[0]
+    return fill(compiled, leaf_values(compiled, u, fixed))
+
+
+def fill(compiled: Compiled, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Parameter arrays from leaf values (B, L): one vectorised scatter per array."""
+    b = values.shape[0]
     params = {k: np.repeat(v, b, axis=0) for k, v in compiled.base.items()}
-    values = leaf_values(compiled, u, fixed)
-    for j, leaf in enumerate(compiled.leaves):
-        for name, index in leaf.targets:
-            params[name][(slice(None), *index)] = values[:, j]
+    for name, (cols, index) in compiled.scatter.items():
+        params[name][(slice(None), *index)] = values[:, cols]
     return params
+
+
+def scatter_plan(leaves: tuple[Leaf, ...]) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+    """For each parameter array: which leaf fills which element."""
+    by_name: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+    for j, leaf in enumerate(leaves):
+        for name, index in leaf.targets:
+            by_name.setdefault(name, []).append((j, index))
+    plan = {}
+    for name, items in by_name.items():
+        cols = np.array([j for j, _ in items], dtype=np.intp)
+        ndim = len(items[0][1])
+        index = tuple(np.array([ix[d] for _, ix in items], dtype=np.intp) for d in range(ndim))
+        plan[name] = (cols[0] if ndim == 0 else cols, index)  # a scalar has a single leaf
+    return plan
