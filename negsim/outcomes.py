@@ -64,10 +64,15 @@ def summarize(cp: Compiled, params: dict[str, np.ndarray], st: RunState) -> dict
         "core_progress": rules.weighted(st.prog[:, cp.russia], sal[:, cp.russia], cp.core),
         "west_spread": x[:, members].std(axis=1).mean(axis=1),
         "rounds": st.rounds,
-        "forecast_mean": (weights * ideal).sum(axis=1) / weights.sum(axis=1),
+        "forecast_mean": _ratio((weights * ideal).sum(axis=1), weights.sum(axis=1)),
         "forecast_median": _weighted_median_actors(ideal, weights),
         "trajectory": st.trajectory,
     }
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where nothing carries weight (no forecast can be made)."""
+    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
 
 
 def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
