@@ -1,0 +1,174 @@
+"""The numbers behind every plot, computed from result tables by functions tests can check.
+
+Each function takes a run table (``runs.parquet``) or trajectory table and returns a small
+DataFrame; :mod:`negsim.plots` only draws what these return. Shares carry Wilson 95% intervals
+(:func:`negsim.report.share_ci`) so a reader sees how many runs a rare outcome rests on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from negsim.experiments.designs import Design, analysis_seed
+from negsim.experiments.spec import OUTCOMES
+from negsim.report import share_ci
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_LEVELS = 12  # a parameter with more distinct values than this is binned along its axis
+
+
+def indicator(frame: pd.DataFrame, focus: str) -> np.ndarray:
+    """1 where a run has the focus: an outcome class, or ``ISSUE.agreed``."""
+    if focus in OUTCOMES:
+        return (frame["outcome"] == focus).to_numpy(dtype=float)
+    issue = focus.removesuffix(".agreed")
+    return (frame[f"{issue}.status"] == "agreed").to_numpy(dtype=float)
+
+
+def _share_rows(k: int, n: int) -> dict:
+    lo, hi = share_ci(k, n) if n else (np.nan, np.nan)
+    return {"k": k, "n": n, "share": k / n if n else np.nan, "lo": lo, "hi": hi}
+
+
+def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of each outcome class with its 95% interval: columns outcome, k, n, share, lo, hi."""
+    n = len(frame)
+    counts = frame["outcome"].astype(str).value_counts()
+    return pd.DataFrame([{"outcome": o, **_share_rows(int(counts.get(o, 0)), n)} for o in OUTCOMES])
+
+
+def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One row per design point: its inputs, runs, outcome shares (with intervals), the share
+    of runs agreeing each issue, and mean figures (``summary.csv``)."""
+    issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
+    rows = []
+    for p, g in frame.groupby("point", sort=True):
+        row: dict = {"point": p}
+        row.update({f"design:{n}": g[f"design:{n}"].iloc[0] for n in names})
+        row["runs"] = len(g)
+        counts = g["outcome"].astype(str).value_counts()
+        for o in OUTCOMES:
+            s = _share_rows(int(counts.get(o, 0)), len(g))
+            row.update({o: s["share"], f"{o}_lo": s["lo"], f"{o}_hi": s["hi"]})
+        for i in issues:
+            row[f"{i}.agreed"] = float((g[f"{i}.status"] == "agreed").mean())
+        for col in ("rounds_completed", "core_progress", "west_spread"):
+            if col in g:
+                row[col] = float(g[col].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long table issue, measure (``gap`` or ``agreed value``), value: the final distance
+    between Russia and the bloc's bound per issue, and the values of the deals reached."""
+    issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
+    parts = []
+    for i in issues:
+        if f"{i}.gap" in frame:
+            parts.append(pd.DataFrame({"issue": i, "measure": "gap", "value": frame[f"{i}.gap"]}))
+        if f"{i}.value" in frame:
+            agreed = frame.loc[frame[f"{i}.status"] == "agreed", f"{i}.value"]
+            parts.append(pd.DataFrame({"issue": i, "measure": "agreed value", "value": agreed}))
+    if not parts:
+        return pd.DataFrame(columns=["issue", "measure", "value"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def levels_of(values: pd.Series, bins: int = 10) -> tuple[pd.Series, str]:
+    """Each run's level along a parameter: its own value when the design used few distinct
+    values (a grid), else the midpoint of its quantile bin. Returns (levels, 'values'|'bins')."""
+    if values.nunique() <= MAX_LEVELS:
+        return values, "values"
+    cut = pd.qcut(values, bins, duplicates="drop")
+    mids = cut.map(lambda iv: float(iv.mid)).astype(float)
+    return mids, "bins"
+
+
+def along(frame: pd.DataFrame, column: str, focus: list[str] | None = None) -> pd.DataFrame:
+    """Share of each outcome (or ``ISSUE.agreed``) at each level of one input, with its 95%
+    interval: columns level, target, k, n, share, lo, hi."""
+    targets = focus or list(OUTCOMES)
+    level, _ = levels_of(frame[column])
+    rows = []
+    for lv, idx in level.groupby(level, sort=True).groups.items():
+        sub = frame.loc[idx]
+        for t in targets:
+            rows.append(
+                {
+                    "level": float(lv),
+                    "target": t,
+                    **_share_rows(int(indicator(sub, t).sum()), len(sub)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, focus: str) -> pd.DataFrame:
+    """Share of runs with ``focus`` over two inputs: columns x, y, k, n, share, lo, hi."""
+    lx, _ = levels_of(frame[x], 8)
+    ly, _ = levels_of(frame[y], 8)
+    hit = pd.Series(indicator(frame, focus), index=frame.index)
+    g = hit.groupby([lx.rename("x"), ly.rename("y")], sort=True)
+    rows = [{"x": float(a), "y": float(b), **_share_rows(int(s.sum()), len(s))} for (a, b), s in g]
+    return pd.DataFrame(rows)
+
+
+def fan_quantiles(
+    traj: pd.DataFrame, forums: list[str], issue: str, q: tuple[float, ...] = QUANTILES
+) -> pd.DataFrame:
+    """Quantiles of each side's position on ``issue`` after each forum, over the runs still at
+    the table (a run that broke down has no position afterwards): columns forum, step, side,
+    n, and q05 ... q95."""
+    rows = []
+    for step, forum in enumerate(forums):
+        for side in ("russia", "lead", "bloc"):
+            col = traj[f"traj:{forum}:{side}:{issue}"].to_numpy(dtype=float)
+            col = col[~np.isnan(col)]
+            qs = np.quantile(col, q) if len(col) else np.full(len(q), np.nan)
+            row = {"forum": forum, "step": step, "side": side, "n": len(col)}
+            row.update({f"q{round(p * 100):02d}": v for p, v in zip(q, qs, strict=True)})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def spread_by_outcome(frame: pd.DataFrame) -> pd.DataFrame:
+    """The spread of allies' positions at the end (``west_spread``) with each run's outcome."""
+    return pd.DataFrame(
+        {"outcome": frame["outcome"].astype(str), "west_spread": frame["west_spread"]}
+    )
+
+
+def point_means(frame: pd.DataFrame, focus: str, n_points: int) -> np.ndarray:
+    """Per design point, the share of its replications with ``focus`` (SALib's Y)."""
+    hit = pd.Series(indicator(frame, focus)).groupby(frame["point"].to_numpy()).mean()
+    return hit.reindex(range(n_points)).to_numpy()
+
+
+def sensitivity(design: Design, frame: pd.DataFrame, focus: str, seed: int) -> pd.DataFrame:
+    """Sobol (first-order S1 and total ST) or Morris (mu*, sigma) indices of ``focus`` for each
+    swept input, with 95% bootstrap intervals, via SALib. Empty for other designs."""
+    if design.problem is None or design.unit is None:
+        return pd.DataFrame()
+    y = point_means(frame, focus, design.n_points)
+    names = list(design.names)
+    if np.nanvar(y) == 0:
+        return pd.DataFrame({"parameter": names}).assign(note=f"'{focus}' never varies")
+    if design.kind == "sobol":
+        from SALib.analyze import sobol
+
+        si = sobol.analyze(design.problem, y, calc_second_order=False, seed=analysis_seed(seed))
+        cols = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        from SALib.analyze import morris
+
+        si = morris.analyze(
+            design.problem,
+            design.unit,
+            y,
+            num_levels=design.levels or 4,
+            seed=analysis_seed(seed),
+        )
+        cols = ("mu_star", "mu_star_conf", "sigma", "mu")
+    return pd.DataFrame({"parameter": names, **{c: np.asarray(si[c], dtype=float) for c in cols}})

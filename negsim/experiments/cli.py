@@ -1,0 +1,190 @@
+"""``negsim sweep | plot | replay``: the experiment commands, added to the main parser.
+
+Kept apart from :mod:`negsim.cli` so the main CLI only needs two hooks (:func:`add_parsers`
+and :func:`dispatch`); errors are NegsimErrors, which the main CLI turns into one line and
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from negsim.errors import NegsimError
+
+COMMANDS = ("sweep", "plot", "replay")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _index(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+DISCOVER_HELP = (
+    "scenario discovery (PRIM): which inputs and ranges make OUTCOME likely; OUTCOME is "
+    "agreement, partial, stalemate, breakdown or ISSUE.agreed"
+)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add sweep, plot and replay to the main parser's subcommands."""
+    sw = sub.add_parser(
+        "sweep",
+        help="run an experiment (a design of runs over scenario inputs)",
+        description="Run an experiment file: every run of its design, in chunks, over serial, "
+        "local-process or Dask workers. Results land in OUT as they finish; an interrupted "
+        "sweep is completed with --resume.",
+    )
+    sw.add_argument("experiment", help="experiment YAML file, e.g. experiments/linkage.yaml")
+    sw.add_argument("--out", type=Path, required=True, metavar="DIR", help="results folder")
+    sw.add_argument(
+        "--workers",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: all cores; 1 runs in this process)",
+    )
+    sw.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs negsim[dask])",
+    )
+    sw.add_argument("--chunk", type=_count, metavar="N", help="runs per task (default: file's)")
+    sw.add_argument("--resume", action="store_true", help="complete an interrupted sweep in OUT")
+    sw.add_argument(
+        "--force",
+        action="store_true",
+        help="write into OUT even if it holds other results (negsim's own files are replaced)",
+    )
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--no-plots", action="store_true", help="do not write OUT/plots")
+    sw.add_argument("--discover", metavar="OUTCOME", help=DISCOVER_HELP)
+    sw.add_argument(
+        "--engine",
+        choices=("batch", "agent"),
+        default="batch",
+        help="vectorised batch engine (default) or the Mesa agent model (slow)",
+    )
+
+    pl = sub.add_parser(
+        "plot",
+        help="(re)draw the figures of a finished sweep",
+        description="Write PNG and SVG figures of the sweep in OUT to OUT/plots.",
+    )
+    pl.add_argument("out", type=Path, metavar="OUT", help="results folder of 'negsim sweep'")
+    pl.add_argument("--discover", metavar="OUTCOME", help=DISCOVER_HELP)
+
+    rp = sub.add_parser(
+        "replay",
+        help="re-run one run of a sweep in the agent model and print its transcript",
+        description="Re-run run K of the sweep in OUT alone, in the Mesa agent model, with "
+        "the inputs the design gave it; print its transcript and check its outcome against "
+        "the stored one.",
+    )
+    rp.add_argument("out", type=Path, metavar="OUT", help="results folder of 'negsim sweep'")
+    rp.add_argument("--run", type=_index, required=True, metavar="K", help="global run index")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "sweep":
+        return cmd_sweep(args)
+    if args.command == "plot":
+        return cmd_plot(args)
+    return cmd_replay(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from negsim.experiments.sweep import print_overview, run_experiment
+
+    table = run_experiment(
+        args.experiment,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk=args.chunk,
+        resume=args.resume,
+        force=args.force,
+        quiet=args.quiet,
+        plots=False,
+        engine=args.engine,
+    )
+    from negsim.experiments.storage import read_manifest
+
+    manifest = read_manifest(args.out) or {}
+    print_overview(table, manifest.get("experiment", {}).get("name", "sweep"))
+    print(f"results in {args.out}/ (runs.parquet, summary.csv, manifest.json)")
+    if not args.no_plots or args.discover:
+        _plots(args.out, args.discover, draw=not args.no_plots)
+    return 0
+
+
+def _plots(out: Path, discover: str | None, draw: bool = True) -> None:
+    from negsim.experiments.render import write_plots
+
+    if discover:
+        _check_focus(out, discover)
+    if draw:
+        written = write_plots(out, discover)
+        figures = sorted({p.stem for p in written if p.suffix == ".png"})
+        print(f"figures in {out}/plots/: {', '.join(figures)}")
+    elif discover:
+        from negsim.experiments.render import discovery_outputs
+        from negsim.experiments.storage import load_results
+
+        discovery_outputs(out, load_results(out), discover, "sweep")
+    if discover:
+        print((out / "discovery.txt").read_text(), end="")
+
+
+def _check_focus(out: Path, focus: str) -> None:
+    from negsim.experiments.spec import OUTCOMES
+    from negsim.experiments.storage import read_manifest
+
+    issues = (read_manifest(out) or {}).get("issues", [])
+    if focus in OUTCOMES or (focus.endswith(".agreed") and focus[:-7] in issues):
+        return
+    raise NegsimError(
+        f"--discover takes one of {', '.join(OUTCOMES)} or ISSUE.agreed with an issue of the "
+        f"scenario ({', '.join(issues)}), not {focus!r}"
+    )
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from negsim.experiments.storage import load_results
+
+    load_results(args.out)  # a clear error for a folder without finished results
+    _plots(args.out, args.discover)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from negsim.experiments.replay import replay
+
+    lines, stored, replayed = replay(args.out, args.run)
+    print("\n".join(lines))
+    print()
+    if stored == replayed:
+        print(f"run {args.run}: {replayed} (the same as the sweep's stored outcome)")
+        return 0
+    print(
+        f"run {args.run}: the replay ends in {replayed}, but the sweep stored {stored}: "
+        "the results were made by another version of negsim or another engine",
+        file=sys.stderr,
+    )
+    return 1

@@ -1,0 +1,137 @@
+"""Experiment file -> everything a sweep needs, checked before a single run or file is made.
+
+How a design sets an input: each swept path is written into the raw scenario as a uniform
+distribution over the values the design may give it (so the scenario's own validation checks
+that range against the field's allowed range), the scenario is compiled, and the design's value
+for each run is passed to the engine as a *fixed* value of that leaf. Every other uncertain
+input keeps being drawn from the run's own generator.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from negsim.errors import NegsimError
+from negsim.experiments.designs import Design, design_size, make_design, sweep_bounds
+from negsim.experiments.spec import MAX_RUNS, OUTCOMES, Experiment, Values, read_experiment
+from negsim.scenario.compile import Compiled, compile_scenario
+from negsim.scenario.load import apply_set, read_raw, validate
+from negsim.scenario.yamlio import Located
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked experiment: its design, the scenario it runs and the hashes that name it."""
+
+    exp: Experiment
+    file: Path
+    scenario_file: Path
+    raw: dict  # the scenario as run: merged, with `set` and the swept ranges applied
+    compiled: Compiled
+    design: Design
+    swept: tuple[str, ...]  # parameters passed to the engine as fixed leaf values
+    scenario_sha256: str
+    experiment_sha256: str
+
+    @property
+    def n_runs(self) -> int:
+        return self.design.n_points * self.exp.replications
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _exists(raw: dict, parts: list[str]) -> bool:
+    node: Any = raw
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def _assign(raw: dict, loc: Located, path: str, value: Any, where: tuple[str, int | None]) -> None:
+    """Set one scenario value, naming the experiment file and line if the path is wrong."""
+    file, line = where
+    if not _exists(raw, path.split(".")):
+        parts = path.split(".")
+        depth = next(n for n in range(len(parts) + 1) if not _exists(raw, parts[: n + 1]))
+        under = ".".join(parts[:depth]) or "the scenario"
+        raise NegsimError(
+            f"no '{parts[depth]}' under '{under}' in the scenario (a typo, or a value the "
+            "scenario inherits from a group: vary the group's default instead)",
+            file,
+            line,
+            path,
+        )
+    try:
+        apply_set(raw, loc, f"{path}={json.dumps(value)}")
+    except NegsimError as exc:
+        raise NegsimError(exc.message.removeprefix("--set "), file, line, path) from None
+    key = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+    loc.lines[key] = (file, line or 0)  # errors in the swept value point at the experiment
+
+
+def prepare(file: str | Path) -> Prepared:
+    """Read the experiment and its scenario, apply it, compile, and build the design."""
+    file = Path(file)
+    exp, eloc = read_experiment(file)
+    name = str(file)
+    scenario_file = file.parent / exp.scenario
+    if not scenario_file.exists():
+        _, line = eloc.where(("scenario",))
+        raise NegsimError(f"scenario file not found: {scenario_file}", name, line, "scenario")
+    raw, loc = read_raw(scenario_file)
+    raw = copy.deepcopy(raw)
+    for path, value in exp.set.items():
+        _assign(raw, loc, path, value, eloc.where(("set", path)))  # type: ignore[arg-type]
+    swept = []
+    for path, param in exp.parameters.items():
+        where = eloc.where(("parameters", path))
+        if isinstance(param, Values) and sweep_bounds(param) is None:
+            _assign(raw, loc, path, param.values[0], where)  # type: ignore[arg-type]
+            continue
+        bounds = sweep_bounds(param)
+        value = {"uniform": list(bounds)} if bounds else param.model_dump(mode="json")
+        _assign(raw, loc, path, value, where)  # type: ignore[arg-type]
+        swept.append(path)
+    compiled = compile_scenario(validate(raw, loc, str(scenario_file)))
+    leaves = {leaf.path for leaf in compiled.leaves}
+    for path in swept:
+        if path not in leaves:
+            f, line = eloc.where(("parameters", path))
+            raise NegsimError(
+                "no actor, bloc or rule of the scenario uses this value", f, line, path
+            )
+    if exp.focus not in OUTCOMES and exp.focus.split(".")[0] not in compiled.issues:
+        f, line = eloc.where(("focus",))
+        raise NegsimError(
+            f"no issue '{exp.focus.split('.')[0]}' in the scenario "
+            f"(known: {', '.join(compiled.issues)})",
+            f,
+            line,
+            "focus",
+        )
+    n = design_size(exp) * exp.replications
+    if n > MAX_RUNS:
+        raise NegsimError(f"{n:,} runs; at most {MAX_RUNS:,} in one experiment", name)
+    design = make_design(exp)
+    scenario_sha = sha256(canonical_json(raw))
+    ident = exp.model_dump(mode="json", exclude={"chunk"})
+    exp_sha = sha256(canonical_json({"experiment": ident, "scenario": scenario_sha}))
+    return Prepared(
+        exp, file, scenario_file, raw, compiled, design, tuple(swept), scenario_sha, exp_sha
+    )

@@ -1,0 +1,182 @@
+"""Which figures a results folder gets, with readable names for the inputs; PNG and SVG.
+
+The figure set follows the design: outcome probabilities, per-issue gaps and deals, the
+trajectories of positions and the allies' spread always; probability along each swept input,
+a heatmap over the first two, sensitivity indices for Sobol and Morris designs, and PRIM's
+peeling trajectory when scenario discovery is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from negsim import plots
+from negsim.experiments import analysis, storage
+from negsim.experiments.designs import make_design
+from negsim.experiments.spec import Experiment
+
+FIELDS = {
+    "patience.rounds": "patience: rounds without core progress it tolerates",
+    "patience.progress_required": "core progress it requires (0-1)",
+    "cohesion": "cohesion: pull of members toward the bloc position (0-1)",
+    "threshold": "linkage threshold: core progress needed before it moves (0-1)",
+    "reservation": "furthest acceptable position (0 = West, 1 = Russia's draft)",
+    "ideal": "ideal position (0 = West, 1 = Russia's draft)",
+    "salience": "salience (0-1)",
+    "concession.beta": "concession exponent beta (<1 holds firm, >1 concedes early)",
+    "concession.reciprocity": "reciprocity: share of the other side's step returned (0-1)",
+    "wedge": "wedge pressure on allies (0-1)",
+    "wedge_susceptibility": "receptiveness to Russia's wedge (0-1)",
+    "cohesion_susceptibility": "receptiveness to the bloc's pull (0-1)",
+    "capability": "capability weight (0-1)",
+    "horizon": "negotiation horizon (exchanges until reservations are reached)",
+    "tolerance": "tolerance of an agreement (0-0.5)",
+}
+
+
+def label(path: str, labels: dict[str, str] | None = None) -> str:
+    """A reader's name for a scenario path: the experiment's own label if it gives one."""
+    if labels and path in labels:
+        return labels[path]
+    parts = path.split(".")
+    who = parts[1].replace("_", " ") if parts[0] in ("actors", "blocs", "groups") else ""
+    if who in ("russia", "nato", "united states"):
+        who = {"russia": "Russia", "nato": "NATO", "united states": "US"}[who]
+    issue = ""
+    if "positions" in parts:
+        issue = parts[parts.index("positions") + 1].replace("_", " ")
+    for suffix, text in sorted(FIELDS.items(), key=lambda kv: -len(kv[0])):
+        if path.endswith(suffix):
+            head = ", ".join(filter(None, [who, issue]))
+            return f"{head}: {text}" if head else text
+    return path
+
+
+def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    for p in paths:
+        storage.write_atomic(p, lambda t, p=p: fig.savefig(t, dpi=130, format=p.suffix[1:]))
+    return paths
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")
+
+
+def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
+    """Write every figure that applies to the sweep in ``out`` into ``out/plots``."""
+    out = Path(out)
+    manifest = storage.read_manifest(out) or {}
+    frame = storage.load_results(out)
+    exp = Experiment.model_validate(manifest["experiment"])
+    labels = exp_labels(exp)
+    name = exp.name
+    folder = out / "plots"
+    written: list[Path] = []
+    written += save(
+        plots.outcome_probabilities(
+            analysis.outcome_shares(frame), f"{name}: probability of each outcome"
+        ),
+        folder,
+        "outcomes",
+    )
+    dist = analysis.issue_distributions(frame)
+    if not dist.empty:
+        written += save(plots.gap_distributions(dist, f"{name}: final gaps"), folder, "gaps")
+        written += save(plots.agreed_values(dist, f"{name}: deals"), folder, "agreed_values")
+    if "west_spread" in frame:
+        written += save(
+            plots.spread_histogram(analysis.spread_by_outcome(frame), f"{name}: allies' spread"),
+            folder,
+            "west_spread",
+        )
+    traj = storage.load_trajectories(out)
+    if traj is not None:
+        written += save(trajectory_figure(traj, manifest, name), folder, "trajectories")
+    names = list(manifest.get("parameters", []))
+    targets = None if exp.focus in analysis.OUTCOMES else [*analysis.OUTCOMES, exp.focus]
+    for path in names:
+        col = f"design:{path}"
+        if frame[col].nunique() < 2:
+            continue
+        data = analysis.along(frame, col, targets)
+        fig = plots.outcomes_along(data, label(path, labels), f"{name}: outcomes along one input")
+        written += save(fig, folder, f"along_{_slug(path)}")
+    varied = [p for p in names if frame[f"design:{p}"].nunique() > 1]
+    if len(varied) >= 2:
+        x, y = varied[:2]
+        data = analysis.heatmap(frame, f"design:{x}", f"design:{y}", exp.focus)
+        fig = plots.outcome_heatmap(
+            data,
+            label(x, labels),
+            label(y, labels),
+            exp.focus,
+            f"{name}: probability of {exp.focus}",
+        )
+        written += save(fig, folder, "heatmap")
+    if exp.design in ("sobol", "morris"):
+        si = analysis.sensitivity(make_design(exp), frame, exp.focus, exp.seed)
+        if "note" not in si:
+            (out / "sensitivity.csv").write_text(si.to_csv(index=False))
+            title = f"{name}: what drives the probability of {exp.focus} ({exp.design})"
+            fig = plots.sensitivity_bars(
+                si, exp.design, {n: label(n, labels) for n in names}, title
+            )
+            written += save(fig, folder, "sensitivity")
+    if discover:
+        written += discovery_outputs(out, frame, discover, name)
+    return written
+
+
+def exp_labels(exp: Experiment) -> dict[str, str]:
+    return dict(exp.labels)
+
+
+def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
+    """One fan chart per issue, side by side, sharing the forum axis."""
+    issues = manifest["issues"]
+    forums = [f["id"] for f in manifest["forums"]]
+    flabels = [f["name"].split(",")[0][:18] + f"\n{f['date'][5:]}" for f in manifest["forums"]]
+    sides = manifest["trajectory_sides"]
+    cols = 4 if len(issues) > 4 else len(issues)
+    rows = -(-len(issues) // cols)
+    fig = Figure(figsize=(3.6 * cols, 3.0 * rows + 1.2), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    for k, issue in enumerate(issues):
+        q = analysis.fan_quantiles(traj, forums, issue)
+        plots.fan_chart(q, flabels, sides, issue.replace("_", " "), ax=axes.flat[k])
+    for ax in axes.flat[len(issues) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("position (0 West, 1 Russia)")
+    handles, texts = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncols=3, fontsize=9)
+    fig.suptitle(
+        f"{name}: positions after each forum, {len(traj)} runs (runs that broke down drop out)"
+        "\nline: median; dark band: middle half; light band: 5-95%"
+    )
+    return fig
+
+
+def discovery_outputs(out: Path, frame: pd.DataFrame, focus: str, name: str) -> list[Path]:
+    """PRIM boxes as text (``discovery.txt``) and the peeling trajectory as a figure."""
+    from negsim.experiments.discovery import describe, discover
+
+    result = discover(frame, focus)
+    box = result.pick()
+    text = describe(result, box)
+    storage.write_atomic(out / "discovery.txt", lambda p: p.write_text(text + "\n"))
+    fig = plots.prim_trajectory(
+        result.trajectory(), box.step, focus, f"{name}: scenario discovery (PRIM) for {focus}"
+    )
+    return [out / "discovery.txt", *save(fig, out / "plots", f"prim_{_slug(focus)}")]
+
+
+def manifest_of(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())

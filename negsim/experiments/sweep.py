@@ -1,0 +1,205 @@
+"""A whole sweep: check the experiment, run its chunks, keep them on disk, assemble the tables.
+
+Order of events, chosen so that a mistake costs nothing and an interruption costs little: the
+experiment, scenario and results folder are all checked before anything is written; chunk files
+appear one by one as they finish; the final tables are assembled from the chunk files only
+when every chunk is there, so a resumed sweep ends with the same bytes an uninterrupted one
+would have written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from concurrent.futures import Executor
+from contextlib import nullcontext
+from pathlib import Path
+
+import pandas as pd
+
+from negsim.experiments import storage
+from negsim.experiments.execute import ChunkJob, make_executor, progress_bar, run_jobs
+from negsim.experiments.prepare import Prepared, prepare
+
+
+def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
+    """Chunk jobs for every chunk not yet done (chunk i holds runs i*chunk .. (i+1)*chunk-1)."""
+    reps = prep.exp.replications
+    jobs = []
+    for i in range(-(-prep.n_runs // chunk)):
+        if i in skip:
+            continue
+        start, stop = i * chunk, min((i + 1) * chunk, prep.n_runs)
+        p0, p1 = start // reps, (stop - 1) // reps + 1
+        jobs.append(
+            ChunkJob(
+                index=i,
+                start=start,
+                stop=stop,
+                raw=prep.raw,
+                key=prep.scenario_sha256,
+                seed=prep.exp.seed,
+                replications=reps,
+                names=prep.design.names,
+                values=prep.design.values[p0:p1],
+                point0=p0,
+                swept=prep.swept,
+                record=prep.exp.recorded,
+                engine=engine,
+            )
+        )
+    return jobs
+
+
+def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started: str) -> dict:
+    cp = prep.compiled
+    return {
+        "format": "negsim-sweep/1",
+        "status": "running",
+        "experiment": prep.exp.model_dump(mode="json"),
+        "experiment_file": str(prep.file),
+        "experiment_sha256": prep.experiment_sha256,
+        "scenario_file": str(prep.scenario_file),
+        "scenario_name": cp.scenario.name,
+        "scenario_sha256": prep.scenario_sha256,
+        "versions": storage.versions(),
+        "seed": prep.exp.seed,
+        "design": prep.design.kind,
+        "parameters": list(prep.design.names),
+        "swept": list(prep.swept),
+        "counts": {
+            "points": prep.design.n_points,
+            "replications": prep.exp.replications,
+            "runs": prep.n_runs,
+            "chunk": chunk,
+            "chunks": -(-prep.n_runs // chunk),
+        },
+        "engine": engine,
+        "executor": executor,
+        "issues": list(cp.issues),
+        "forums": [{"id": f.id, "name": f.name, "date": f.date} for f in cp.forums],
+        "trajectory_sides": {
+            "russia": cp.names[cp.russia],
+            "lead": cp.names[cp.west_lead],
+            "bloc": f"{cp.blocs[cp.west].id.upper()} consensus bound",
+        },
+        "started": started,
+        "finished": None,
+    }
+
+
+def describe(workers: int | None, scheduler: str | None, executor: Executor | None) -> str:
+    if executor is not None:
+        return type(executor).__name__
+    if scheduler:
+        return f"dask {scheduler}"
+    return "serial" if workers == 1 else f"processes ({workers or 'all cores'})"
+
+
+def run_experiment(
+    path: str | Path,
+    out: str | Path | None = None,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    chunk: int | None = None,
+    resume: bool = False,
+    force: bool = False,
+    quiet: bool = True,
+    plots: bool = False,
+    engine: str = "batch",
+    trajectories: bool = False,
+) -> pd.DataFrame:
+    """Run an experiment file; return its run table (one row per run, sorted by run).
+
+    With ``out``, results are written there (see :mod:`negsim.experiments.storage`) and the
+    table returned is the one on disk. ``executor`` (any concurrent.futures.Executor) overrides
+    ``workers`` and ``scheduler``. ``trajectories`` joins the per-forum positions.
+    """
+    prep = prepare(path)
+    size = chunk or prep.exp.chunk
+    out = Path(out) if out is not None else None
+    done: set[int] = set()
+    frames: dict[int, pd.DataFrame] = {}
+    if out is not None:
+        manifest = storage.check_out(out, prep.experiment_sha256, resume, force)
+        if force and out.exists():
+            storage.clear(out)
+        if manifest and manifest.get("status") == "complete":
+            if plots:
+                from negsim.experiments.render import write_plots
+
+                write_plots(out)
+            return storage.load_results(out, trajectories)
+        if manifest:
+            size = manifest["counts"]["chunk"]  # chunk files of the first attempt stay valid
+            done = storage.done_chunks(out)
+        started = manifest["started"] if manifest else storage.now()
+        doc = manifest_doc(prep, size, engine, describe(workers, scheduler, executor), started)
+        out.mkdir(parents=True, exist_ok=True)
+        storage.write_json(out / "scenario.json", prep.raw)
+        storage.write_json(out / "manifest.json", doc)
+
+    def on_done(job: ChunkJob, frame: pd.DataFrame) -> None:
+        if out is None:
+            frames[job.index] = frame
+        else:
+            storage.write_parquet(storage.chunk_path(out, job.index), frame)
+
+    jobs = jobs_for(prep, size, done, engine)
+    done_runs = prep.n_runs - sum(j.stop - j.start for j in jobs)
+    bar = progress_bar(prep.n_runs, done_runs, prep.exp.name, quiet)
+    context = nullcontext(executor) if executor is not None else make_executor(workers, scheduler)
+    try:
+        with context as ex:
+            run_jobs(ex, jobs, on_done, bar)
+    finally:
+        bar.close()  # type: ignore[attr-defined]
+    if out is None:
+        table = storage.assemble([frames[i] for i in sorted(frames)])
+        runs, traj = storage.split_trajectories(table)
+        if trajectories and traj is not None:
+            return runs.merge(traj, on="run", validate="1:1")
+        return runs
+    finish(out, prep, doc)
+    if plots:
+        from negsim.experiments.render import write_plots
+
+        write_plots(out)
+    return storage.load_results(out, trajectories)
+
+
+def finish(out: Path, prep: Prepared, doc: dict) -> None:
+    """Every chunk is on disk: write the final tables, then drop the chunks."""
+    from negsim.experiments.analysis import point_summary
+
+    table = storage.assemble(storage.read_chunks(out, doc["counts"]["chunks"]))
+    if len(table) != prep.n_runs or (table["run"].to_numpy() != range(prep.n_runs)).any():
+        raise RuntimeError("chunk files do not cover the sweep exactly")  # pragma: no cover
+    runs, traj = storage.split_trajectories(table)
+    storage.write_parquet(out / "runs.parquet", runs)
+    if traj is not None:
+        storage.write_parquet(out / "trajectories.parquet", traj)
+    summary = point_summary(runs, list(prep.design.names))
+    storage.write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    doc = {**doc, "status": "complete", "finished": storage.now()}
+    storage.write_json(out / "manifest.json", doc)
+    shutil.rmtree(out / storage.CHUNKS, ignore_errors=True)
+
+
+def print_overview(table: pd.DataFrame, name: str, file: object = sys.stdout) -> None:
+    """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
+    from negsim.experiments.analysis import outcome_shares
+
+    shares = outcome_shares(table)
+    print(f"{name}: {len(table)} runs", file=file)  # type: ignore[call-overload]
+    for row in shares.itertuples():
+        print(
+            f"  {row.outcome:<10} {row.share:6.3f}  [{row.lo:.3f}, {row.hi:.3f}]",
+            file=file,  # type: ignore[call-overload]
+        )
+
+
+def read_scenario_json(out: Path) -> dict:
+    return json.loads((out / "scenario.json").read_text())

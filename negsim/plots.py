@@ -1,0 +1,237 @@
+"""Figures of sweep results, for a reader who has not seen the code.
+
+Every function takes the small table computed for it in :mod:`negsim.experiments.analysis` (or
+:mod:`negsim.experiments.discovery`), draws on ``ax`` if given or on a new figure, and returns
+the figure. Nothing here uses pyplot: figures are plain ``matplotlib.figure.Figure`` objects,
+so plotting never changes global state and works without a display.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+OUTCOME_COLOURS = {
+    "agreement": "#1b9e77",
+    "partial": "#7570b3",
+    "stalemate": "#999999",
+    "breakdown": "#d95f02",
+}
+SIDE_COLOURS = {"russia": "#c0392b", "lead": "#1f4e9c", "bloc": "#2e8b57"}
+SCALE = "position (0 = Western/status quo, 1 = Russia's draft demand)"
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _colour(target: str, k: int) -> str:
+    return OUTCOME_COLOURS.get(target, f"C{k}")
+
+
+def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Bars: probability of each outcome class, with 95% (Wilson) intervals and run counts."""
+    fig, ax = _axes(ax)
+    x = np.arange(len(shares))
+    err = np.vstack([shares["share"] - shares["lo"], shares["hi"] - shares["share"]])
+    ax.bar(x, shares["share"], color=[_colour(o, k) for k, o in enumerate(shares["outcome"])])
+    ax.errorbar(x, shares["share"], yerr=err, fmt="none", ecolor="black", capsize=5)
+    for xi, row in zip(x, shares.itertuples(), strict=True):
+        ax.annotate(
+            f"{row.share:.1%}\n({row.k} runs)",
+            (xi, row.hi),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    ax.set_xticks(x, shares["outcome"])
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("probability (share of runs)")
+    ax.set_xlabel("outcome of the week of talks")
+    n = int(shares["n"].iloc[0]) if len(shares) else 0
+    ax.set_title(f"{title}\nn = {n} runs; bars: share, whiskers: 95% interval")
+    return fig
+
+
+def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Box plots per issue of the final gap between Russia and the bloc's consensus bound."""
+    fig, ax = _axes(ax, (7.5, 5.0))
+    gaps = dist[dist["measure"] == "gap"]
+    issues = list(dict.fromkeys(gaps["issue"]))
+    data = [gaps.loc[gaps["issue"] == i, "value"].dropna().to_numpy() for i in issues]
+    ax.boxplot(data, orientation="horizontal", tick_labels=issues, whis=(5, 95), showfliers=False)
+    ax.invert_yaxis()
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xlabel("final gap |Russia - NATO consensus bound| on the issue's 0-1 scale")
+    n = len(data[0]) if data else 0
+    ax.set_title(f"{title}\nper issue, n = {n} runs; box: middle half, whiskers: 5-95%")
+    return fig
+
+
+def agreed_values(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Where deals landed: the agreed values per issue (one dot per run with a deal)."""
+    fig, ax = _axes(ax, (7.5, 5.0))
+    vals = dist[dist["measure"] == "agreed value"]
+    issues = list(dict.fromkeys(dist["issue"]))
+    rng = np.random.default_rng(0)  # jitter only: the data are not random
+    for k, i in enumerate(issues):
+        v = vals.loc[vals["issue"] == i, "value"].to_numpy()
+        if len(v):
+            ax.scatter(v, k + rng.uniform(-0.2, 0.2, len(v)), s=6, alpha=0.3, color="#7570b3")
+        ax.annotate(f"{len(v)} deals", (1.03, k), va="center", fontsize=8, annotation_clip=False)
+    ax.set_yticks(range(len(issues)), issues)
+    ax.set_ylim(len(issues) - 0.5, -0.5)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_xlabel("agreed value, " + SCALE)
+    if vals.empty:
+        ax.text(0.5, 0.5, "no deal on any issue in any run", transform=ax.transAxes, ha="center")
+    ax.set_title(f"{title}\nagreed values per issue (each dot one run with a deal)")
+    return fig
+
+
+def outcomes_along(data: pd.DataFrame, xlabel: str, title: str, ax: Axes | None = None) -> Figure:
+    """Probability of each outcome along one input: lines with 95% interval bands."""
+    fig, ax = _axes(ax)
+    for k, (target, g) in enumerate(data.groupby("target", sort=False)):
+        c = _colour(str(target), k)
+        ax.plot(g["level"], g["share"], marker="o", ms=3, color=c, label=str(target))
+        ax.fill_between(g["level"], g["lo"], g["hi"], color=c, alpha=0.2, lw=0)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("probability (share of runs)")
+    per = data.groupby("level")["n"].first()
+    ax.set_title(
+        f"{title}\n{int(per.sum())} runs, {int(per.min())}-{int(per.max())} per level; "
+        "bands: 95% intervals"
+    )
+    ax.legend(title="outcome", fontsize=8, loc="best")
+    return fig
+
+
+def outcome_heatmap(
+    data: pd.DataFrame, xlabel: str, ylabel: str, focus: str, title: str, ax: Axes | None = None
+) -> Figure:
+    """Probability of ``focus`` over two inputs, one cell per level pair, labelled."""
+    fig, ax = _axes(ax, (7.5, 5.5))
+    grid = data.pivot(index="y", columns="x", values="share")
+    im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
+    for (yi, xi), v in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(v):
+            ax.text(
+                xi,
+                yi,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if v < 0.6 else "black",
+            )
+    ax.set_xticks(range(grid.shape[1]), [f"{v:.3g}" for v in grid.columns], fontsize=8)
+    ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.colorbar(im, ax=ax, label=f"probability of {focus}")
+    ax.set_title(f"{title}\n{int(data['n'].sum())} runs, {int(data['n'].min())} per cell or more")
+    return fig
+
+
+def fan_chart(
+    q: pd.DataFrame,
+    forum_labels: list[str],
+    side_labels: dict[str, str],
+    issue: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """Positions of Russia, the west's lead and the bloc's bound after each forum: median line,
+    25-75% band (dark) and 5-95% band (light) over the runs still at the table."""
+    fig, ax = _axes(ax)
+    for side, g in q.groupby("side", sort=False):
+        c = SIDE_COLOURS.get(str(side), "black")
+        x = g["step"].to_numpy()
+        ax.fill_between(x, g["q05"], g["q95"], color=c, alpha=0.12, lw=0)
+        ax.fill_between(x, g["q25"], g["q75"], color=c, alpha=0.3, lw=0)
+        ax.plot(x, g["q50"], color=c, marker="o", ms=3, label=side_labels.get(str(side), side))
+    ax.set_xticks(range(len(forum_labels)), forum_labels, fontsize=8)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(issue, fontsize=10)
+    return fig
+
+
+def spread_histogram(data: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Distribution of the allies' spread at the end (std of members' positions), by outcome."""
+    fig, ax = _axes(ax)
+    hi = max(float(data["west_spread"].max()), 1e-6)
+    bins = np.linspace(0, hi * 1.02, 40)
+    groups = [(o, g["west_spread"].to_numpy()) for o, g in data.groupby("outcome", sort=False)]
+    groups = [(o, v) for o, v in groups if len(v)]
+    ax.hist(
+        [v for _, v in groups],
+        bins=bins,
+        stacked=True,
+        color=[_colour(str(o), k) for k, (o, _) in enumerate(groups)],
+        label=[f"{o} ({len(v)})" for o, v in groups],
+    )
+    ax.set_xlabel("spread of NATO allies' positions at the end (standard deviation, 0-1 scale)")
+    ax.set_ylabel("runs")
+    ax.legend(title="outcome (runs)", fontsize=8)
+    ax.set_title(f"{title}\nn = {len(data)} runs; larger spread: a less united alliance")
+    return fig
+
+
+def sensitivity_bars(
+    si: pd.DataFrame, kind: str, labels: dict[str, str], title: str, ax: Axes | None = None
+) -> Figure:
+    """Sobol: first-order and total indices per input with 95% intervals. Morris: mu* (overall
+    effect) against sigma (non-linearity and interactions)."""
+    fig, ax = _axes(ax, (8.0, 0.5 * len(si) + 2.5))
+    names = [labels.get(p, p) for p in si["parameter"]]
+    if kind == "sobol":
+        y = np.arange(len(si))
+        ax.barh(y - 0.2, si["S1"], 0.4, xerr=si["S1_conf"], label="first-order S1", color="C0")
+        ax.barh(y + 0.2, si["ST"], 0.4, xerr=si["ST_conf"], label="total ST", color="C1")
+        ax.set_yticks(y, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.5)
+        ax.set_xlabel("share of the variance of the outcome probability explained")
+        ax.legend(fontsize=8)
+    else:
+        ax.errorbar(si["mu_star"], si["sigma"], xerr=si["mu_star_conf"], fmt="o", color="C0")
+        for name, xv, yv in zip(names, si["mu_star"], si["sigma"], strict=True):
+            ax.annotate(name, (xv, yv), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        ax.set_xlabel("mu*: mean absolute change in the probability over each input's range")
+        ax.set_ylabel("sigma: spread of those changes (interactions)")
+    ax.set_title(title)
+    return fig
+
+
+def prim_trajectory(
+    traj: pd.DataFrame, chosen: int, focus: str, title: str, ax: Axes | None = None
+) -> Figure:
+    """PRIM's peeling trajectory: coverage against density for every box, coloured by how many
+    inputs the box restricts; the chosen box is circled."""
+    fig, ax = _axes(ax)
+    sc = ax.scatter(traj["coverage"], traj["density"], c=traj["restricted"], cmap="viridis", s=18)
+    pick = traj[traj["step"] == chosen]
+    ax.scatter(
+        pick["coverage"],
+        pick["density"],
+        s=160,
+        facecolors="none",
+        edgecolors="red",
+        label=f"chosen box (step {chosen})",
+    )
+    fig.colorbar(sc, ax=ax, label="inputs restricted by the box")
+    ax.set_xlabel(f"coverage: share of all '{focus}' runs inside the box")
+    ax.set_ylabel(f"density: share of runs inside the box with '{focus}'")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title)
+    return fig
