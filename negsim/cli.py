@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the JSON Schema of scenario files",
         description="Print the JSON Schema of scenario files (for editors).",
     )
+    from negsim.experiments import cli as experiments_cli  # sweep, plot, replay
+
+    experiments_cli.add_parsers(sub)
     return parser
 
 
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(json.dumps(json_schema(), indent=2))
             return 0
+        from negsim.experiments import cli as experiments_cli
+
+        if args.command in experiments_cli.COMMANDS:
+            return experiments_cli.dispatch(args)
     except NegsimError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
         return 2
