@@ -1,12 +1,18 @@
-"""Runs of a scenario -> result table, through either engine.
+"""Runs of a scenario -> result tables, through either engine, serially or in processes.
 
 The batch engine is the default for many runs; the agent model is the reference, used for
-transcripts and replay, and selectable everywhere so the two can be compared.
+transcripts and replay, and selectable everywhere so the two can be compared. Work is done
+chunk by chunk, so memory grows with the chunk and not with the number of runs.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -14,7 +20,8 @@ import pandas as pd
 from negsim import batch
 from negsim.model import NegotiationModel
 from negsim.outcomes import summarize, table
-from negsim.scenario.compile import Compiled, fill, leaf_values, uniforms
+from negsim.scenario.compile import Compiled, compile_scenario, fill, leaf_values, uniforms
+from negsim.scenario.load import load_scenario
 from negsim.state import RunState
 
 ENGINES = ("batch", "agent")
@@ -37,31 +44,29 @@ def _stack(states: list[RunState]) -> RunState:
     )
 
 
-def run_many(
+def iter_runs(
     cp: Compiled,
     runs: np.ndarray | range,
     seed: int,
     engine: str = "batch",
     chunk: int = CHUNK,
     fixed: dict[str, np.ndarray] | None = None,
-) -> Results:
-    """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario.
+) -> Iterator[Results]:
+    """Results chunk by chunk, in run order: for streaming to disk.
 
     ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
     runs = np.asarray(runs, dtype=np.int64)
-    u = uniforms(cp, runs, seed)
     fixed = {
         k: np.broadcast_to(np.asarray(v, dtype=float), len(runs)) for k, v in (fixed or {}).items()
     }
-    values = leaf_values(cp, u, fixed)
-    summaries = []
     for start in range(0, len(runs), chunk):
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
-        params = fill(cp, values[part])
+        values = leaf_values(cp, uniforms(cp, runs[part], seed), sub)
+        params = fill(cp, values)
         if engine == "batch":
             st = batch.simulate(cp, params)
         else:
@@ -72,7 +77,70 @@ def run_many(
                 for i, k in enumerate(runs[part])
             ]
             st = _stack([m.run().state() for m in models])
-        summaries.append(summarize(cp, params, st))
-    summary = {k: np.concatenate([s[k] for s in summaries]) for k in summaries[0]}
-    frame = table(cp, summary, runs, values)
-    return Results(frame, summary, engine)
+        summary = summarize(cp, params, st)
+        yield Results(table(cp, summary, runs[part], values), summary, engine)
+
+
+def concat(parts: list[Results]) -> Results:
+    if not parts:
+        raise ValueError("no runs")
+    summary = {k: np.concatenate([p.summary[k] for p in parts]) for k in parts[0].summary}
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    return Results(frame, summary, parts[0].engine)
+
+
+def run_many(
+    cp: Compiled,
+    runs: np.ndarray | range,
+    seed: int,
+    engine: str = "batch",
+    chunk: int = CHUNK,
+    fixed: dict[str, np.ndarray] | None = None,
+) -> Results:
+    """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario."""
+    return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed)))
+
+
+@lru_cache(maxsize=8)
+def _compiled(path: str, overrides: tuple[str, ...]) -> Compiled:
+    """Each worker process compiles a scenario once, however many chunks it runs."""
+    return compile_scenario(load_scenario(path, list(overrides)))
+
+
+def _work(
+    path: str, overrides: tuple[str, ...], runs: np.ndarray, seed: int, engine: str
+) -> Results:
+    return run_many(_compiled(path, overrides), runs, seed, engine)
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """forkserver where available: quick to start, safe with threads, and independent of the
+    global start method (importing Mesa sets it to spawn)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_parallel(
+    path: str,
+    overrides: tuple[str, ...],
+    runs: np.ndarray | range,
+    seed: int,
+    engine: str = "batch",
+    workers: int | None = None,
+    executor: Executor | None = None,
+    per_task: int = 8192,
+) -> Results:
+    """The same results as :func:`run_many`, spread over processes (or any Executor)."""
+    runs = np.asarray(runs, dtype=np.int64)
+    workers = workers or os.cpu_count() or 1
+    if executor is None and (workers == 1 or len(runs) <= per_task):
+        return run_many(_compiled(path, tuple(overrides)), runs, seed, engine)
+    pieces = [runs[i : i + per_task] for i in range(0, len(runs), per_task)]
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+    try:
+        futures = [pool.submit(_work, path, tuple(overrides), p, seed, engine) for p in pieces]
+        return concat([f.result() for f in futures])
+    finally:
+        if own:
+            pool.shutdown()
