@@ -1,0 +1,100 @@
+"""The command line as a user meets it: run, --json, --out, --transcript, --set, validate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from negsim.cli import main
+
+from .conftest import MINI, SCENARIOS
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+
+def run_json(capsys, *args: str) -> dict:
+    assert main(["run", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_has_the_documented_shape(capsys) -> None:
+    doc = run_json(capsys, BASELINE, "--runs", "300", "--seed", "4")
+    assert doc["scenario"] == "baseline" and doc["runs"] == 300 and doc["seed"] == 4
+    assert set(doc["outcomes"]) == {"agreement", "partial", "stalemate", "breakdown"}
+    assert sum(doc["outcomes"].values()) == pytest.approx(1.0)
+    assert set(doc["issues"]) == {"enlargement", "force_posture", "military_activity",
+                                  "missiles", "exercises", "risk_reduction",
+                                  "security_principle", "deescalation"}
+    for shares in doc["issues"].values():
+        assert set(shares) == {"agreed", "open", "deadlock"}
+        assert sum(shares.values()) == pytest.approx(1.0)
+    assert doc["engine"] == "batch"
+
+
+def test_engines_agree_through_the_cli(capsys) -> None:
+    a = run_json(capsys, str(MINI), "--runs", "40", "--engine", "batch")
+    b = run_json(capsys, str(MINI), "--runs", "40", "--engine", "agent")
+    assert a["outcomes"] == b["outcomes"] and a["issues"] == b["issues"]
+    assert b["engine"] == "agent"
+
+
+def test_set_changes_the_outcome(capsys) -> None:
+    base = run_json(capsys, BASELINE, "--runs", "200")
+    impatient = run_json(capsys, BASELINE, "--runs", "200",
+                         "--set", "actors.russia.patience.rounds=0")
+    assert base["outcomes"]["breakdown"] < 0.5
+    assert impatient["outcomes"]["breakdown"] == 1.0
+
+
+def test_out_writes_table_summary_and_transcript(tmp_path, capsys) -> None:
+    out = tmp_path / "res"
+    assert main(["run", str(MINI), "--runs", "25", "--out", str(out)]) == 0
+    frame = pd.read_parquet(out / "runs.parquet")
+    assert len(frame) == 25 and list(frame["run"]) == list(range(25))
+    assert {"outcome", "enlargement.status", "missiles.value", "core_progress"} <= set(frame)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["runs"] == 25
+    assert "offers" in (out / "transcript.txt").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["runs.parquet", "summary.json",
+                                                      "transcript.txt"]
+    capsys.readouterr()
+
+
+def test_transcript_prints_offers_and_responses(capsys) -> None:
+    assert main(["run", BASELINE, "--runs", "1", "--transcript", "--run", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "NATO offers missiles" in out and "Russian Federation defers" in out
+    assert "red line at 1.00" in out
+
+
+def test_summary_table_is_readable(capsys) -> None:
+    assert main(["run", BASELINE, "--runs", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "stalemate" in out and "95% interval" in out and "enlargement" in out
+
+
+@pytest.mark.parametrize("args", [["run", str(MINI), "--runs", "0"],
+                                  ["run", str(MINI), "--runs", "x"],
+                                  ["run", str(MINI), "--engine", "gpu"],
+                                  ["run", "nowhere.yaml"],
+                                  ["run", str(MINI), "--set", "actors.russia"],
+                                  ["validate"]])
+def test_usage_errors_exit_2(args, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        code = main(args)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+
+
+def test_help_and_schema_work_as_a_subprocess() -> None:
+    for args in (["--help"], ["run", "--help"], ["validate", str(MINI)]):
+        done = subprocess.run([sys.executable, "-m", "negsim.cli", *args], capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout
