@@ -92,7 +92,7 @@ def _forum(
     dirs = directions(forum, params)
     caps = [_bound_by(cp, party, params, d) for party, d in zip(forum.parties, dirs, strict=True)]
     req = forum.required
-    req_ideal, req_res = params["ideal"][:, req], params["reservation"][:, req]
+    lo, hi = rules.acceptable_range(params["ideal"][:, req], params["reservation"][:, req])
     horizon = params["horizon"][:, None, None]
     tol = params["tolerance"][:, None]
     for _ in range(forum.exchanges):
@@ -116,7 +116,7 @@ def _forum(
                 prog[:, linked], p["salience"][:, linked], gated, on, p["link_threshold"][:, linked]
             )[0]
 
-        ok, val = rules.agreement(off_a, off_b, tol, req_ideal, req_res)
+        ok, val = rules.agreement(off_a, off_b, tol, lo, hi)
         ok &= live
         st.value = np.where(ok, val, st.value)
         st.agreed |= ok

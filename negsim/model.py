@@ -150,9 +150,8 @@ class NegotiationModel(mesa.Model):
         required = forum.required
         ideal = np.stack([self.negotiators[k].ideal for k in required], axis=1)
         res = np.stack([self.negotiators[k].reservation for k in required], axis=1)
-        ok, val = rules.agreement(
-            offers[0], offers[1], self.params["tolerance"][:, None], ideal, res
-        )
+        lo, hi = rules.acceptable_range(ideal, res)
+        ok, val = rules.agreement(offers[0], offers[1], self.params["tolerance"][:, None], lo, hi)
         ok &= live
         self.value = np.where(ok, val, self.value)
         self.agreed |= ok

@@ -27,6 +27,11 @@ class Response(enum.IntEnum):
     WALK_OUT = 3
 
 
+def unit(x: np.ndarray | float) -> np.ndarray:
+    """Clip to [0, 1] (np.minimum/np.maximum: same values as np.clip, several times faster)."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
+
+
 # -- positions -----------------------------------------------------------------------------
 
 
@@ -39,12 +44,12 @@ def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) 
     """Inverse of :func:`position`, clipped; 0 on a red line (reservation == ideal)."""
     span = reservation - ideal
     red = np.abs(span) < EPS
-    return np.where(red, 0.0, np.clip((x - ideal) / np.where(red, 1.0, span), 0.0, 1.0))
+    return np.where(red, 0.0, unit((x - ideal) / np.where(red, 1.0, span)))
 
 
 def clamp(x: np.ndarray, ideal: np.ndarray, reservation: np.ndarray) -> np.ndarray:
     """Keep a position between its actor's ideal and reservation."""
-    return np.clip(x, np.minimum(ideal, reservation), np.maximum(ideal, reservation))
+    return np.minimum(np.maximum(x, np.minimum(ideal, reservation)), np.maximum(ideal, reservation))
 
 
 # -- concession rules ------------------------------------------------------------------------
@@ -52,7 +57,7 @@ def clamp(x: np.ndarray, ideal: np.ndarray, reservation: np.ndarray) -> np.ndarr
 
 def time_target(t_frac: np.ndarray | float, beta: np.ndarray) -> np.ndarray:
     """Faratin, Sierra & Jennings (1998): concession (t/T)^(1/beta); reservation at deadline."""
-    return np.power(np.clip(t_frac, 0.0, 1.0), 1.0 / beta)
+    return np.power(unit(t_frac), 1.0 / beta)
 
 
 def reciprocal_target(c: np.ndarray, other_step: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -127,7 +132,7 @@ def concession_target(
 
 def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
     """Concessions are never taken back, never exceed the reservation, and wait for linkage."""
-    return np.where(open_, np.clip(np.maximum(c, target), 0.0, 1.0), c)
+    return np.where(open_, unit(np.maximum(c, target)), c)
 
 
 # -- progress and linkage --------------------------------------------------------------------
@@ -138,7 +143,7 @@ def progress(offer: np.ndarray, first_offer: np.ndarray, ideal: np.ndarray) -> n
     need = ideal - first_offer
     none_needed = np.abs(need) < EPS
     moved = (offer - first_offer) / np.where(none_needed, 1.0, need)
-    return np.where(none_needed, 1.0, np.clip(moved, 0.0, 1.0))
+    return np.where(none_needed, 1.0, unit(moved))
 
 
 def weighted(values: np.ndarray, salience: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -225,23 +230,27 @@ def drift(
 # -- agreement -------------------------------------------------------------------------------
 
 
+def acceptable_range(ideal: np.ndarray, reservation: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Values every one of the actors accepts at its reservation: (B, R, I) -> lo, hi (B, I).
+
+    Utility is distance to the ideal, so an actor accepts what lies no further from its
+    ideal than its reservation does, on either side of the ideal.
+    """
+    reach = np.abs(reservation - ideal)
+    return (ideal - reach).max(axis=1), (ideal + reach).min(axis=1)
+
+
 def agreement(
-    offer_a: np.ndarray,
-    offer_b: np.ndarray,
-    tolerance: np.ndarray,
-    ideal: np.ndarray,
-    reservation: np.ndarray,
+    offer_a: np.ndarray, offer_b: np.ndarray, tolerance: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Agreed where the offers meet within tolerance and the midpoint lies inside every
-    required actor's reservation. offers (B, I); ideal/reservation (B, R, I)."""
+    """Agreed where the offers meet within tolerance and their midpoint lies inside every
+    required actor's reservation (``lo``/``hi`` from :func:`acceptable_range`). (B, I)."""
     value = (offer_a + offer_b) / 2
     close = np.abs(offer_a - offer_b) <= tolerance + EPS
-    inside = (np.abs(value[:, None, :] - ideal) <= np.abs(reservation - ideal) + EPS).all(axis=1)
-    return close & inside, value
+    return close & (value >= lo - EPS) & (value <= hi + EPS), value
 
 
 def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
-    """Do the actors' reservation ranges overlap (within tolerance)? (B, R, I) -> (B, I)."""
-    lo = np.minimum(ideal, reservation).max(axis=1)
-    hi = np.maximum(ideal, reservation).min(axis=1)
+    """Is there a value all the actors accept at their reservations (within tolerance)?"""
+    lo, hi = acceptable_range(ideal, reservation)
     return lo <= hi + tolerance + EPS

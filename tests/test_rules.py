@@ -175,9 +175,20 @@ def test_agreement_needs_closeness_and_every_reservation() -> None:
     a, b = np.array([[0.40, 0.40, 0.1]]), np.array([[0.43, 0.43, 0.9]])
     ideal = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]])
     res = np.array([[[0.5, 0.3, 1.0], [0.3, 0.3, 0.0]]])
-    ok, value = rules.agreement(a, b, np.array([[0.05]]), ideal, res)
+    lo, hi = rules.acceptable_range(ideal, res)
+    ok, value = rules.agreement(a, b, np.array([[0.05]]), lo, hi)
     assert list(ok[0]) == [True, False, False]
     assert value[0, 0] == pytest.approx(0.415)
+
+
+def test_acceptable_range_is_distance_to_the_ideal() -> None:
+    ideal = np.array([[[0.2], [0.9]]])
+    res = np.array([[[0.5], [0.6]]])
+    lo, hi = rules.acceptable_range(ideal, res)
+    # actor 1 accepts [0.0, 0.5] (0.3 either side of 0.2), actor 2 [0.6, 1.2]: no overlap
+    assert lo[0, 0] == pytest.approx(0.6) and hi[0, 0] == pytest.approx(0.5)
+    assert not rules.zone_exists(ideal, res, np.array([[0.0]]))[0, 0]
+    assert rules.zone_exists(ideal, res, np.array([[0.1]]))[0, 0]
 
 
 def test_drift_moves_a_share_of_the_way() -> None:
