@@ -69,30 +69,37 @@ def prim(
     y = np.asarray(y, dtype=bool)
     n, hits = len(y), int(y.sum())
     lo_full, hi_full = data.min(axis=0), data.max(axis=0)
+    lo, hi = lo_full.copy(), hi_full.copy()  # the box: only peeled sides move
     mask = np.ones(n, dtype=bool)
-    boxes = [_box(0, mask, y, data, names, lo_full, hi_full, hits)]
+    boxes = [_box(0, mask, y, names, lo, hi, lo_full, hi_full, hits)]
     while hits and mask.mean() > min_support and data.shape[1]:
         xm, ym = data[mask], y[mask]
         if ym.all():  # nothing left to gain
             break
         q = np.quantile(xm, [alpha, 1 - alpha], axis=0)
-        best: tuple[float, int, np.ndarray] | None = None
-        for keep in (
-            _peel(xm >= q[0], xm > xm.min(axis=0)),
-            _peel(xm <= q[1], xm < xm.max(axis=0)),
+        best: tuple[float, int, int, np.ndarray] | None = None
+        for side, keep in (
+            (0, _peel(xm >= q[0], xm > xm.min(axis=0))),
+            (1, _peel(xm <= q[1], xm < xm.max(axis=0))),
         ):
             count = keep.sum(axis=0)
             dens = (keep & ym[:, None]).sum(axis=0) / np.maximum(count, 1)
             dens[(count == 0) | (count == len(ym))] = -1.0
             j = int(np.argmax(dens + count * 1e-12))  # ties: keep more runs
             if dens[j] >= 0 and (best is None or dens[j] > best[0]):
-                best = (float(dens[j]), int(count[j]), keep[:, j])
+                best = (float(dens[j]), side, j, keep[:, j])
         if best is None or best[0] < ym.mean() - 1e-12:
             break
+        _, side, j, keep = best
+        kept = xm[keep, j]
+        if side == 0:
+            lo[j] = kept.min()
+        else:
+            hi[j] = kept.max()
         idx = np.flatnonzero(mask)
         mask = mask.copy()
-        mask[idx[~best[2]]] = False
-        boxes.append(_box(len(boxes), mask, y, data, names, lo_full, hi_full, hits))
+        mask[idx[~keep]] = False
+        boxes.append(_box(len(boxes), mask, y, names, lo, hi, lo_full, hi_full, hits))
     return Prim(focus, hits, n, boxes)
 
 
@@ -107,14 +114,13 @@ def _box(
     step: int,
     mask: np.ndarray,
     y: np.ndarray,
-    data: np.ndarray,
     names: list[str],
+    lo: np.ndarray,
+    hi: np.ndarray,
     lo_full: np.ndarray,
     hi_full: np.ndarray,
     hits: int,
 ) -> Box:
-    inside = data[mask]
-    lo, hi = inside.min(axis=0), inside.max(axis=0)
     restricted = np.flatnonzero((lo > lo_full) | (hi < hi_full))
     return Box(
         step=step,

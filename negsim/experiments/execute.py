@@ -52,11 +52,14 @@ _COMPILED: dict[str, Compiled] = {}
 
 
 def compiled_for(key: str, raw: dict) -> Compiled:
-    """Compile once per process: a worker runs many chunks of the same scenario."""
-    if key not in _COMPILED:
+    """Compile once per process: a worker runs many chunks of the same scenario. (Safe under
+    Dask's threads: the worst case compiles twice.)"""
+    cp = _COMPILED.get(key)
+    if cp is None:
+        cp = compile_scenario(validate(raw, Located(), "scenario"))
         _COMPILED.clear()
-        _COMPILED[key] = compile_scenario(validate(raw, Located(), "scenario"))
-    return _COMPILED[key]
+        _COMPILED[key] = cp
+    return cp
 
 
 def run_chunk(job: ChunkJob) -> pd.DataFrame:

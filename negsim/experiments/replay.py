@@ -1,13 +1,12 @@
 """Replay: one run of a sweep, told again agent by agent with its transcript.
 
-Run k of a sweep is fully named by the scenario as run (``OUT/scenario.json``), the root seed
+Run k of a sweep is fully named by the scenario as run (``OUT/scenario.yaml``), the root seed
 and the design's values for its point; the Mesa model given the same three reproduces it alone,
 which is what makes a surprising run in a table of 100,000 inspectable.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -45,8 +44,8 @@ def replay(out: str | Path, run: int) -> tuple[list[str], str, str]:
     if manifest is None:
         raise NegsimError("no negsim sweep results here (no manifest.json)", str(out))
     row = stored_row(out, run, manifest)
-    raw = json.loads((out / "scenario.json").read_text())
-    cp = compile_scenario(validate(raw, Located(), str(out / "scenario.json")))
+    raw = storage.read_scenario(out)
+    cp = compile_scenario(validate(raw, Located(), str(out / "scenario.yaml")))
     fixed = {p: float(row[f"design:{p}"]) for p in manifest["swept"]}
     model = NegotiationModel(cp, run, int(row["seed"]), transcript=True, fixed=fixed).run()
     code = int(summarize(cp, model.params, model.state())["outcome"][0])

@@ -4,7 +4,7 @@ Layout of ``OUT``:
 
 - ``manifest.json``: the experiment (as validated), its hash, the scenario file and the sha256
   of the scenario as run, library versions, seed, counts, engine, start and end times, status.
-- ``scenario.json``: the scenario as run (merged, with the experiment's settings and swept
+- ``scenario.yaml``: the scenario as run (merged, with the experiment's settings and swept
   ranges), so ``negsim replay`` does not depend on files that may have changed since.
 - ``chunks/part-NNNNNN.parquet``: chunk NNNNNN's rows, each file written whole (temporary name,
   then ``os.replace``). A resumed sweep runs only the chunks without a file.
@@ -26,13 +26,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from negsim.errors import NegsimError
 
 CHUNKS = "chunks"
 OURS = (
     "manifest.json",
-    "scenario.json",
+    "scenario.yaml",
     "runs.parquet",
     "trajectories.parquet",
     "summary.csv",
@@ -65,6 +66,16 @@ def write_atomic(path: Path, write: object) -> None:
 
 def write_json(path: Path, doc: dict) -> None:
     write_atomic(path, lambda p: p.write_text(json.dumps(doc, indent=2, default=str) + "\n"))
+
+
+def write_yaml(path: Path, data: dict) -> None:
+    """YAML, not JSON, for the scenario: it keeps number keys (issue scales) and dates."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    write_atomic(path, lambda p: p.write_text(text))
+
+
+def read_scenario(out: Path) -> dict:
+    return yaml.safe_load((out / "scenario.yaml").read_text())
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:

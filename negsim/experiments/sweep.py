@@ -9,7 +9,6 @@ would have written.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from concurrent.futures import Executor
@@ -138,7 +137,7 @@ def run_experiment(
         started = manifest["started"] if manifest else storage.now()
         doc = manifest_doc(prep, size, engine, describe(workers, scheduler, executor), started)
         out.mkdir(parents=True, exist_ok=True)
-        storage.write_json(out / "scenario.json", prep.raw)
+        storage.write_yaml(out / "scenario.yaml", prep.raw)
         storage.write_json(out / "manifest.json", doc)
 
     def on_done(job: ChunkJob, frame: pd.DataFrame) -> None:
@@ -199,7 +198,3 @@ def print_overview(table: pd.DataFrame, name: str, file: object = sys.stdout) ->
             f"  {row.outcome:<10} {row.share:6.3f}  [{row.lo:.3f}, {row.hi:.3f}]",
             file=file,  # type: ignore[call-overload]
         )
-
-
-def read_scenario_json(out: Path) -> dict:
-    return json.loads((out / "scenario.json").read_text())
