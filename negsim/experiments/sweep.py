@@ -10,7 +10,6 @@ would have written.
 from __future__ import annotations
 
 import shutil
-import sys
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from pathlib import Path
@@ -187,7 +186,7 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
     shutil.rmtree(out / storage.CHUNKS, ignore_errors=True)
 
 
-def print_overview(table: pd.DataFrame, name: str, file: object = sys.stdout) -> None:
+def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
     """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
     from negsim.experiments.analysis import outcome_shares
 
