@@ -99,7 +99,7 @@ class Interrupted(SerialExecutor):
     def __init__(self, n: int) -> None:
         self.left = n
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001
+    def submit(self, fn, /, *args, **kwargs) -> Future:
         if self.left == 0:
             raise KeyboardInterrupt
         self.left -= 1
