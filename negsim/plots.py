@@ -31,7 +31,14 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figu
 
 
 def _colour(target: str, k: int) -> str:
-    return OUTCOME_COLOURS.get(target, f"C{k}")
+    return OUTCOME_COLOURS.get(target, "black")
+
+
+def focus_text(focus: str) -> str:
+    """'missiles.agreed' -> 'a deal on missiles'; outcome classes stay as they are."""
+    if focus.endswith(".agreed"):
+        return f"a deal on {focus.removesuffix('.agreed').replace('_', ' ')}"
+    return focus
 
 
 def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
@@ -101,16 +108,18 @@ def outcomes_along(data: pd.DataFrame, xlabel: str, title: str, ax: Axes | None 
     fig, ax = _axes(ax)
     for k, (target, g) in enumerate(data.groupby("target", sort=False)):
         c = _colour(str(target), k)
-        ax.plot(g["level"], g["share"], marker="o", ms=3, color=c, label=str(target))
+        style = "-" if target in OUTCOME_COLOURS else "--"
+        ax.plot(
+            g["level"], g["share"], style, marker="o", ms=3, color=c, label=focus_text(str(target))
+        )
         ax.fill_between(g["level"], g["lo"], g["hi"], color=c, alpha=0.2, lw=0)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("probability (share of runs)")
     per = data.groupby("level")["n"].first()
-    ax.set_title(
-        f"{title}\n{int(per.sum())} runs, {int(per.min())}-{int(per.max())} per level; "
-        "bands: 95% intervals"
-    )
+    lo, hi = int(per.min()), int(per.max())
+    each = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    ax.set_title(f"{title}\n{int(per.sum())} runs, {each} per level; bands: 95% intervals")
     ax.legend(title="outcome", fontsize=8, loc="best")
     return fig
 
@@ -137,8 +146,10 @@ def outcome_heatmap(
     ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    fig.colorbar(im, ax=ax, label=f"probability of {focus}")
-    ax.set_title(f"{title}\n{int(data['n'].sum())} runs, {int(data['n'].min())} per cell or more")
+    fig.colorbar(im, ax=ax, label=f"probability of {focus_text(focus)}")
+    lo, hi = int(data["n"].min()), int(data["n"].max())
+    each = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    ax.set_title(f"{title}\n{int(data['n'].sum())} runs, {each} per cell")
     return fig
 
 
@@ -227,9 +238,11 @@ def prim_trajectory(
         edgecolors="red",
         label=f"chosen box (step {chosen})",
     )
-    fig.colorbar(sc, ax=ax, label="inputs restricted by the box")
-    ax.set_xlabel(f"coverage: share of all '{focus}' runs inside the box")
-    ax.set_ylabel(f"density: share of runs inside the box with '{focus}'")
+    bar = fig.colorbar(sc, ax=ax, label="inputs restricted by the box")
+    bar.ax.yaxis.get_major_locator().set_params(integer=True)
+    what = focus_text(focus)
+    ax.set_xlabel(f"coverage: share of all runs with {what} that are inside the box")
+    ax.set_ylabel(f"density: share of runs inside the box with {what}")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.legend(fontsize=8, loc="lower left")

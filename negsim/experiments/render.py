@@ -117,14 +117,18 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
             label(x, labels),
             label(y, labels),
             exp.focus,
-            f"{name}: probability of {exp.focus}",
+            f"{name}: probability of {plots.focus_text(exp.focus)}",
         )
         written += save(fig, folder, "heatmap")
     if exp.design in ("sobol", "morris"):
         si = analysis.sensitivity(make_design(exp), frame, exp.focus, exp.seed)
         if "note" not in si:
             (out / "sensitivity.csv").write_text(si.to_csv(index=False))
-            title = f"{name}: what drives the probability of {exp.focus} ({exp.design})"
+            title = (
+                f"{name}: what drives the probability of {plots.focus_text(exp.focus)}\n"
+                f"{exp.design} indices over {len(frame)} runs ({frame['point'].nunique()} points);"
+                " whiskers: 95% intervals"
+            )
             fig = plots.sensitivity_bars(
                 si, exp.design, {n: label(n, labels) for n in names}, title
             )
@@ -173,7 +177,10 @@ def discovery_outputs(out: Path, frame: pd.DataFrame, focus: str, name: str) -> 
     text = describe(result, box)
     storage.write_atomic(out / "discovery.txt", lambda p: p.write_text(text + "\n"))
     fig = plots.prim_trajectory(
-        result.trajectory(), box.step, focus, f"{name}: scenario discovery (PRIM) for {focus}"
+        result.trajectory(),
+        box.step,
+        focus,
+        f"{name}: when is {plots.focus_text(focus)} likely? (PRIM, {len(frame)} runs)",
     )
     return [out / "discovery.txt", *save(fig, out / "plots", f"prim_{_slug(focus)}")]
 
