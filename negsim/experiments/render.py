@@ -123,7 +123,7 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     if exp.design in ("sobol", "morris"):
         si = analysis.sensitivity(make_design(exp), frame, exp.focus, exp.seed)
         if "note" not in si:
-            (out / "sensitivity.csv").write_text(si.to_csv(index=False))
+            storage.write_atomic(out / "sensitivity.csv", lambda p: si.to_csv(p, index=False))
             title = (
                 f"{name}: what drives the probability of {plots.focus_text(exp.focus)}\n"
                 f"{exp.design} indices over {len(frame)} runs ({frame['point'].nunique()} points);"

@@ -38,6 +38,7 @@ OURS = (
     "trajectories.parquet",
     "summary.csv",
     "discovery.txt",
+    "sensitivity.csv",
     CHUNKS,
     "plots",
 )
