@@ -26,9 +26,16 @@ def test_json_has_the_documented_shape(capsys) -> None:
     assert doc["scenario"] == "baseline" and doc["runs"] == 300 and doc["seed"] == 4
     assert set(doc["outcomes"]) == {"agreement", "partial", "stalemate", "breakdown"}
     assert sum(doc["outcomes"].values()) == pytest.approx(1.0)
-    assert set(doc["issues"]) == {"enlargement", "force_posture", "military_activity",
-                                  "missiles", "exercises", "risk_reduction",
-                                  "security_principle", "deescalation"}
+    assert set(doc["issues"]) == {
+        "enlargement",
+        "force_posture",
+        "military_activity",
+        "missiles",
+        "exercises",
+        "risk_reduction",
+        "security_principle",
+        "deescalation",
+    }
     for shares in doc["issues"].values():
         assert set(shares) == {"agreed", "open", "deadlock"}
         assert sum(shares.values()) == pytest.approx(1.0)
@@ -44,8 +51,9 @@ def test_engines_agree_through_the_cli(capsys) -> None:
 
 def test_set_changes_the_outcome(capsys) -> None:
     base = run_json(capsys, BASELINE, "--runs", "200")
-    impatient = run_json(capsys, BASELINE, "--runs", "200",
-                         "--set", "actors.russia.patience.rounds=0")
+    impatient = run_json(
+        capsys, BASELINE, "--runs", "200", "--set", "actors.russia.patience.rounds=0"
+    )
     assert base["outcomes"]["breakdown"] < 0.5
     assert impatient["outcomes"]["breakdown"] == 1.0
 
@@ -59,8 +67,11 @@ def test_out_writes_table_summary_and_transcript(tmp_path, capsys) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["runs"] == 25
     assert "offers" in (out / "transcript.txt").read_text()
-    assert sorted(p.name for p in out.iterdir()) == ["runs.parquet", "summary.json",
-                                                      "transcript.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "runs.parquet",
+        "summary.json",
+        "transcript.txt",
+    ]
     capsys.readouterr()
 
 
@@ -77,12 +88,17 @@ def test_summary_table_is_readable(capsys) -> None:
     assert "stalemate" in out and "95% interval" in out and "enlargement" in out
 
 
-@pytest.mark.parametrize("args", [["run", str(MINI), "--runs", "0"],
-                                  ["run", str(MINI), "--runs", "x"],
-                                  ["run", str(MINI), "--engine", "gpu"],
-                                  ["run", "nowhere.yaml"],
-                                  ["run", str(MINI), "--set", "actors.russia"],
-                                  ["validate"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", str(MINI), "--runs", "0"],
+        ["run", str(MINI), "--runs", "x"],
+        ["run", str(MINI), "--engine", "gpu"],
+        ["run", "nowhere.yaml"],
+        ["run", str(MINI), "--set", "actors.russia"],
+        ["validate"],
+    ],
+)
 def test_usage_errors_exit_2(args, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         code = main(args)
@@ -94,7 +110,12 @@ def test_usage_errors_exit_2(args, capsys) -> None:
 
 def test_help_and_schema_work_as_a_subprocess() -> None:
     for args in (["--help"], ["run", "--help"], ["validate", str(MINI)]):
-        done = subprocess.run([sys.executable, "-m", "negsim.cli", *args], capture_output=True,
-                              text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "negsim.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout
