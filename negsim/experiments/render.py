@@ -146,7 +146,7 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
     """One fan chart per issue, side by side, sharing the forum axis."""
     issues = manifest["issues"]
     forums = [f["id"] for f in manifest["forums"]]
-    flabels = [f["name"].split(",")[0][:18] + f"\n{f['date'][5:]}" for f in manifest["forums"]]
+    flabels = [f"{f['id'].replace('_', ' ')[:16]}\n{f['date'][5:]}" for f in manifest["forums"]]
     sides = manifest["trajectory_sides"]
     cols = 4 if len(issues) > 4 else len(issues)
     rows = -(-len(issues) // cols)
@@ -159,6 +159,8 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("position (0 West, 1 Russia)")
+    for ax in axes[-1, :]:
+        ax.set_xlabel("after forum (month-day)", fontsize=8)
     handles, texts = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, texts, loc="outside lower center", ncols=3, fontsize=9)
     fig.suptitle(
