@@ -113,11 +113,17 @@ def _work(
     return run_many(_compiled(path, overrides), runs, seed, engine)
 
 
-def process_context() -> multiprocessing.context.BaseContext:
-    """forkserver where available: quick to start, safe with threads, and independent of the
-    global start method (importing Mesa sets it to spawn)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def process_context(
+    preload: tuple[str, ...] = ("negsim.runner",),
+) -> multiprocessing.context.BaseContext:
+    """forkserver where available: workers start from a clean server that has negsim imported
+    already (fast, and safe while this process runs threads), whatever the global start
+    method is (importing Mesa sets it to spawn)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")  # macOS/Windows
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    return ctx
 
 
 def run_parallel(

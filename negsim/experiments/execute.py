@@ -10,7 +10,6 @@ worker on another machine needs no shared disk.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from negsim.errors import NegsimError
+from negsim.runner import process_context, run_many
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
 from negsim.scenario.yamlio import Located
@@ -64,7 +64,6 @@ def compiled_for(key: str, raw: dict) -> Compiled:
 
 def run_chunk(job: ChunkJob) -> pd.DataFrame:
     """The worker function: simulate the chunk's runs and return their rows."""
-    from negsim.runner import run_many
 
     cp = compiled_for(job.key, job.raw)
     runs = np.arange(job.start, job.stop, dtype=np.int64)
@@ -138,13 +137,8 @@ class SerialExecutor(Executor):
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """Local processes. forkserver (where available) starts workers from a clean server that
-    has negsim imported already: fast, and safe while this process runs threads."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["negsim.experiments.execute", "negsim.runner"])
-    else:  # pragma: no cover - macOS/Windows
-        ctx = multiprocessing.get_context("spawn")
+    """Local processes, started the way every negsim process pool is (see process_context)."""
+    ctx = process_context(("negsim.experiments.execute", "negsim.runner"))
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
