@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from negsim import __version__
 from negsim.errors import NegsimError
+
+if TYPE_CHECKING:
+    from negsim.model import NegotiationModel
+    from negsim.runner import Results
+    from negsim.scenario.compile import Compiled
 
 
 def _positive(text: str) -> int:
@@ -95,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="batch",
         help="vectorised batch engine (default) or the Mesa agent model",
     )
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="processes for large runs (default: all cores; runs up to 8192 "
+        "stay in this process); results are the same for any number",
+    )
 
     val = sub.add_parser(
         "validate",
@@ -135,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NegsimError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `negsim run ... --json | head`: the reader left early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
@@ -163,7 +180,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.model import NegotiationModel
     from negsim.report import summary_text, write_outputs
-    from negsim.runner import run_many
+    from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
 
@@ -173,9 +190,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.transcript:
         model = NegotiationModel(cp, args.run_index, args.seed).run()
         print("\n".join(model.transcript))
+        print(run_line(model))
         print()
     started = time.perf_counter()
-    results = run_many(cp, range(args.runs), args.seed, engine=args.engine)
+    results = run_parallel(
+        str(args.scenario),
+        tuple(args.overrides),
+        range(args.runs),
+        args.seed,
+        engine=args.engine,
+        workers=args.workers,
+    )
     elapsed = time.perf_counter() - started
     doc = summary_doc(cp, results, args, elapsed)
     if args.out is not None:
@@ -188,7 +213,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_doc(cp, results, args: argparse.Namespace, elapsed: float) -> dict:
+def run_line(model: NegotiationModel) -> str:
+    """The outcome of one replayed run, under its transcript."""
+    from negsim.outcomes import IssueStatus, Outcome, summarize
+
+    s = summarize(model.cp, model.params, model.state())
+    agreed = [
+        f"{i} at {v:.2f}"
+        for i, st, v in zip(model.cp.issues, s["status"][0], s["value"][0], strict=True)
+        if st == IssueStatus.AGREED
+    ]
+    return (
+        f"Run {model.run_index} (seed {model.seed}): {Outcome(int(s['outcome'][0])).label}; "
+        f"agreed: {', '.join(agreed) or 'nothing'}; rounds completed "
+        f"{int(s['rounds'][0])} of {len(model.cp.forums)}"
+    )
+
+
+def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapsed: float) -> dict:
     from negsim.outcomes import distribution
 
     dist = distribution(results.frame, cp.issues)
@@ -198,6 +240,7 @@ def summary_doc(cp, results, args: argparse.Namespace, elapsed: float) -> dict:
         "runs": args.runs,
         "seed": args.seed,
         "engine": results.engine,
+        "workers": args.workers,
         **dist,
         "seconds": round(elapsed, 3),
     }

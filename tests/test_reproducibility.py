@@ -59,3 +59,29 @@ def test_replay_gives_the_same_transcript() -> None:
     a = NegotiationModel(cp, 5, seed=9).run().transcript
     b = NegotiationModel(cp, 5, seed=9).run().transcript
     assert a == b and len(a) > 10
+
+
+def test_processes_give_the_same_table_as_one_process() -> None:
+    from negsim.runner import run_parallel
+
+    cp = compile_scenario(load_scenario(MINI))
+    one = run_many(cp, range(300), seed=12).frame
+    two = run_parallel(str(MINI), (), range(300), seed=12, workers=2, per_task=64).frame
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_broken_pipe_is_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.argv=['negsim','run',sys.argv[1],'--runs','50','--json'];"
+        "from negsim.cli import main; raise SystemExit(main())"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(MINI)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # the reader leaves before negsim writes
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err
