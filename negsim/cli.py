@@ -179,7 +179,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.model import NegotiationModel
-    from negsim.report import summary_text, write_outputs
+    from negsim.report import report_failures, summary_text, write_outputs
     from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
@@ -210,7 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
-    return 0
+    return 1 if report_failures(results.frame) else 0
 
 
 def run_line(model: NegotiationModel) -> str:

@@ -84,19 +84,42 @@ def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
 
 
+def failed_summary(cp: Compiled, n: int) -> dict[str, np.ndarray]:
+    """What a run that raised contributes: nothing known (its row keeps its seed and error)."""
+    i, f = cp.n_issues, len(cp.forums)
+    nan = np.full((n, i), np.nan)
+    return {
+        "outcome": np.full(n, -1, dtype=np.int8),  # -1: a missing category
+        "status": np.full((n, i), -1, dtype=np.int8),
+        "value": nan,
+        "gap": nan,
+        "forecast_mean": nan,
+        "forecast_median": nan,
+        "core_progress": np.full(n, np.nan),
+        "west_spread": np.full(n, np.nan),
+        "rounds": np.full(n, np.nan),
+        "trajectory": np.full((n, f, 3, i), np.nan),
+    }
+
+
 def table(
     cp: Compiled,
     summary: dict[str, np.ndarray],
     runs: np.ndarray,
     samples: np.ndarray | None = None,
+    errors: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per run: the result table written to CSV/Parquet and used by plots."""
+    """One row per run: the result table written to CSV/Parquet and used by plots.
+
+    ``error`` is empty for a run that completed, else the exception it raised: a failing run
+    is recorded with its seed rather than ending the whole batch.
+    """
     cols: dict[str, object] = {
         "run": np.asarray(runs, dtype=np.int64),
         "outcome": pd.Categorical.from_codes(
             summary["outcome"].astype(int), [o.label for o in Outcome]
         ),
-        "rounds_completed": summary["rounds"],
+        "rounds_completed": pd.array(summary["rounds"], dtype="Int64"),
         "core_progress": summary["core_progress"],
         "west_spread": summary["west_spread"],
     }
@@ -112,15 +135,26 @@ def table(
     if samples is not None:
         for j, leaf in enumerate(cp.leaves):
             cols[f"in:{leaf.path}"] = samples[:, j]
+    cols["error"] = errors if errors is not None else [""] * len(cols["run"])
     return pd.DataFrame(cols)
 
 
+def failed(frame: pd.DataFrame) -> pd.Series:
+    """Which rows are runs that raised (their outcome is unknown)."""
+    if "error" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["error"].fillna("").astype(str) != ""
+
+
 def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
-    """Shares of outcome classes and of issue statuses: the ``--json`` summary's content."""
-    n = len(frame)
-    out = {o.label: float((frame["outcome"] == o.label).sum() / n) for o in Outcome}
+    """Shares of outcome classes and of issue statuses among the runs that completed (the
+    ``--json`` summary's content), and how many runs failed."""
+    bad = failed(frame)
+    done = frame[~bad]
+    n = max(len(done), 1)
+    out = {o.label: float((done["outcome"] == o.label).sum() / n) for o in Outcome}
     per_issue = {
-        iid: {s.label: float((frame[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus}
+        iid: {s.label: float((done[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus}
         for iid in issues
     }
-    return {"outcomes": out, "issues": per_issue}
+    return {"outcomes": out, "issues": per_issue, "failed": int(bad.sum())}

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 from scipy.stats import binomtest
 
 from negsim.errors import NegsimError
-from negsim.outcomes import IssueStatus, Outcome
+from negsim.outcomes import IssueStatus, Outcome, failed
 from negsim.runner import Results
 from negsim.scenario.compile import Compiled
 
@@ -24,8 +26,8 @@ def share_ci(k: int, n: int) -> tuple[float, float]:
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
-    frame = results.frame
-    n = len(frame)
+    frame = results.frame[~failed(results.frame)]
+    n = max(len(frame), 1)
     lines = [
         f"{cp.scenario.name}: {n} runs, seed {doc['seed']}, {results.engine} engine, "
         f"{doc['seconds']:.2f} s",
@@ -88,3 +90,16 @@ def write_outputs(
         raise NegsimError(f"cannot write results ({exc.strerror})", str(out)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report_failures(frame: pd.DataFrame, file: TextIO | None = None) -> int:
+    """Say, after a batch, which runs raised; they are in the table with error and seed."""
+    bad = frame[failed(frame)]
+    if len(bad):
+        first = bad.iloc[0]
+        print(
+            f"negsim: {len(bad)} of {len(frame)} runs failed and are recorded with their error "
+            f"and seed in the results; the first, run {int(first['run'])}: {first['error']}",
+            file=file or sys.stderr,
+        )
+    return len(bad)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from negsim import batch
 from negsim.model import NegotiationModel
-from negsim.outcomes import summarize, table
+from negsim.outcomes import failed_summary, summarize, table
 from negsim.scenario.compile import Compiled, compile_scenario, fill, leaf_values, uniforms
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
@@ -54,7 +54,9 @@ def iter_runs(
 ) -> Iterator[Results]:
     """Results chunk by chunk, in run order: for streaming to disk.
 
-    ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs.
+    ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs. A
+    chunk that raises is run again run by run, so only the runs that fail are lost; their
+    rows carry the error and the seed, and the batch goes on.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
@@ -65,20 +67,48 @@ def iter_runs(
     for start in range(0, len(runs), chunk):
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
-        values = leaf_values(cp, uniforms(cp, runs[part], seed), sub)
-        params = fill(cp, values)
-        if engine == "batch":
-            st = batch.simulate(cp, params)
-        else:
-            models = [
-                NegotiationModel(
-                    cp, int(k), seed, transcript=False, fixed={p: v[i] for p, v in sub.items()}
-                )
-                for i, k in enumerate(runs[part])
-            ]
-            st = _stack([m.run().state() for m in models])
-        summary = summarize(cp, params, st)
-        yield Results(table(cp, summary, runs[part], values), summary, engine)
+        try:
+            yield _chunk(cp, runs[part], seed, engine, sub)
+        except Exception:
+            singles = []
+            for i, k in enumerate(runs[part]):
+                one = {p: v[i : i + 1] for p, v in sub.items()}
+                try:
+                    singles.append(_chunk(cp, runs[part][i : i + 1], seed, engine, one))
+                except Exception as exc:
+                    singles.append(_failed(cp, int(k), seed, engine, one, exc))
+            yield concat(singles)
+
+
+def _chunk(
+    cp: Compiled, runs: np.ndarray, seed: int, engine: str, fixed: dict[str, np.ndarray]
+) -> Results:
+    values = leaf_values(cp, uniforms(cp, runs, seed), fixed)
+    params = fill(cp, values)
+    if engine == "batch":
+        st = batch.simulate(cp, params)
+    else:
+        models = [
+            NegotiationModel(
+                cp, int(k), seed, transcript=False, fixed={p: v[i] for p, v in fixed.items()}
+            )
+            for i, k in enumerate(runs)
+        ]
+        st = _stack([m.run().state() for m in models])
+    summary = summarize(cp, params, st)
+    return Results(table(cp, summary, runs, values), summary, engine)
+
+
+def _failed(
+    cp: Compiled, run: int, seed: int, engine: str, fixed: dict[str, np.ndarray], exc: Exception
+) -> Results:
+    try:
+        values = leaf_values(cp, uniforms(cp, [run], seed), fixed)
+    except Exception:
+        values = np.full((1, len(cp.leaves)), np.nan)
+    summary = failed_summary(cp, 1)
+    message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+    return Results(table(cp, summary, np.array([run]), values, [message]), summary, engine)
 
 
 def concat(parts: list[Results]) -> Results:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from negsim.experiments.designs import Design, analysis_seed
 from negsim.experiments.spec import OUTCOMES
+from negsim.outcomes import failed
 from negsim.report import share_ci
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -33,6 +34,7 @@ def _share_rows(k: int, n: int) -> dict:
 
 def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
     """Share of each outcome class with its 95% interval: columns outcome, k, n, share, lo, hi."""
+    frame = frame[~failed(frame)]  # runs that raised have no outcome
     n = len(frame)
     counts = frame["outcome"].astype(str).value_counts()
     return pd.DataFrame([{"outcome": o, **_share_rows(int(counts.get(o, 0)), n)} for o in OUTCOMES])
@@ -47,15 +49,23 @@ def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         row: dict = {"point": p}
         row.update({f"design:{n}": g[f"design:{n}"].iloc[0] for n in names})
         row["runs"] = len(g)
+        g = g[~failed(g)]  # runs that raised have no outcome; they are counted apart
+        row["failed"] = row["runs"] - len(g)
         counts = g["outcome"].astype(str).value_counts()
         for o in OUTCOMES:
-            s = _share_rows(int(counts.get(o, 0)), len(g))
-            row.update({o: s["share"], f"{o}_lo": s["lo"], f"{o}_hi": s["hi"]})
+            s = _share_rows(int(counts.get(o, 0)), len(g)) if len(g) else {}
+            row.update(
+                {
+                    o: s.get("share", np.nan),
+                    f"{o}_lo": s.get("lo", np.nan),
+                    f"{o}_hi": s.get("hi", np.nan),
+                }
+            )
         for i in issues:
-            row[f"{i}.agreed"] = float((g[f"{i}.status"] == "agreed").mean())
+            row[f"{i}.agreed"] = float((g[f"{i}.status"] == "agreed").mean()) if len(g) else np.nan
         for col in ("rounds_completed", "core_progress", "west_spread"):
             if col in g:
-                row[col] = float(g[col].mean())
+                row[col] = float(g[col].astype(float).mean()) if len(g) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 

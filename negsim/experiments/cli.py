@@ -131,7 +131,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"results in {args.out}/ (runs.parquet, summary.csv, manifest.json)")
     if not args.no_plots or args.discover:
         _plots(args.out, args.discover, draw=not args.no_plots)
-    return 0
+    from negsim.report import report_failures
+
+    return 1 if report_failures(table) else 0
 
 
 def _plots(out: Path, discover: str | None, draw: bool = True) -> None:
