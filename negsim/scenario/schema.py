@@ -9,18 +9,43 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    model_validator,
+)
 from pydantic_core import PydanticUndefined
+
+# Numbers are read strictly: YAML gives real numbers, so `true`, '0.5' (quoted) or a date where a
+# number belongs is a mistake to report, not a value to coerce; NaN and infinity never pass.
+Real = Annotated[float, Strict(), AllowInfNan(False)]
+Whole = Annotated[int, Strict()]
+
+
+def _date_only(value: object) -> object:
+    """YAML reads 2022-01-10 as a date; a bare number must not become a Unix timestamp."""
+    if isinstance(value, (bool, int, float)):
+        raise ValueError(f"expected a date like 2022-01-10, got {value!r}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_only)]
 
 
 class Frozen(BaseModel):
     """Unknown keys are errors (a typo must not silently become a default)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Uniform(Frozen):
-    uniform: tuple[float, float] = Field(description="[low, high]")
+    uniform: tuple[Real, Real] = Field(description="[low, high]")
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -34,7 +59,7 @@ class Uniform(Frozen):
 
 
 class Triangular(Frozen):
-    triangular: tuple[float, float, float] = Field(description="[low, mode, high]")
+    triangular: tuple[Real, Real, Real] = Field(description="[low, mode, high]")
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -50,7 +75,7 @@ class Triangular(Frozen):
 
 
 class Normal(Frozen):
-    normal: tuple[float, Annotated[float, Field(gt=0)]] = Field(
+    normal: tuple[Real, Annotated[Real, Field(gt=0)]] = Field(
         description="[mean, standard deviation]; draws are clipped to the field's range"
     )
 
@@ -60,6 +85,12 @@ class Normal(Frozen):
 
 
 Dist = Uniform | Triangular | Normal
+MAX_EXCHANGES = 100  # per forum, given or computed from its hours
+# Sizes beyond any security conference (the OSCE has 57 states): a run's arrays are actors x
+# issues x linkages, so these bound its memory whatever a 2 MB file declares.
+MAX_ACTORS = 500
+MAX_ISSUES = 50
+MAX_LINKAGES = 20
 
 
 def num(lo: float, hi: float, description: str = "", default: object = PydanticUndefined) -> object:
@@ -103,7 +134,7 @@ def _number_kind(value: object) -> str | None:
 DIST_KINDS = ("uniform", "triangular", "normal")
 
 Number = Annotated[
-    Annotated[float, Tag("number")]
+    Annotated[Real, Tag("number")]
     | Annotated[Uniform, Tag("uniform")]
     | Annotated[Triangular, Tag("triangular")]
     | Annotated[Normal, Tag("normal")],
@@ -121,7 +152,7 @@ class Issue(Frozen):
 
     name: str
     cluster: str = Field(description="e.g. core, arms_control, principles, western")
-    scale: dict[float, str] = Field(description="what 0, 0.5 and 1 mean, in words")
+    scale: dict[Real, str] = Field(description="what 0, 0.5 and 1 mean, in words")
     articles: list[str] = Field(default_factory=list, description="draft treaty articles")
     source: str
 
@@ -151,9 +182,9 @@ class Concession(Frozen):
 class Linkage(Frozen):
     """No movement on ``gated`` until the other side moved ``threshold`` on ``unlocked_by``."""
 
-    gated: list[str] = Field(description="issue ids or cluster names held back")
+    gated: list[str] = Field(min_length=1, description="issue ids or cluster names held back")
     unlocked_by: list[str] = Field(
-        description="issue ids or cluster names whose progress unlocks them"
+        min_length=1, description="issue ids or cluster names whose progress unlocks them"
     )
     threshold: Number = num(0, 1, "Required progress of the other side, 0..1.")
     source: str | None = None
@@ -164,7 +195,7 @@ class Patience(Frozen):
 
     rounds: Number = num(0, 50, "Rounds without sufficient progress tolerated.")
     progress_required: Number = num(0, 1, "Progress on ``judged_on`` that counts as progress.")
-    judged_on: list[str] = Field(description="issue ids or clusters judged")
+    judged_on: list[str] = Field(min_length=1, description="issue ids or clusters judged")
     source: str | None = None
 
 
@@ -177,7 +208,7 @@ class ActorFields(Frozen):
     capability: Number | None = num(0, 1, "Weight in forecasts and bloc medians.", None)
     positions: dict[str, Position] = Field(default_factory=dict)
     concession: Concession | None = None
-    linkage: list[Linkage] | None = None
+    linkage: list[Linkage] | None = Field(default=None, max_length=MAX_LINKAGES)
     patience: Patience | None = None
     cohesion_susceptibility: Number | None = num(0, 1, "How strongly it drifts to its bloc.", None)
     wedge_susceptibility: Number | None = num(
@@ -192,7 +223,7 @@ class Actor(ActorFields):
 
 
 class Group(Frozen):
-    members: list[str] = Field(description="actor ids or other group ids")
+    members: list[str] = Field(min_length=1, description="actor ids or other group ids")
     defaults: ActorFields = Field(default_factory=ActorFields)
     description: str | None = None
 
@@ -213,10 +244,10 @@ class Bloc(Frozen):
 
 class Forum(Frozen):
     name: str
-    date: dt.date
+    date: Date
     format: Literal["meeting", "written"] = "meeting"
-    hours: float | None = Field(default=None, gt=0)
-    exchanges: int | None = Field(default=None, ge=1, le=100)
+    hours: Real | None = Field(default=None, gt=0)
+    exchanges: Whole | None = Field(default=None, ge=1, le=MAX_EXCHANGES)
     decision_rule: Literal["bilateral", "bloc_consensus", "consensus_all"]
     parties: list[str] = Field(
         min_length=2,
@@ -224,14 +255,16 @@ class Forum(Frozen):
         description="the two sides: actor or bloc ids, in speaking order",
     )
     participants: list[str] | None = Field(
-        default=None, description="actor/group ids at the table; default: the parties' members"
+        default=None,
+        min_length=1,
+        description="actor/group ids at the table; default: the parties' members",
     )
     bound_by: dict[str, str] = Field(
         default_factory=dict, description="actor id -> bloc whose consensus bounds it"
     )
     chair: str | None = None
     agenda: list[str] | None = Field(
-        default=None, description="issue ids or clusters; default: every issue"
+        default=None, min_length=1, description="issue ids or clusters; default: every issue"
     )
     source: str | None = None
 
@@ -243,7 +276,7 @@ class Rules(Frozen):
         "Exchanges until the actors' deadline (time-dependent "
         "tactics reach their reservation there).",
     )
-    hours_per_exchange: float = Field(default=1.5, gt=0)
+    hours_per_exchange: Real = Field(default=1.5, gt=0)
     source: str | None = None
 
 
@@ -258,6 +291,7 @@ class Outcomes(Frozen):
     )
     decisive: list[str] = Field(
         default_factory=lambda: ["russia", "nato"],
+        min_length=1,
         description="actors/groups whose reservations must overlap "
         "for an issue to count as open rather than deadlocked",
     )
@@ -267,15 +301,15 @@ class Scenario(Frozen):
     name: str
     description: str = ""
     extends: str | None = None
-    issues: dict[str, Issue] = Field(min_length=1)
+    issues: dict[str, Issue] = Field(min_length=1, max_length=MAX_ISSUES)
     defaults: ActorFields = Field(default_factory=ActorFields)
     groups: dict[str, Group] = Field(default_factory=dict)
-    actors: dict[str, Actor] = Field(min_length=2)
+    actors: dict[str, Actor] = Field(min_length=2, max_length=MAX_ACTORS)
     chairs: dict[str, Chair] = Field(default_factory=dict)
     blocs: dict[str, Bloc] = Field(default_factory=dict)
     forums: dict[str, Forum] = Field(min_length=1)
     rules: Rules
-    outcomes: Outcomes = Field(default_factory=Outcomes)
+    outcomes: Outcomes  # no default: 'tolerance' has none, so Outcomes() cannot be built
 
 
 def json_schema() -> dict:
