@@ -5,27 +5,105 @@ Each check returns (path, message) pairs so the loader can point at the file and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from negsim.errors import NegsimError
-from negsim.scenario.resolve import Where, group_members, resolve
-from negsim.scenario.schema import RANGES, Normal, Scenario, Triangular, Uniform
+from negsim.scenario.resolve import Where, group_members, members_of, resolve
+from negsim.scenario.schema import (
+    DIST_KINDS,
+    MAX_EXCHANGES,
+    RANGES,
+    Normal,
+    Scenario,
+    Triangular,
+    Uniform,
+)
 
 Problem = tuple[Where, str]
+# the range that applies to each number-valued key (patience.rounds is ranged as 'patience')
+FIELD_RANGE = {**{name: name for name in RANGES}, "rounds": "patience"}
+MAX_GROUP_DEPTH = 16  # groups within groups; the OSCE's blocs and caucuses need three or four
+MAX_GROUP_WORK = 100_000  # group visits it takes to expand every group through its subgroups
+MAX_TOTAL_EXCHANGES = 1000  # the whole schedule, like the horizon's range
 
 
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every problem found, in file order as far as possible."""
+    nesting = _group_nesting(s)
+    if nesting:
+        return nesting
     try:
         groups = group_members(s)
     except NegsimError as exc:
         return [(tuple((exc.path or "groups").split(".")), exc.message)]
     problems = list(_names(s, groups))
-    problems += list(_numbers(s.model_dump(exclude_none=True, round_trip=True), (), s))
+    problems += list(_numbers(s.model_dump(exclude_none=True, round_trip=True), ()))
     if problems:
         return problems
     return list(_actors(s, groups))
+
+
+def _group_nesting(s: Scenario) -> list[Problem]:
+    """Cycles, depth and expansion work of nested groups, found without recursion.
+
+    Expanding a group walks every path through its subgroups, one stack frame per level: a
+    cycle would never end, a chain of thousands would overflow the stack, and groups that each
+    include the two before them would take exponential time. All three are refused up front.
+    """
+    subs = {
+        g: [m for m in spec.members if m in s.groups and m not in s.actors]
+        for g, spec in s.groups.items()
+    }
+    state: dict[str, int] = {}  # 1: being expanded, 2: done
+    depth: dict[str, int] = {}
+    work: dict[str, int] = {}
+    for root in s.groups:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(subs[root]))]
+        while stack:
+            g, todo = stack[-1]
+            sub = next(todo, None)
+            if sub is None:
+                stack.pop()
+                state[g] = 2
+                depth[g] = 1 + max((depth[c] for c in subs[g]), default=0)
+                work[g] = 1 + sum(work[c] for c in subs[g])
+            elif state.get(sub) == 1:
+                chain = [x for x, _ in stack]
+                chain = [*chain[chain.index(sub) :], sub]
+                return [
+                    (
+                        ("groups", chain[0], "members"),
+                        "groups include each other in a cycle: " + " -> ".join(chain),
+                    )
+                ]
+            elif sub not in state:
+                state[sub] = 1
+                stack.append((sub, iter(subs[sub])))
+    if depth and max(depth.values()) > MAX_GROUP_DEPTH:
+        g = max(depth, key=depth.__getitem__)
+        return [
+            (
+                ("groups", g, "members"),
+                f"groups nest {depth[g]} levels deep inside each other; at most "
+                f"{MAX_GROUP_DEPTH} are allowed",
+            )
+        ]
+    total = sum(work.values())
+    if total > MAX_GROUP_WORK:
+        g = max(work, key=work.__getitem__)
+        return [
+            (
+                ("groups", g, "members"),
+                f"groups include each other in too many layers (expanding them takes {total:.3g} "
+                f"steps, at most {MAX_GROUP_WORK:,}); list actors directly in some groups",
+            )
+        ]
+    return []
 
 
 def _bounds(value: Any) -> tuple[float, float] | None:
@@ -36,28 +114,40 @@ def _bounds(value: Any) -> tuple[float, float] | None:
     return None
 
 
-def _numbers(data: Any, where: Where, s: Scenario) -> Iterator[Problem]:
+def _numbers(data: Any, where: Where) -> Iterator[Problem]:
     """Every number and distribution lies within the range of the field it sits in."""
     if isinstance(data, dict):
         for key, value in data.items():
-            field = str(key)
-            if (field in RANGES and not isinstance(value, (dict, list, str))) or (
-                field in RANGES
-                and isinstance(value, dict)
-                and len(value) == 1
-                and next(iter(value)) in {"uniform", "triangular"}
-            ):
-                lo, hi = RANGES[field]
-                vals = value if not isinstance(value, dict) else next(iter(value.values()))
-                vals = vals if isinstance(vals, (list, tuple)) else [vals]
-                bad = [v for v in vals if not lo <= v <= hi]
-                if bad:
-                    yield (*where, key), f"{bad[0]} is outside the allowed range [{lo}, {hi}]"
+            name = FIELD_RANGE.get(str(key))
+            if name is not None and (_is_dist(value) or isinstance(value, (int, float))):
+                yield from _in_range(value, (*where, key), RANGES[name])
             else:
-                yield from _numbers(value, (*where, key), s)
+                yield from _numbers(value, (*where, key))
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            yield from _numbers(item, (*where, i), s)
+            yield from _numbers(item, (*where, i))
+
+
+def _is_dist(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DIST_KINDS
+
+
+def _in_range(value: Any, where: Where, bounds: tuple[float, float]) -> Iterator[Problem]:
+    """A number, or a uniform/triangular's every parameter, or a normal's mean, in range.
+
+    A normal's draws are clipped to the range; a mean outside it would pile them on the bound.
+    """
+    lo, hi = bounds
+    if isinstance(value, dict):
+        kind, params = next(iter(value.items()))
+        vals = list(params)[:1] if kind == "normal" else list(params)
+        what = "mean " if kind == "normal" else ""
+    else:
+        vals, what = [value], ""
+    for v in vals:
+        if not lo <= v <= hi:
+            yield where, f"{what}{v:g} is outside the allowed range [{lo}, {hi}]"
+            return
 
 
 def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
@@ -70,10 +160,13 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
         ("chair", s.chairs),
     ):
         for n in names:
-            if n in taken and not (
-                kind == "bloc" and taken[n] == "group" and s.blocs[n].members == n
-            ):
-                yield (f"{kind}s", n), f"id '{n}' is already used by a {taken[n]}"
+            # a bloc may share the id of the group it is made of (a bloc made of a group that
+            # does not exist is reported as that, below)
+            made_of = s.blocs[n].members if kind == "bloc" else None
+            own = made_of is not None and (made_of == n or made_of not in s.groups)
+            if n in taken and not (taken[n] == "group" and own):
+                article = "an" if taken[n][0] in "aeiou" else "a"
+                yield (f"{kind}s", n), f"id '{n}' is already used by {article} {taken[n]}"
             taken.setdefault(n, kind)
     for iid, issue in s.issues.items():
         for point in issue.scale:
@@ -105,6 +198,10 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
                 yield (*at, "bound_by"), f"'{a}' is not an actor party of this forum"
             if b not in s.blocs:
                 yield (*at, "bound_by"), f"'{b}' is not a bloc"
+            elif a in s.actors and a not in groups.get(s.blocs[b].members, [a]):
+                msg = f"'{a}' is not a member of bloc '{b}', which cannot bind it"
+                yield (*at, "bound_by"), msg
+        yield from _seated(s, forum, at, groups)
         if forum.chair is not None and forum.chair not in s.chairs:
             yield (*at, "chair"), f"chair '{forum.chair}' is not in 'chairs'"
         for item in forum.agenda or []:
@@ -112,8 +209,18 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
                 yield (*at, "agenda"), f"'{item}' is neither an issue nor a cluster"
         if forum.exchanges is None and forum.hours is None and forum.format == "meeting":
             yield at, "a meeting needs 'hours' or 'exchanges'"
+        elif forum.exchanges is None and forum.hours is not None and forum.format == "meeting":
+            per = s.rules.hours_per_exchange
+            n = forum.hours / per
+            if not n <= MAX_EXCHANGES:
+                msg = f"{forum.hours:g} hours at {per:g} hours per exchange make {n:.4g} exchanges"
+                yield (*at, "hours"), f"{msg}; a forum has at most {MAX_EXCHANGES}"
         if forum.decision_rule == "bilateral" and any(p in s.blocs for p in forum.parties):
             yield (*at, "decision_rule"), "a bilateral forum is between two actors, not blocs"
+    total = sum(_exchanges(s, forum) for forum in s.forums.values())
+    if total > MAX_TOTAL_EXCHANGES:
+        msg = f"the schedule has {total:.4g} exchanges in all; at most {MAX_TOTAL_EXCHANGES}"
+        yield ("forums",), msg
     o = s.outcomes
     if o.russia not in s.actors:
         yield ("outcomes", "russia"), f"'{o.russia}' is not an actor"
@@ -134,6 +241,37 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
         for iid in spec.defaults.positions:
             if iid not in issues:
                 yield ("groups", g, "defaults", "positions", iid), f"'{iid}' is not an issue"
+
+
+def _exchanges(s: Scenario, forum: Any) -> float:
+    """How many exchanges a forum will have (as the compiler counts them)."""
+    if forum.exchanges is not None:
+        return forum.exchanges
+    if forum.format == "written" or forum.hours is None:
+        return 1
+    return max(1, math.ceil(min(forum.hours / s.rules.hours_per_exchange, 1e9)))
+
+
+def _seated(s: Scenario, forum: Any, at: Where, groups: dict[str, list[str]]) -> Iterator[Problem]:
+    """Each bloc party has someone at the table who is not also the other party."""
+    known = set(s.actors) | set(s.groups) | set(s.blocs)
+    names = [*forum.parties, *(forum.participants or [])]
+    if len(set(forum.parties)) < 2 or any(n not in known for n in names):
+        return  # reported already
+    seated = set(members_of(s, forum.participants or list(forum.parties), groups))
+    for pid in forum.parties:
+        if pid not in s.blocs or s.blocs[pid].members not in groups:
+            continue
+        other = next(o for o in forum.parties if o != pid)
+        others = set(members_of(s, [other], groups))
+        if not [a for a in members_of(s, [pid], groups) if a in seated and a not in others]:
+            yield (
+                (*at, "parties"),
+                (
+                    f"bloc '{pid}' has nobody at the table: its members are all the other party "
+                    "or not among the participants"
+                ),
+            )
 
 
 REQUIRED = ("side", "capability", "cohesion_susceptibility", "wedge_susceptibility")
