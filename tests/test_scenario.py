@@ -12,7 +12,7 @@ from negsim.scenario.compile import compile_scenario
 from negsim.scenario.load import load_scenario
 from negsim.scenario.schema import json_schema
 
-from .conftest import MINI
+from .conftest import MINI, SCENARIOS
 
 
 def error_of(path, overrides=()) -> NegsimError:
@@ -132,3 +132,46 @@ def test_schema_is_json_schema(capsys) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert doc == json.loads(json.dumps(json_schema()))
     assert "actors" in doc["properties"] and "$defs" in doc
+
+
+def test_every_shipped_scenario_still_validates() -> None:
+    for path in [MINI, *sorted(SCENARIOS.glob("*.yaml"))]:
+        compile_scenario(load_scenario(path))
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"),
+    [
+        ("true", "expected a number, got true"),
+        ("'0.1'", "expected a number, got '0.1'"),
+        (".nan", "expected a finite number, got nan"),
+        ("-.inf", "expected a finite number, got -inf"),
+        ("2022-01-10", "expected a number, got 2022-01-10"),
+        ("{uniform: [0.1, .inf]}", "expected a finite number, got inf"),
+        ("{normal: [.nan, 0.1]}", "expected a finite number, got nan"),
+        ("{normal: [3, 0.1]}", "mean 3 is outside the allowed range [0.0, 1.0]"),
+    ],
+)
+def test_numbers_are_read_strictly(value, expect, mini_text, write) -> None:
+    """No coercion of booleans, quoted text or dates, and no NaN or infinity, anywhere."""
+    path = write(mini_text.replace("capability: 0.1", f"capability: {value}"))
+    err = error_of(path)
+    assert expect in str(err) and err.line == 10 and err.path.startswith("defaults.capability")
+
+
+def test_error_line_is_the_offending_key_in_block_style(mini_text, write) -> None:
+    path = write(mini_text.replace("    name: Austria\n", "    name: Austria\n    wedge: -1\n"))
+    err = error_of(path)
+    assert err.line == 29 and err.path == "actors.austria.wedge" and "-1 is outside" in str(err)
+
+
+def test_set_value_never_builds_python_objects(tmp_path) -> None:
+    marker = tmp_path / "ran"
+    err = error_of(MINI, [f"name=!!python/object/apply:os.system ['touch {marker}']"])
+    assert "is not allowed" in str(err) and not marker.exists()
+
+
+def test_set_replacing_a_mapping_blames_the_override_not_the_file() -> None:
+    err = error_of(MINI, ["actors.russia.linkage=[{gated: [trade], unlocked_by: [core]}]"])
+    assert err.file == str(MINI) and err.line is None
+    assert "(from --set actors.russia.linkage=" in str(err)
