@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from negsim import __version__
 from negsim.errors import NegsimError
@@ -44,8 +44,15 @@ def _seed(text: str) -> int:
     return value
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line and exit status 2, like every other negsim error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"negsim: error: {self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="negsim",
         description="Simulate the January 2022 Russia-West security talks "
         "(Geneva, Brussels, Vienna) as an agent-based model and ask 'what if'.",

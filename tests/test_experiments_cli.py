@@ -72,7 +72,7 @@ def test_sweep_plot_and_replay_from_the_command_line(
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ("name: x\n", "required key is missing"),
+        ("name: x\n", "is missing"),
         ("name: [\n", "invalid YAML"),
         ("{exp}\nextra: 1\n", "unknown key"),
     ],

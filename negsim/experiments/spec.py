@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from negsim.errors import NegsimError
 from negsim.outcomes import Outcome
+from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Triangular, Uniform
 from negsim.scenario.yamlio import Located, read_yaml
 
@@ -169,14 +170,7 @@ def read_experiment(file: str | Path) -> tuple[Experiment, Located]:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = tuple(p for p in err["loc"] if not _is_tag(p))
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (not part of the experiment format)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
+        where, msg = explain(exc.errors()[0], Experiment)
         f, line = loc.where(where)
         raise NegsimError(msg, f or name, line, ".".join(map(str, where)) or None) from None
     problems = design_problems(exp)

@@ -195,7 +195,7 @@ def validate(raw: dict, loc: Located, file: str) -> Scenario:
         placed = [(err, *_located(loc, _clean(err["loc"], err["type"])[0], file)) for err in errors]
         # the first problem in file order (within the file that holds it), not in model order
         err, f, line, note = min(placed, key=lambda p: (p[1] != file, p[2] is None, p[2] or 0))
-        path, msg = _explain(err)
+        path, msg = explain(err)
         more = len(errors) - 1
         msg += note + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         raise NegsimError(msg, f, line, _dotted(path)) from None
@@ -268,9 +268,9 @@ def _is_tag(part: Any, nxt: Any, kind: str) -> bool:
     return part == "number" and nxt is None and kind not in ("extra_forbidden", "missing")
 
 
-def _fields_at(path: tuple) -> list[str]:
-    """The keys the scenario format allows at ``path`` (for 'did you mean' hints)."""
-    tp: Any = Scenario
+def _fields_at(path: tuple, root: type[BaseModel] = Scenario) -> list[str]:
+    """The keys the format allows at ``path`` (for 'did you mean' hints)."""
+    tp: Any = root
     for part in path:
         tp = _step(tp, part)
         if tp is None:
@@ -301,8 +301,8 @@ def _step(tp: Any, part: Any) -> Any:
     return None
 
 
-def _explain(err: dict) -> tuple[tuple, str]:
-    """(path, message) for one pydantic error, in the words of the scenario format."""
+def explain(err: dict, root: type[BaseModel] = Scenario) -> tuple[tuple, str]:
+    """(path, message) for one pydantic error, in the words of the file format (``root``)."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     path, is_key = _clean(tuple(err["loc"]), kind)
     field = path[-1] if path else None
@@ -314,7 +314,7 @@ def _explain(err: dict) -> tuple[tuple, str]:
             ], f"{parent} needs {_arity(parent)} numbers {FORMS[parent]}, got {field}"
         return path[:-1], f"required key '{field}' is missing"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(field), _fields_at(path[:-1]), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(str(field), _fields_at(path[:-1], root), n=1, cutoff=0.75)
         hint = f"did you mean '{close[0]}'?" if close else "see 'negsim schema'"
         return path, f"unknown key ({hint})"
     if kind in ("too_short", "too_long"):

@@ -18,27 +18,46 @@ Resolved = dict[Key, tuple[Any, Where]]
 
 
 def group_members(scenario: Scenario) -> dict[str, list[str]]:
-    """Each group's actors (transitively through nested groups), in the file's actor order."""
+    """Each group's actors (transitively through nested groups), in the file's actor order.
+
+    Groups are expanded in dependency order, each once (no recursion, no repeated work), so
+    deep or heavily shared nesting costs time linear in the number of memberships.
+    """
     order = {a: i for i, a in enumerate(scenario.actors)}
-    out: dict[str, list[str]] = {}
-
-    def expand(g: str, stack: tuple[str, ...]) -> set[str]:
-        if g in stack:
-            raise NegsimError(
-                "groups include each other in a cycle: " + " -> ".join([*stack, g]),
-                path=f"groups.{g}.members",
-            )
-        found: set[str] = set()
-        for m in scenario.groups[g].members:
+    found: dict[str, set[str]] = {}
+    state: dict[str, int] = {}  # 1: being expanded, 2: done
+    for root in scenario.groups:
+        stack = [(root, iter(scenario.groups[root].members))]
+        state[root] = state.get(root, 0) or 1
+        if state[root] == 2:
+            continue
+        found[root] = set()
+        while stack:
+            g, members = stack[-1]
+            m = next(members, None)
+            if m is None:
+                stack.pop()
+                state[g] = 2
+                if stack:
+                    found[stack[-1][0]] |= found[g]
+                continue
             if m in scenario.actors:
-                found.add(m)
+                found[g].add(m)
             elif m in scenario.groups:
-                found |= expand(m, (*stack, g))
-        return found
-
-    for g in scenario.groups:
-        out[g] = sorted(expand(g, ()), key=order.__getitem__)
-    return out
+                if state.get(m) == 1:
+                    cycle = [name for name, _ in stack] + [m]
+                    raise NegsimError(
+                        "groups include each other in a cycle: "
+                        + " -> ".join(cycle[cycle.index(m) :]),
+                        path=f"groups.{m}.members",
+                    )
+                if state.get(m) == 2:
+                    found[g] |= found[m]
+                else:
+                    state[m] = 1
+                    found[m] = set()
+                    stack.append((m, iter(scenario.groups[m].members)))
+    return {g: sorted(found[g], key=order.__getitem__) for g in scenario.groups}
 
 
 def members_of(scenario: Scenario, names: list[str], groups: dict[str, list[str]]) -> list[str]:
