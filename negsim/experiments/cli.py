@@ -11,29 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from negsim.cli import whole_number
 from negsim.errors import NegsimError
 
 COMMANDS = ("sweep", "plot", "replay")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _index(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+_count, _index = whole_number(1), whole_number(0)
 
 
 DISCOVER_HELP = (
