@@ -59,6 +59,7 @@ class Negotiator(mesa.Agent):
         self.wedge = params["wedge"][:, row]
         self.rule = np.array([[rule]])
         self.link_gated, self.link_on = link_gated, link_on
+        self.span = rules.span(self.ideal, self.reservation)
         self.c = np.zeros_like(self.ideal)
         self.first_other = np.full_like(self.ideal, np.nan)
         self.prog = np.zeros_like(self.ideal)
@@ -101,8 +102,7 @@ class Negotiator(mesa.Agent):
 
     def settle(self, x: np.ndarray, live: np.ndarray) -> None:
         """Take a position others pulled it to (cohesion, wedge), within its own range."""
-        x = rules.clamp(x, self.ideal, self.reservation)
-        self.c = np.where(live, rules.concession_level(self.ideal, self.reservation, x), self.c)
+        self.c = np.where(live, rules.settle(x, self.span), self.c)
 
 
 class Chair(mesa.Agent):

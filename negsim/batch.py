@@ -93,6 +93,10 @@ def _forum(
     caps = [_bound_by(cp, party, params, d) for party, d in zip(forum.parties, dirs, strict=True)]
     req = forum.required
     lo, hi = rules.acceptable_range(params["ideal"][:, req], params["reservation"][:, req])
+    spans = tuple(
+        rules.span(ideal[:, m], res[:, m]) if party.bloc is not None else None
+        for party, m in zip(forum.parties, (ma, mb), strict=True)
+    )
     horizon = params["horizon"][:, None, None]
     tol = params["tolerance"][:, None]
     for _ in range(forum.exchanges):
@@ -123,7 +127,7 @@ def _forum(
 
         target = rules.concession_target(rule, c, t / horizon, beta, recip, step)
         c = rules.concede(c, target, may & sees)
-        c = _cohere(forum, (ma, mb), p, params, c, live)
+        c = _cohere(forum, (ma, mb), p, params, c, live, spans)
     st.c[:, idx], st.first_other[:, idx], st.prog[:, idx] = c, first, prog
 
 
@@ -157,6 +161,7 @@ def _cohere(
     params: dict[str, np.ndarray],
     c: np.ndarray,
     live: np.ndarray,
+    spans: tuple[rules.Span | None, rules.Span | None],
 ) -> np.ndarray:
     """Bloc members drift toward their bloc; a facing actor's wedge pulls the susceptible."""
     ideal, res = p["ideal"], p["reservation"]
@@ -180,9 +185,7 @@ def _cohere(
                 p["wedge"][:, lead, None, None],
                 p["wedge_susceptibility"][:, m, None],
             )
-        xm = rules.clamp(xm, ideal[:, m], res[:, m])
-        c_new = rules.concession_level(ideal[:, m], res[:, m], xm)
-        c[:, m] = np.where(live[:, None, :], c_new, c[:, m])
+        c[:, m] = np.where(live[:, None, :], rules.settle(xm, spans[side]), c[:, m])
     return c
 
 

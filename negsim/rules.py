@@ -52,6 +52,36 @@ def clamp(x: np.ndarray, ideal: np.ndarray, reservation: np.ndarray) -> np.ndarr
     return np.minimum(np.maximum(x, np.minimum(ideal, reservation)), np.maximum(ideal, reservation))
 
 
+@dataclass(frozen=True)
+class Span:
+    """An actor's range between ideal and reservation, prepared once for repeated settling."""
+
+    ideal: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    step: np.ndarray  # reservation - ideal, 1 on a red line (never divided by zero)
+    red: np.ndarray
+
+
+def span(ideal: np.ndarray, reservation: np.ndarray) -> Span:
+    diff = reservation - ideal
+    red = np.abs(diff) < EPS
+    return Span(
+        ideal,
+        np.minimum(ideal, reservation),
+        np.maximum(ideal, reservation),
+        np.where(red, 1.0, diff),
+        red,
+    )
+
+
+def settle(x: np.ndarray, s: Span) -> np.ndarray:
+    """Concession level of a position others pulled an actor to, kept within its range:
+    :func:`clamp` then :func:`concession_level`, with the range prepared once."""
+    x = np.minimum(np.maximum(x, s.lo), s.hi)
+    return np.where(s.red, 0.0, unit((x - s.ideal) / s.step))
+
+
 # -- concession rules ------------------------------------------------------------------------
 
 
