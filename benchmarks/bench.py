@@ -19,6 +19,7 @@ import io
 import os
 import pstats
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -212,18 +213,34 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="runs streamed in the memory test (default 1,000,000; --quick 100,000)",
     )
+    ap.add_argument(
+        "--only", choices=("engines", "scaling", "profile", "memory"), help="run one section"
+    )
     args = ap.parse_args(argv)
     q = args.quick
+    n_memory = args.memory_runs or (100_000 if q else 1_000_000)
+    if args.only == "memory":
+        memory(n_memory, os.cpu_count() or 1)
+        return 0
     cp = compile_scenario(validate(*read_raw(BASELINE), str(BASELINE)))
-    engines(
-        cp,
-        n_agent=30 if q else 200,
-        n_batch=5_000 if q else 40_000,
-        n_parallel=20_000 if q else 100_000,
-    )
-    scaling(2_000 if q else 10_000)
-    profile(cp, 5_000 if q else 20_000)
-    memory(args.memory_runs or (100_000 if q else 1_000_000), os.cpu_count() or 1)
+    if args.only in (None, "engines"):
+        engines(
+            cp,
+            n_agent=30 if q else 200,
+            n_batch=5_000 if q else 40_000,
+            n_parallel=20_000 if q else 100_000,
+        )
+    if args.only in (None, "scaling"):
+        scaling(2_000 if q else 10_000)
+    if args.only in (None, "profile"):
+        profile(cp, 5_000 if q else 20_000)
+    if args.only is None:
+        # peak RSS is a lifetime figure: measure the streamed sweep in a fresh process
+        sys.stdout.flush()
+        subprocess.run(
+            [sys.executable, __file__, "--only", "memory", "--memory-runs", str(n_memory)],
+            check=True,
+        )
     return 0
 
 
