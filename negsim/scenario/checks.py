@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from negsim.errors import NegsimError
-from negsim.scenario.resolve import Where, group_members, members_of, resolve
+from negsim.scenario.resolve import (
+    Where,
+    group_members,
+    group_order,
+    members_of,
+    resolve,
+    subgroups,
+)
 from negsim.scenario.schema import (
     DIST_KINDS,
     MAX_EXCHANGES,
@@ -46,44 +53,22 @@ def check_scenario(s: Scenario) -> list[Problem]:
 
 
 def _group_nesting(s: Scenario) -> list[Problem]:
-    """Cycles, depth and expansion work of nested groups, found without recursion.
+    """Cycles, depth and path count of nested groups, from the shared dependency-order walk.
 
-    Expanding a group walks every path through its subgroups, one stack frame per level: a
-    cycle would never end, a chain of thousands would overflow the stack, and groups that each
-    include the two before them would take exponential time. All three are refused up front.
+    Membership itself is expanded once per group, but a cycle has no meaning and nesting
+    thousands deep, or layers that each include all the layers below (exponentially many
+    paths), are no scenario a person writes or can read: all three are refused up front.
     """
-    subs = {
-        g: [m for m in spec.members if m in s.groups and m not in s.actors]
-        for g, spec in s.groups.items()
-    }
-    state: dict[str, int] = {}  # 1: being expanded, 2: done
+    subs = subgroups(s)
+    try:
+        order = group_order(s)
+    except NegsimError as exc:
+        return [(tuple((exc.path or "groups").split(".")), exc.message)]
     depth: dict[str, int] = {}
     work: dict[str, int] = {}
-    for root in s.groups:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(subs[root]))]
-        while stack:
-            g, todo = stack[-1]
-            sub = next(todo, None)
-            if sub is None:
-                stack.pop()
-                state[g] = 2
-                depth[g] = 1 + max((depth[c] for c in subs[g]), default=0)
-                work[g] = 1 + sum(work[c] for c in subs[g])
-            elif state.get(sub) == 1:
-                chain = [x for x, _ in stack]
-                chain = [*chain[chain.index(sub) :], sub]
-                return [
-                    (
-                        ("groups", chain[0], "members"),
-                        "groups include each other in a cycle: " + " -> ".join(chain),
-                    )
-                ]
-            elif sub not in state:
-                state[sub] = 1
-                stack.append((sub, iter(subs[sub])))
+    for g in order:
+        depth[g] = 1 + max((depth[c] for c in subs[g]), default=0)
+        work[g] = 1 + sum(work[c] for c in subs[g])
     if depth and max(depth.values()) > MAX_GROUP_DEPTH:
         g = max(depth, key=depth.__getitem__)
         return [

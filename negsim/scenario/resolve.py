@@ -17,46 +17,57 @@ Where = tuple[str | int, ...]
 Resolved = dict[Key, tuple[Any, Where]]
 
 
+def subgroups(scenario: Scenario) -> dict[str, list[str]]:
+    """The groups each group names among its members."""
+    return {
+        g: [m for m in spec.members if m in scenario.groups and m not in scenario.actors]
+        for g, spec in scenario.groups.items()
+    }
+
+
+def group_order(scenario: Scenario) -> list[str]:
+    """Every group after the groups it includes (an iterative depth-first walk, so no depth of
+    nesting can overflow the stack); a cycle is a NegsimError naming it."""
+    subs = subgroups(scenario)
+    state: dict[str, int] = {}  # 1: being walked, 2: done
+    order: list[str] = []
+    for root in scenario.groups:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(subs[root]))]
+        while stack:
+            g, todo = stack[-1]
+            sub = next(todo, None)
+            if sub is None:
+                stack.pop()
+                state[g] = 2
+                order.append(g)
+            elif state.get(sub) == 1:
+                chain = [x for x, _ in stack]
+                chain = [*chain[chain.index(sub) :], sub]
+                raise NegsimError(
+                    "groups include each other in a cycle: " + " -> ".join(chain),
+                    path=f"groups.{chain[0]}.members",
+                )
+            elif sub not in state:
+                state[sub] = 1
+                stack.append((sub, iter(subs[sub])))
+    return order
+
+
 def group_members(scenario: Scenario) -> dict[str, list[str]]:
     """Each group's actors (transitively through nested groups), in the file's actor order.
 
-    Groups are expanded in dependency order, each once (no recursion, no repeated work), so
-    deep or heavily shared nesting costs time linear in the number of memberships.
+    Groups are expanded in dependency order, each once, reusing what their subgroups found.
     """
     order = {a: i for i, a in enumerate(scenario.actors)}
+    subs = subgroups(scenario)
     found: dict[str, set[str]] = {}
-    state: dict[str, int] = {}  # 1: being expanded, 2: done
-    for root in scenario.groups:
-        stack = [(root, iter(scenario.groups[root].members))]
-        state[root] = state.get(root, 0) or 1
-        if state[root] == 2:
-            continue
-        found[root] = set()
-        while stack:
-            g, members = stack[-1]
-            m = next(members, None)
-            if m is None:
-                stack.pop()
-                state[g] = 2
-                if stack:
-                    found[stack[-1][0]] |= found[g]
-                continue
-            if m in scenario.actors:
-                found[g].add(m)
-            elif m in scenario.groups:
-                if state.get(m) == 1:
-                    cycle = [name for name, _ in stack] + [m]
-                    raise NegsimError(
-                        "groups include each other in a cycle: "
-                        + " -> ".join(cycle[cycle.index(m) :]),
-                        path=f"groups.{m}.members",
-                    )
-                if state.get(m) == 2:
-                    found[g] |= found[m]
-                else:
-                    state[m] = 1
-                    found[m] = set()
-                    stack.append((m, iter(scenario.groups[m].members)))
+    for g in group_order(scenario):
+        found[g] = {m for m in scenario.groups[g].members if m in scenario.actors}
+        for sub in subs[g]:
+            found[g] |= found[sub]
     return {g: sorted(found[g], key=order.__getitem__) for g in scenario.groups}
 
 
