@@ -40,18 +40,6 @@ def position(ideal: np.ndarray, reservation: np.ndarray, c: np.ndarray) -> np.nd
     return ideal + c * (reservation - ideal)
 
 
-def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`position`, clipped; 0 on a red line (reservation == ideal)."""
-    span = reservation - ideal
-    red = np.abs(span) < EPS
-    return np.where(red, 0.0, unit((x - ideal) / np.where(red, 1.0, span)))
-
-
-def clamp(x: np.ndarray, ideal: np.ndarray, reservation: np.ndarray) -> np.ndarray:
-    """Keep a position between its actor's ideal and reservation."""
-    return np.minimum(np.maximum(x, np.minimum(ideal, reservation)), np.maximum(ideal, reservation))
-
-
 @dataclass(frozen=True)
 class Span:
     """An actor's range between ideal and reservation, prepared once for repeated settling."""
@@ -76,10 +64,15 @@ def span(ideal: np.ndarray, reservation: np.ndarray) -> Span:
 
 
 def settle(x: np.ndarray, s: Span) -> np.ndarray:
-    """Concession level of a position others pulled an actor to, kept within its range:
-    :func:`clamp` then :func:`concession_level`, with the range prepared once."""
+    """Concession level of a position, kept within the actor's range (0 on a red line); the
+    range is prepared once by :func:`span` where it is settled repeatedly."""
     x = np.minimum(np.maximum(x, s.lo), s.hi)
     return np.where(s.red, 0.0, unit((x - s.ideal) / s.step))
+
+
+def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`position`: where ``x`` lies between ideal (0) and reservation (1)."""
+    return settle(x, span(ideal, reservation))
 
 
 # -- concession rules ------------------------------------------------------------------------
@@ -113,10 +106,21 @@ class ConcessionRule:
         reciprocity: np.ndarray,
         other_step: np.ndarray,
     ) -> np.ndarray:
-        recip = reciprocal_target(c, other_step, reciprocity)
-        if not cls.uses_time:
-            return recip
-        return np.maximum(time_target(t_frac, beta), recip)
+        return _target(np.asarray(cls.uses_time), c, t_frac, beta, reciprocity, other_step)
+
+
+def _target(
+    timed: np.ndarray,
+    c: np.ndarray,
+    t_frac: np.ndarray | float,
+    beta: np.ndarray,
+    reciprocity: np.ndarray,
+    other_step: np.ndarray,
+) -> np.ndarray:
+    """The one concession formula: the time-dependent target (where the rule uses time) or
+    the reciprocal one, whichever concedes more."""
+    recip = reciprocal_target(c, other_step, reciprocity)
+    return np.where(timed, np.maximum(time_target(t_frac, beta), recip), recip)
 
 
 class Boulware(ConcessionRule):
@@ -144,6 +148,7 @@ class TitForTat(ConcessionRule):
 
 
 RULES: tuple[type[ConcessionRule], ...] = (Boulware, Conceder, Linear, TitForTat)
+_TIMED = np.array([r.uses_time for r in RULES])
 
 
 def concession_target(
@@ -155,9 +160,7 @@ def concession_target(
     other_step: np.ndarray,
 ) -> np.ndarray:
     """Each actor's target under its own rule (``rule`` holds indices into RULES)."""
-    timed = np.asarray([r.uses_time for r in RULES])[rule]
-    recip = reciprocal_target(c, other_step, reciprocity)
-    return np.where(timed, np.maximum(time_target(t_frac, beta), recip), recip)
+    return _target(_TIMED[rule], c, t_frac, beta, reciprocity, other_step)
 
 
 def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
