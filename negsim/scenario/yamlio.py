@@ -86,9 +86,26 @@ def _check_shape(text: str, name: str) -> None:
 
     The event parser is iterative; composing nodes recurses once per level, and expanding
     aliases can multiply the data without bound, so both are bounded here first.
+
+    negsim's bounds must hold whatever the parser: libyaml builds since PyYAML 6.0.4 stop at
+    a nesting depth of their own, and their scanner reads up to 1,024 characters ahead, so
+    they can refuse a file before its events reach the count below. When the fast parser
+    refuses a file, the count is redone with the pure-Python parser (which reads ahead the
+    same window but never refuses depth), so negsim's rule is the one reported; only a
+    file that breaks none of them gets the parser's own complaint.
     """
+    try:
+        _count_shape(text, name, _Loader)
+    except yaml.YAMLError:
+        if _BASE is not yaml.SafeLoader:
+            _count_shape(text, name, yaml.SafeLoader)
+        raise
+
+
+def _count_shape(text: str, name: str, loader: type) -> None:
+    """Count nesting and aliases in ``loader``'s events; raise negsim's error past a bound."""
     depth = aliases = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
