@@ -1,143 +1,71 @@
-"""Mesa agents: a Negotiator per state, a Chair per bloc.
+"""Mesa agents: a Negotiator per actor, a BlocAgent per bloc (the voice the bloc speaks with).
 
-Agents see a read-only :class:`RoundView` of the exchange, never the model or each other's
-internals; each decision is one call of a pure function from :mod:`negsim.rules` on the agent's
-own rows (batch axis of size one), the very calls the batch engine makes on many runs.
+They are views of their rows in the model's run state, not a second implementation: what an
+agent does in an exchange is computed by :mod:`negsim.dynamics` for the whole table at once.
+A Mesa user reads them as usual (``model.agents``, agent reporters, a Solara page).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from negsim import rules
+from negsim import dynamics
+from negsim.forum_rules import BLOC_RULES
+from negsim.scenario.compile import Party
 
 if TYPE_CHECKING:
-    from negsim.scenario.compile import BlocSpec
-
-
-@dataclass(frozen=True)
-class RoundView:
-    """What an agent is told about the current exchange."""
-
-    forum: str
-    exchange: int
-    t_frac: np.ndarray  # (1, 1): time elapsed as a share of the horizon
-    live: np.ndarray  # (1, I) issues on the table and not yet agreed
-    other_offer: np.ndarray  # (1, I) the other side's offer
+    from negsim.model import NegotiationModel
 
 
 class Negotiator(mesa.Agent):
-    """One OSCE participating state: ideal, reservation, salience per issue and its tactics."""
+    """One actor: ideal, reservation and salience per issue, its tactic and its position."""
 
-    def __init__(
-        self,
-        model: mesa.Model,
-        index: int,
-        actor_id: str,
-        name: str,
-        params: dict[str, np.ndarray],
-        rule: int,
-        link_gated: np.ndarray,
-        link_on: np.ndarray,
-    ) -> None:
+    kind = "actor"
+
+    def __init__(self, model: NegotiationModel, index: int) -> None:
         super().__init__(model)
-        self.index, self.actor_id, self.name = index, actor_id, name
-        row = slice(index, index + 1)
-        self.ideal = params["ideal"][:, index]
-        self.reservation = params["reservation"][:, index]
-        self.salience = params["salience"][:, index]
-        self.capability = params["capability"][:, row]
-        self.beta = params["beta"][:, row]
-        self.reciprocity = params["reciprocity"][:, row]
-        self.link_threshold = params["link_threshold"][:, index]
-        self.cohesion_susceptibility = params["cohesion_susceptibility"][:, row]
-        self.wedge_susceptibility = params["wedge_susceptibility"][:, row]
-        self.wedge = params["wedge"][:, row]
-        self.rule = np.array([[rule]])
-        self.link_gated, self.link_on = link_gated, link_on
-        self.span = rules.span(self.ideal, self.reservation)
-        self.c = np.zeros_like(self.ideal)
-        self.first_other = np.full_like(self.ideal, np.nan)
-        self.prog = np.zeros_like(self.ideal)
-        self.last_step = np.zeros_like(self.ideal)
-        self.linkage_seen = np.zeros_like(self.link_threshold)
+        self.index = index
+        self.ident = model.cp.actors[index]
+        self.name = model.cp.names[index]
 
     @property
     def position(self) -> np.ndarray:
-        return rules.position(self.ideal, self.reservation, self.c)
+        """Where it stands now on each issue (I,)."""
+        m: NegotiationModel = self.model  # type: ignore[assignment]
+        k = self.index
+        ideal, res = m.params.ideal[0, k], m.params.reservation[0, k]
+        return ideal + m.state.c[0, k] * (res - ideal)
 
-    def observe(self, view: RoundView) -> None:
-        """Note the other side's offer and how far it has come toward this actor's ideal."""
-        self.first_other = np.where(
-            view.live & np.isnan(self.first_other), view.other_offer, self.first_other
-        )
-        new = np.where(
-            view.live, rules.progress(view.other_offer, self.first_other, self.ideal), self.prog
-        )
-        self.last_step = new - self.prog
-        self.prog = new
+    @property
+    def ideal(self) -> np.ndarray:
+        return self.model.params.ideal[0, self.index]  # type: ignore[attr-defined]
 
-    def movable(self) -> np.ndarray:
-        """Issues linkage lets this actor move on (1, I); records what each linkage sees."""
-        open_, self.linkage_seen = rules.linkage_open(
-            self.prog, self.salience, self.link_gated, self.link_on, self.link_threshold
-        )
-        return open_
-
-    def respond(self, view: RoundView) -> np.ndarray:
-        """ACCEPT / DEFER / REJECT per issue for the other side's offer (1, I)."""
-        return rules.respond(
-            view.other_offer, self.ideal, self.position, self.reservation, ~self.movable()
-        )
-
-    def concede(self, view: RoundView) -> None:
-        target = rules.concession_target(
-            self.rule, self.c, view.t_frac, self.beta, self.reciprocity, self.last_step
-        )
-        self.c = rules.concede(self.c, target, self.movable() & view.live)
-
-    def settle(self, x: np.ndarray, live: np.ndarray) -> None:
-        """Take a position others pulled it to (cohesion, wedge), within its own range."""
-        self.c = np.where(live, rules.settle(x, self.span), self.c)
+    @property
+    def reservation(self) -> np.ndarray:
+        return self.model.params.reservation[0, self.index]  # type: ignore[attr-defined]
 
 
-class Chair(mesa.Agent):
-    """Speaks for a bloc: states what its decision rule lets it offer and keeps it together."""
+class BlocAgent(mesa.Agent):
+    """A bloc: the offer its decision rule lets it make from its members' current positions."""
 
-    def __init__(
-        self, model: mesa.Model, bloc: BlocSpec, bloc_index: int, name: str, cohesion: np.ndarray
-    ) -> None:
+    kind = "bloc"
+
+    def __init__(self, model: NegotiationModel, index: int) -> None:
         super().__init__(model)
-        self.bloc, self.bloc_index, self.name = bloc, bloc_index, name
-        self.cohesion = cohesion  # (1,)
+        self.index = index
+        spec = model.cp.blocs[index]
+        self.ident = spec.id
+        self.spec = spec
+        self.party = Party(spec.id, spec.id, spec.members, bloc=index, rule=spec.rule)
 
-    @staticmethod
-    def stack(members: list[Negotiator]) -> tuple[np.ndarray, np.ndarray]:
-        x = np.stack([m.position for m in members], axis=1)
-        w = np.concatenate([m.capability for m in members], axis=1)
-        return x, w
-
-    def offer(self, members: list[Negotiator], dirn: np.ndarray) -> np.ndarray:
-        x, w = self.stack(members)
-        return rules.bloc_offer(x, w, dirn, self.bloc.rule)
-
-    def bound(self, members: list[Negotiator], dirn: np.ndarray) -> np.ndarray:
-        """What every member would accept at most: the consensus bound of reservations."""
-        res = np.stack([m.reservation for m in members], axis=1)
-        return rules.consensus_bound(res, dirn)
-
-    def cohere(self, members: list[Negotiator], live: np.ndarray, wedge: Negotiator | None) -> None:
-        """Pull members toward the bloc position; the other side's wedge pulls the other way."""
-        x, w = self.stack(members)
-        mean = rules.weighted_mean(x, w)
-        sus = np.concatenate([m.cohesion_susceptibility for m in members], axis=1)
-        x = rules.drift(x, mean[:, None, :], self.cohesion[:, None, None], sus[..., None])
-        if wedge is not None:
-            wsus = np.concatenate([m.wedge_susceptibility for m in members], axis=1)
-            x = rules.drift(x, wedge.position[:, None, :], wedge.wedge[:, :, None], wsus[..., None])
-        for k, m in enumerate(members):
-            m.settle(x[:, k], live)
+    @property
+    def position(self) -> np.ndarray:
+        """The offer the bloc would make now, all its members counted (I,)."""
+        m: NegotiationModel = self.model  # type: ignore[assignment]
+        x = m.positions()[:, self.spec.members]
+        dirn = dynamics.party_direction(self.party, m.params, m.cp.n_issues)
+        w = m.params.capability[:, self.spec.members]
+        return BLOC_RULES[self.spec.rule].offer(x, w, dirn)[0]

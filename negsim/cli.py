@@ -226,7 +226,7 @@ def run_line(model: NegotiationModel) -> str:
     """The outcome of one replayed run, under its transcript."""
     from negsim.outcomes import IssueStatus, Outcome, summarize
 
-    s = summarize(model.cp, model.params, model.state())
+    s = summarize(model.cp, model.params, model.state)
     agreed = [
         f"{i} at {v:.2f}"
         for i, st, v in zip(model.cp.issues, s["status"][0], s["value"][0], strict=True)

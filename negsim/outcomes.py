@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.batch import trajectory_point
+from negsim.dynamics import trajectory_point
 from negsim.scenario.compile import Compiled
 from negsim.state import RunState
 
@@ -38,12 +38,12 @@ class IssueStatus(enum.IntEnum):
         return self.name.lower()
 
 
-def summarize(cp: Compiled, params: dict[str, np.ndarray], st: RunState) -> dict[str, np.ndarray]:
+def summarize(cp: Compiled, params: Params, st: RunState) -> dict[str, np.ndarray]:
     """Per-run arrays: outcome (B,), status/value/gap (B, I), figures (B,), forecasts (B, I)."""
-    ideal, res, sal = params["ideal"], params["reservation"], params["salience"]
+    ideal, res, sal = params.ideal, params.reservation, params.salience
     x = rules.position(ideal, res, st.c)
     dec = cp.decisive
-    zone = rules.zone_exists(ideal[:, dec], res[:, dec], params["tolerance"][:, None])
+    zone = rules.zone_exists(ideal[:, dec], res[:, dec], params.tolerance[:, None])
     status = np.where(
         st.agreed, IssueStatus.AGREED, np.where(zone, IssueStatus.OPEN, IssueStatus.DEADLOCK)
     ).astype(np.int8)
@@ -55,7 +55,7 @@ def summarize(cp: Compiled, params: dict[str, np.ndarray], st: RunState) -> dict
     ).astype(np.int8)
     point = trajectory_point(cp, params, x)
     members = cp.blocs[cp.west].members
-    weights = params["capability"][:, :, None] * sal
+    weights = params.capability[:, :, None] * sal
     return {
         "outcome": outcome,
         "status": status,

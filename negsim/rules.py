@@ -1,8 +1,9 @@
-"""Concession, response, bloc and cohesion rules as pure functions on numpy arrays.
+"""The model's primitives as pure functions on numpy arrays: positions, progress, linkage,
+responses, cohesion, the acceptable range.
 
-Every function works elementwise over a leading batch axis (and any actor axis after it), so
-the Mesa agent model calls them with one run's rows and the batch engine with thousands of runs:
-same functions, same numbers. Conventions: issue scale 0 = Western end, 1 = Russia's demand;
+Every function works elementwise over a leading batch axis (and any actor axis after it);
+:mod:`negsim.dynamics` composes them into the exchange, :mod:`negsim.tactics` and
+:mod:`negsim.forum_rules` hold the registered rules. Conventions: issue scale 0 = Western end, 1 = Russia's demand;
 an actor's concession level ``c`` in [0, 1] places it between its ideal (0) and its
 reservation (1), so no rule can ever move an actor past its reservation.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 
@@ -75,92 +75,7 @@ def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) 
     return settle(x, span(ideal, reservation))
 
 
-# -- concession rules ------------------------------------------------------------------------
-
-
-def time_target(t_frac: np.ndarray | float, beta: np.ndarray) -> np.ndarray:
-    """Faratin, Sierra & Jennings (1998): concession (t/T)^(1/beta); reservation at deadline."""
-    return np.power(unit(t_frac), 1.0 / beta)
-
-
-def reciprocal_target(c: np.ndarray, other_step: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Tit-for-tat on concessions (Axelrod): match a share of the other side's last move."""
-    return c + weight * np.maximum(other_step, 0.0)
-
-
-@dataclass(frozen=True)
-class ConcessionRule:
-    """A named tactic: metadata plus one vectorised decision, the target concession level."""
-
-    name: ClassVar[str]
-    uses_time: ClassVar[bool] = True
-    beta_range: ClassVar[tuple[float, float]] = (0.01, 50.0)
-    description: ClassVar[str] = ""
-
-    @classmethod
-    def target(
-        cls,
-        c: np.ndarray,
-        t_frac: np.ndarray | float,
-        beta: np.ndarray,
-        reciprocity: np.ndarray,
-        other_step: np.ndarray,
-    ) -> np.ndarray:
-        return _target(np.asarray(cls.uses_time), c, t_frac, beta, reciprocity, other_step)
-
-
-def _target(
-    timed: np.ndarray,
-    c: np.ndarray,
-    t_frac: np.ndarray | float,
-    beta: np.ndarray,
-    reciprocity: np.ndarray,
-    other_step: np.ndarray,
-) -> np.ndarray:
-    """The one concession formula: the time-dependent target (where the rule uses time) or
-    the reciprocal one, whichever concedes more."""
-    recip = reciprocal_target(c, other_step, reciprocity)
-    return np.where(timed, np.maximum(time_target(t_frac, beta), recip), recip)
-
-
-class Boulware(ConcessionRule):
-    name = "boulware"
-    beta_range = (0.01, 1.0)
-    description = "holds firm and concedes late (beta < 1)"
-
-
-class Conceder(ConcessionRule):
-    name = "conceder"
-    beta_range = (1.0, 50.0)
-    description = "concedes early (beta > 1)"
-
-
-class Linear(ConcessionRule):
-    name = "linear"
-    beta_range = (1.0, 1.0)
-    description = "concedes evenly over time (beta = 1)"
-
-
-class TitForTat(ConcessionRule):
-    name = "tit_for_tat"
-    uses_time = False
-    description = "moves only when the other side moves (reciprocity)"
-
-
-RULES: tuple[type[ConcessionRule], ...] = (Boulware, Conceder, Linear, TitForTat)
-_TIMED = np.array([r.uses_time for r in RULES])
-
-
-def concession_target(
-    rule: np.ndarray,
-    c: np.ndarray,
-    t_frac: np.ndarray | float,
-    beta: np.ndarray,
-    reciprocity: np.ndarray,
-    other_step: np.ndarray,
-) -> np.ndarray:
-    """Each actor's target under its own rule (``rule`` holds indices into RULES)."""
-    return _target(_TIMED[rule], c, t_frac, beta, reciprocity, other_step)
+# -- concession ----------------------------------------------------------------------------
 
 
 def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
@@ -219,29 +134,6 @@ def respond(
 # -- blocs -----------------------------------------------------------------------------------
 
 
-def consensus_bound(x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-    """Under consensus a bloc offers no more than its most reluctant member: x (B, M, I)."""
-    return dirn * np.min(dirn[:, None, :] * x, axis=1)
-
-
-def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Capability-weighted median over members: x (B, M, I), w (B, M)."""
-    order = np.argsort(x, axis=1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=1)
-    ws = np.take_along_axis(np.broadcast_to(w[:, :, None], x.shape), order, axis=1)
-    cum = np.cumsum(ws, axis=1)
-    half = cum[:, -1:, :] / 2
-    pick = np.argmax(cum >= half - EPS, axis=1)
-    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
-
-
-def bloc_offer(x: np.ndarray, w: np.ndarray, dirn: np.ndarray, rule: str) -> np.ndarray:
-    """A bloc speaks with one voice only as far as its decision rule allows."""
-    if rule == "consensus":
-        return consensus_bound(x, dirn)
-    return weighted_median(x, w)
-
-
 def bounded(offer: np.ndarray, bound: np.ndarray, dirn: np.ndarray) -> np.ndarray:
     """An actor bound by a bloc (two-level game) cannot offer beyond the bloc's bound."""
     return dirn * np.minimum(dirn * offer, dirn * bound)
@@ -271,16 +163,6 @@ def acceptable_range(ideal: np.ndarray, reservation: np.ndarray) -> tuple[np.nda
     """
     reach = np.abs(reservation - ideal)
     return (ideal - reach).max(axis=1), (ideal + reach).min(axis=1)
-
-
-def agreement(
-    offer_a: np.ndarray, offer_b: np.ndarray, tolerance: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Agreed where the offers meet within tolerance and their midpoint lies inside every
-    required actor's reservation (``lo``/``hi`` from :func:`acceptable_range`). (B, I)."""
-    value = (offer_a + offer_b) / 2
-    close = np.abs(offer_a - offer_b) <= tolerance + EPS
-    return close & (value >= lo - EPS) & (value <= hi + EPS), value
 
 
 def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarray) -> np.ndarray:

@@ -17,10 +17,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from negsim import batch
+from negsim import dynamics
 from negsim.model import NegotiationModel
 from negsim.outcomes import failed_summary, summarize, table
-from negsim.scenario.compile import Compiled, compile_scenario, fill, leaf_values, uniforms
+from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
 
@@ -83,18 +83,17 @@ def iter_runs(
 def _chunk(
     cp: Compiled, runs: np.ndarray, seed: int, engine: str, fixed: dict[str, np.ndarray]
 ) -> Results:
-    values = leaf_values(cp, uniforms(cp, runs, seed), fixed)
-    params = fill(cp, values)
+    values, params = draw(cp, runs, seed, fixed)
     if engine == "batch":
-        st = batch.simulate(cp, params)
+        st = dynamics.simulate(cp, params)
     else:
         models = [
             NegotiationModel(
-                cp, int(k), seed, transcript=False, fixed={p: v[i] for p, v in fixed.items()}
+                cp, int(k), seed, transcript=False, params=params.runs(slice(i, i + 1))
             )
             for i, k in enumerate(runs)
         ]
-        st = _stack([m.run().state() for m in models])
+        st = _stack([m.run().state for m in models])
     summary = summarize(cp, params, st)
     return Results(table(cp, summary, runs, values), summary, engine)
 
@@ -103,7 +102,7 @@ def _failed(
     cp: Compiled, run: int, seed: int, engine: str, fixed: dict[str, np.ndarray], exc: Exception
 ) -> Results:
     try:
-        values = leaf_values(cp, uniforms(cp, [run], seed), fixed)
+        values = draw(cp, [run], seed, fixed)[0]
     except Exception:
         values = np.full((1, len(cp.leaves)), np.nan)
     summary = failed_summary(cp, 1)

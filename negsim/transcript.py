@@ -1,21 +1,22 @@
 """What happened in a run, as events a program can check and lines a person can read.
 
-The agent model records an :class:`Event` per offer-and-response, agreement and walk-out; the
+The agent model turns what each exchange did into an :class:`Event` per offer-and-response, agreement and walk-out; the
 transcript is their rendering ("Brussels, exchange 3: NATO offers missiles 0.40; Russia
 defers: progress on core 0.02 below its threshold 0.30").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from negsim import rules
-from negsim.agents import Negotiator
+from negsim.dynamics import Exchange, Judgement
+from negsim.params import Params
 from negsim.rules import Response
-from negsim.scenario.compile import Compiled, ForumSpec, Party
+from negsim.scenario.compile import Compiled, Party
+from negsim.state import RunState
 
 VERBS = {
     Response.ACCEPT: "accepts",
@@ -54,71 +55,99 @@ class Event:
         )
 
 
-def offer_events(
-    cp: Compiled,
-    forum: ForumSpec,
-    exchange: int,
-    party: Party,
-    offer: np.ndarray,
-    other: Party,
-    members: Sequence[Negotiator],
-    codes: np.ndarray,
-    live: np.ndarray,
-) -> list[Event]:
-    """One event per live issue: ``party`` offers, ``other`` (its ``members``) answers."""
-    out = []
-    for j in np.flatnonzero(live[0]):
-        code = Response(int(codes[:, j].max()))
+def exchange_events(cp: Compiled, rec: Exchange) -> list[Event]:
+    """What a person reads of one exchange (B = 1): each party's offer on each live issue
+    with the other side's answer, then what was agreed."""
+    forum, tab = rec.table.forum, rec.table
+    out: list[Event] = []
+    for side, party in enumerate(forum.parties):
+        other, members = forum.parties[1 - side], tab.local[1 - side]
+        codes = rec.responses[0][members]  # type: ignore[index]
+        for j in np.flatnonzero(rec.live[0]):
+            code = Response(int(codes[:, j].max()))
+            why = _why(cp, rec, other, members, codes[:, j], code, j)
+            out.append(
+                Event(
+                    forum.id,
+                    forum.name,
+                    rec.number,
+                    "offer",
+                    party.id,
+                    party.name,
+                    cp.issues[j],
+                    float(rec.offers[side][0, j]),
+                    other.id,
+                    other.name,
+                    code,
+                    why,
+                )
+            )
+    for j in np.flatnonzero(rec.agreed[0]):
         out.append(
             Event(
                 forum.id,
                 forum.name,
-                exchange,
-                "offer",
-                party.id,
-                party.name,
+                rec.number,
+                "agreed",
+                "table",
+                "the table",
                 cp.issues[j],
-                float(offer[0, j]),
-                other.id,
-                other.name,
-                code,
-                _why(cp, other, members, codes[:, j], code, j),
+                float(rec.value[0, j]),
             )
         )
     return out
 
 
+def judgement_events(cp: Compiled, params: Params, st: RunState, verdict: Judgement) -> list[Event]:
+    """Who walked out after a forum, and why, in the terms of its patience."""
+    out = []
+    for k in np.flatnonzero(verdict.out[0]):
+        why = (
+            f"progress {verdict.judged[0, k]:.2f} below the "
+            f"{params.progress_required[0, k]:.2f} it requires, "
+            f"{int(st.strikes[0, k])} rounds without it (patience "
+            f"{params.patience_rounds[0, k]:.1f})"
+        )
+        forum = verdict.forum
+        out.append(Event(forum.id, forum.name, 0, "walkout", cp.actors[k], cp.names[k], reason=why))
+    return out
+
+
 def _why(
     cp: Compiled,
+    rec: Exchange,
     party: Party,
-    members: Sequence[Negotiator],
+    members: np.ndarray,
     codes: np.ndarray,
     code: Response,
     j: int,
 ) -> str:
     if party.bloc is None:
-        return reason(cp, members[0], code, j)
+        return reason(cp, rec, int(members[0]), code, j)
     if code == Response.ACCEPT:
         return f" (all {len(members)} members)"
-    who = [m.name for m, c in zip(members, codes, strict=True) if c == code]
+    idx = rec.table.idx
+    who = [cp.names[idx[m]] for m, c in zip(members, codes, strict=True) if c == code]
     names = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
     return f"{len(who)} of {len(members)} members ({names})"
 
 
-def reason(cp: Compiled, m: Negotiator, code: Response, j: int) -> str:
-    """Why an actor answered as it did, in the terms of its own rules."""
-    ideal, res, x = m.ideal[0, j], m.reservation[0, j], m.position[0, j]
+def reason(cp: Compiled, rec: Exchange, m: int, code: Response, j: int) -> str:
+    """Why participant ``m`` (a position at the table) answered as it did, in its own terms."""
+    p = rec.table.p
+    ideal, res, x = p.ideal[0, m, j], p.reservation[0, m, j], rec.x[0, m, j]
     if code == Response.ACCEPT:
         return ""
     if code == Response.REJECT:
         if abs(res - ideal) < rules.EPS:
             return f"red line at {ideal:.2f}"
         return f"beyond its reservation {res:.2f}"
-    m.movable()
-    for q in range(m.link_gated.shape[0]):
-        seen, thr = m.linkage_seen[0, q], m.link_threshold[0, q]
-        if m.link_gated[q, j] and seen < thr - rules.EPS:
-            return f"progress on {label(cp, m.link_on[q])} {seen:.2f} below its threshold {thr:.2f}"
+    k = rec.table.idx[m]
+    for q in range(cp.link_gated.shape[1]):
+        seen, thr = rec.seen[0, m, q], p.link_threshold[0, m, q]  # type: ignore[index]
+        if cp.link_gated[k, q, j] and seen < thr - rules.EPS:
+            on = label(cp, cp.link_on[k, q])
+            return f"progress on {on} {seen:.2f} below its threshold {thr:.2f}"
     return f"inside its reservation {res:.2f}, short of its aspiration {x:.2f}"
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from negsim import batch
+from negsim import dynamics
 from negsim.cli import main
 from negsim.experiments import load_results
 from negsim.runner import run_many
@@ -16,7 +16,7 @@ from negsim.scenario.load import load_scenario
 from .conftest import MINI
 from .test_experiments_cli import write_exp
 
-REAL = batch.simulate
+REAL = dynamics.simulate
 
 
 def fail_at_patience(value: float):
@@ -24,7 +24,7 @@ def fail_at_patience(value: float):
 
     def simulate(cp, params):
         k = cp.actors.index("russia")
-        if (params["patience_rounds"][:, k] == value).any():
+        if (params.patience_rounds[:, k] == value).any():
             raise FloatingPointError(f"injected failure at patience {value}")
         return REAL(cp, params)
 
@@ -36,7 +36,7 @@ def test_failing_runs_are_isolated_and_recorded(monkeypatch) -> None:
     patience = np.repeat([0.0, 1.0, 2.0, 3.0], 5)
     fixed = {"actors.russia.patience.rounds": patience}
     clean = run_many(cp, range(20), seed=4, chunk=8, fixed=fixed).frame
-    monkeypatch.setattr(batch, "simulate", fail_at_patience(2.0))
+    monkeypatch.setattr(dynamics, "simulate", fail_at_patience(2.0))
     got = run_many(cp, range(20), seed=4, chunk=8, fixed=fixed).frame
     bad = patience == 2.0
     assert len(got) == 20 and list(got["run"]) == list(range(20))
@@ -52,7 +52,7 @@ def test_failing_runs_are_isolated_and_recorded(monkeypatch) -> None:
 
 
 def test_sweep_goes_on_and_reports_failures(tmp_path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(batch, "simulate", fail_at_patience(2.0))
+    monkeypatch.setattr(dynamics, "simulate", fail_at_patience(2.0))
     exp = write_exp(tmp_path, "with_failures", reps=5, chunk=6)
     out = tmp_path / "out"
     code = main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet", "--no-plots"])
@@ -67,7 +67,7 @@ def test_sweep_goes_on_and_reports_failures(tmp_path, monkeypatch, capsys) -> No
 
 
 def test_run_command_reports_failures(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(batch, "simulate", fail_at_patience(1.0))
+    monkeypatch.setattr(dynamics, "simulate", fail_at_patience(1.0))
     code = main(
         [
             "run",
@@ -85,7 +85,7 @@ def test_run_command_reports_failures(monkeypatch, capsys) -> None:
     )
     assert code == 0  # no draw hits exactly 1.0: nothing fails
     capsys.readouterr()
-    monkeypatch.setattr(batch, "simulate", fail_at_patience(0.5))
+    monkeypatch.setattr(dynamics, "simulate", fail_at_patience(0.5))
     assert (
         main(
             [

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from negsim.errors import NegsimError
 from negsim.runner import run_many
-from negsim.scenario.compile import compile_scenario, sample, uniforms
+from negsim.scenario.compile import compile_scenario, draw
 from negsim.scenario.load import load_scenario, read_raw, validate
 from negsim.scenario.yamlio import Located
 
@@ -122,8 +122,8 @@ def check_outcome(load) -> str:
         assert "Traceback" not in msg
         return msg
     cp = compile_scenario(scenario)
-    params = sample(cp, uniforms(cp, [0, 1], 0))
-    bad = sorted(k for k, v in params.items() if not np.isfinite(v).all())
+    params = draw(cp, [0, 1], 0)[1]
+    bad = sorted(k for k, v in params.as_dict().items() if not np.isfinite(v).all())
     assert not bad, f"accepted, but these parameters are not finite: {bad}"
     results = run_many(cp, range(2), 0)
     assert len(results.frame) == 2

@@ -27,7 +27,7 @@ def test_every_step_keeps_actors_within_their_range(cp, run) -> None:
     """Positions stay in [0, 1], no actor ever offers or stands beyond its reservation, and a
     consensus bloc never offers more than its most reluctant member."""
     model = NegotiationModel(cp, run, seed=11, transcript=False)
-    ideal, res = model.params["ideal"], model.params["reservation"]
+    ideal, res = model.params.ideal, model.params.reservation
     while model.running:
         x_before = model.positions()
         model.step()
@@ -43,7 +43,7 @@ def test_every_step_keeps_actors_within_their_range(cp, run) -> None:
                 assert (dirn * offer <= most + EPS).all()
             if p.bloc is None:  # may fall short of its ideal (bound by allies), never past
                 k = p.members[0]  # its reservation toward the other side
-                side = model.params["side"][:, k]
+                side = model.params.side[:, k]
                 assert (side * offer <= side * res[:, k] + EPS).all()
 
 
@@ -53,7 +53,7 @@ def test_agreed_values_lie_within_every_required_reservation(cp, run) -> None:
     """Each agreed value is acceptable, at its reservation, to every actor whose consent the
     forum of the agreement required."""
     model = NegotiationModel(cp, run, seed=5, transcript=True).run()
-    ideal, res = model.params["ideal"][0], model.params["reservation"][0]
+    ideal, res = model.params.ideal[0], model.params.reservation[0]
     forums = {f.id: f for f in cp.forums}
     agreed = [e for e in model.events if e.kind == "agreed"]
     assert len(agreed) == int(model.agreed.sum())
@@ -67,8 +67,8 @@ def test_agreed_values_lie_within_every_required_reservation(cp, run) -> None:
 @given(cp=compiled_scenarios(), run=st.integers(0, 1000))
 def test_red_lines_never_move(cp, run) -> None:
     model = NegotiationModel(cp, run, seed=3, transcript=False).run()
-    red = np.abs(model.params["ideal"] - model.params["reservation"]) < EPS
-    assert np.allclose(model.positions()[red], model.params["ideal"][red])
+    red = np.abs(model.params.ideal - model.params.reservation) < EPS
+    assert np.allclose(model.positions()[red], model.params.ideal[red])
 
 
 def test_concession_never_taken_back_without_bloc_pull() -> None:

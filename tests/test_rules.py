@@ -1,118 +1,13 @@
-"""Unit tests of the rule functions; every concession rule passes the same inherited tests."""
+"""Unit tests of the model's primitive functions (tactics and decision rules have their own)."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 
 from negsim import rules
-from negsim.rules import RULES, Boulware, Conceder, Linear, Response, TitForTat
-
-TIMES = np.linspace(0.0, 1.0, 21)
-
-
-class ConcessionRuleContract:
-    """What every concession rule owes the model, checked for each rule in turn."""
-
-    rule: type[rules.ConcessionRule]
-    beta = 1.0
-
-    def target(self, c: float, t: float, step: float = 0.0, recip: float = 0.0) -> float:
-        return float(
-            self.rule.target(
-                np.array([c]), t, np.array([self.beta]), np.array([recip]), np.array([step])
-            )[0]
-        )
-
-    def test_declares_metadata(self) -> None:
-        assert self.rule.name in {r.name for r in RULES}
-        assert self.rule.description
-        lo, hi = self.rule.beta_range
-        assert lo <= self.beta <= hi or not self.rule.uses_time
-
-    def test_never_below_current_concession(self) -> None:
-        for t in TIMES:
-            assert self.target(0.3, t) >= 0.3 - 1e-12
-
-    def test_concede_stays_within_range(self) -> None:
-        c = np.zeros((1, 4))
-        for t in TIMES:
-            target = self.rule.target(
-                c, t, np.array([[self.beta]]), np.full((1, 1), 0.9), np.full((1, 4), 0.7)
-            )
-            c = rules.concede(c, target, np.ones((1, 4), dtype=bool))
-            assert ((c >= 0) & (c <= 1)).all()
-
-    def test_gate_closed_means_no_movement(self) -> None:
-        c = np.full((1, 3), 0.2)
-        target = self.rule.target(
-            c, 0.9, np.array([[self.beta]]), np.ones((1, 1)), np.full((1, 3), 0.5)
-        )
-        assert (rules.concede(c, target, np.zeros((1, 3), dtype=bool)) == c).all()
-
-    def test_reciprocates_the_other_side(self) -> None:
-        assert self.target(0.0, 0.0, step=0.4, recip=0.5) == pytest.approx(
-            max(0.2, self.target(0.0, 0.0))
-        )
-
-    def test_target_is_monotone_in_time(self) -> None:
-        seq = [self.target(0.0, t) for t in TIMES]
-        assert all(b >= a - 1e-12 for a, b in itertools.pairwise(seq))
-
-
-class TimedContract(ConcessionRuleContract):
-    def test_reaches_reservation_at_deadline(self) -> None:
-        assert self.target(0.0, 1.0) == pytest.approx(1.0)
-        assert self.target(0.0, 0.0) == pytest.approx(0.0)
-
-
-class TestBoulware(TimedContract):
-    rule, beta = Boulware, 0.2
-
-    def test_holds_firm_until_late(self) -> None:
-        assert self.target(0.0, 0.5) < 0.05
-
-
-class TestConceder(TimedContract):
-    rule, beta = Conceder, 4.0
-
-    def test_concedes_early(self) -> None:
-        assert self.target(0.0, 0.2) > 0.6
-
-
-class TestLinear(TimedContract):
-    rule, beta = Linear, 1.0
-
-    def test_linear_in_time(self) -> None:
-        assert self.target(0.0, 0.4) == pytest.approx(0.4)
-
-
-class TestTitForTat(ConcessionRuleContract):
-    rule = TitForTat
-
-    def test_moves_only_when_the_other_side_moves(self) -> None:
-        assert self.target(0.1, 0.99) == pytest.approx(0.1)
-        assert self.target(0.1, 0.5, step=0.2, recip=1.0) == pytest.approx(0.3)
-
-
-def test_vectorised_rule_choice_matches_each_rule() -> None:
-    c = np.array([[0.1, 0.1, 0.1, 0.1]])
-    beta = np.array([[0.3, 3.0, 1.0, 1.0]])
-    recip = np.full((1, 4), 0.5)
-    step = np.full((1, 4), 0.2)
-    got = rules.concession_target(np.arange(4)[None, :], c, 0.5, beta, recip, step)
-    want = [RULES[k].target(c[:, k], 0.5, beta[:, k], recip[:, k], step[:, k])[0] for k in range(4)]
-    assert got[0] == pytest.approx(want)
-
-
-def test_boulware_is_firmer_than_linear_firmer_than_conceder() -> None:
-    for t in TIMES[1:-1]:
-        b = rules.time_target(t, np.array(0.3))
-        lin = rules.time_target(t, np.array(1.0))
-        con = rules.time_target(t, np.array(3.0))
-        assert b < lin < con
+from negsim.forum_rules import Bilateral, consensus_bound, weighted_median
+from negsim.rules import Response
 
 
 def test_position_and_concession_level_are_inverse() -> None:
@@ -138,14 +33,14 @@ def test_respond_accepts_defers_rejects() -> None:
 def test_consensus_bound_is_the_most_reluctant_member() -> None:
     x = np.array([[[0.1, 0.5], [0.3, 0.2], [0.2, 0.9]]])  # (B=1, M=3, I=2)
     up = np.ones((1, 2))
-    assert rules.consensus_bound(x, up)[0] == pytest.approx([0.1, 0.2])
-    assert rules.consensus_bound(x, -up)[0] == pytest.approx([0.3, 0.9])
+    assert consensus_bound(x, up)[0] == pytest.approx([0.1, 0.2])
+    assert consensus_bound(x, -up)[0] == pytest.approx([0.3, 0.9])
 
 
 def test_weighted_median_follows_the_weight() -> None:
     x = np.array([[[0.0], [0.5], [1.0]]])
-    assert rules.weighted_median(x, np.array([[1.0, 1.0, 5.0]]))[0, 0] == 1.0
-    assert rules.weighted_median(x, np.array([[1.0, 1.0, 1.0]]))[0, 0] == 0.5
+    assert weighted_median(x, np.array([[1.0, 1.0, 5.0]]))[0, 0] == 1.0
+    assert weighted_median(x, np.array([[1.0, 1.0, 1.0]]))[0, 0] == 0.5
 
 
 def test_bounded_offer_never_passes_the_bound() -> None:
@@ -176,7 +71,7 @@ def test_agreement_needs_closeness_and_every_reservation() -> None:
     ideal = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]])
     res = np.array([[[0.5, 0.3, 1.0], [0.3, 0.3, 0.0]]])
     lo, hi = rules.acceptable_range(ideal, res)
-    ok, value = rules.agreement(a, b, np.array([[0.05]]), lo, hi)
+    ok, value = Bilateral.agree(a, b, np.array([[0.05]]), lo, hi)
     assert list(ok[0]) == [True, False, False]
     assert value[0, 0] == pytest.approx(0.415)
 

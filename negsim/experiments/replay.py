@@ -48,7 +48,7 @@ def replay(out: str | Path, run: int) -> tuple[list[str], str, str]:
     cp = compile_scenario(validate(raw, Located(), str(out / "scenario.yaml")))
     fixed = {p: float(row[f"design:{p}"]) for p in manifest["swept"]}
     model = NegotiationModel(cp, run, int(row["seed"]), transcript=True, fixed=fixed).run()
-    code = int(summarize(cp, model.params, model.state())["outcome"][0])
+    code = int(summarize(cp, model.params, model.state)["outcome"][0])
     head = [
         f"{manifest['experiment']['name']}, run {run} (design point {int(row['point'])}, "
         f"replication {int(row['replication'])}, seed {int(row['seed'])})",

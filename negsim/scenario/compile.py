@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
+from negsim import tactics
+from negsim.forum_rules import FORUM_RULES
+from negsim.params import Params
 from negsim.scenario.resolve import Where, group_members, members_of, resolve
 from negsim.scenario.schema import RANGES, Normal, Scenario, Triangular, Uniform
-
-RULE_IDS = {"boulware": 0, "conceder": 1, "linear": 2, "tit_for_tat": 3}
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         p.put("beta", (k,), *f[("concession", "beta")], "beta")
         if ("concession", "reciprocity") in f:
             p.put("reciprocity", (k,), *f[("concession", "reciprocity")], "reciprocity")
-        rule[k] = RULE_IDS[f.get(("concession", "rule"), ("boulware", ()))[0]]
+        rule[k] = tactics.ids()[f.get(("concession", "rule"), ("boulware", ()))[0]]
         if ("linkage",) in f:
             links, where = f[("linkage",)]
             for q, link in enumerate(links):
@@ -259,14 +260,9 @@ def compile_scenario(s: Scenario) -> Compiled:
                 )
         for party in parties:
             part_set |= {actors[m] for m in party.members}
-        required: set[int] = set()
-        if fs.decision_rule == "consensus_all":
-            required = {idx[a] for a in part_set}
-        else:
-            for party in parties:
-                required |= set(party.members.tolist())
-                if party.bound_by is not None:
-                    required |= set(blocs[party.bound_by].members.tolist())
+        required = FORUM_RULES[fs.decision_rule].required(
+            parties, {idx[a] for a in part_set}, [b.members for b in blocs]
+        )
         exchanges = fs.exchanges or (
             1
             if fs.format == "written"
@@ -377,20 +373,25 @@ def leaf_values(
     return out
 
 
-def sample(
-    compiled: Compiled, u: np.ndarray, fixed: dict[str, np.ndarray] | None = None
-) -> dict[str, np.ndarray]:
-    """Parameter arrays for a batch: the constants, with every leaf filled in."""
-    return fill(compiled, leaf_values(compiled, u, fixed))
+def draw(
+    compiled: Compiled,
+    runs: np.ndarray | list[int],
+    seed: int,
+    fixed: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, Params]:
+    """The one way runs get their parameters: run k's own uniforms, a design's fixed values,
+    the leaf values a table records (B, L) and the parameter arrays the dynamics read."""
+    values = leaf_values(compiled, uniforms(compiled, runs, seed), fixed)
+    return values, fill(compiled, values)
 
 
-def fill(compiled: Compiled, values: np.ndarray) -> dict[str, np.ndarray]:
+def fill(compiled: Compiled, values: np.ndarray) -> Params:
     """Parameter arrays from leaf values (B, L): one vectorised scatter per array."""
     b = values.shape[0]
     params = {k: np.repeat(v, b, axis=0) for k, v in compiled.base.items()}
     for name, (cols, index) in compiled.scatter.items():
         params[name][(slice(None), *index)] = values[:, cols]
-    return params
+    return Params(**params)
 
 
 def scatter_plan(leaves: tuple[Leaf, ...]) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:

@@ -22,6 +22,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticUndefined
 
+from negsim.forum_rules import BLOC_RULES, FORUM_RULES
+from negsim.tactics import TACTICS
+
 # Numbers are read strictly: YAML gives real numbers, so `true`, '0.5' (quoted) or a date where a
 # number belongs is a mistake to report, not a value to coerce; NaN and infinity never pass.
 Real = Annotated[float, Strict(), AllowInfNan(False)]
@@ -157,6 +160,16 @@ class Issue(Frozen):
     source: str
 
 
+TACTIC_NAMES = tuple(TACTICS)
+BLOC_RULE_NAMES = tuple(BLOC_RULES)
+FORUM_RULE_NAMES = tuple(FORUM_RULES)
+
+
+def _menu(registry: dict) -> str:
+    """A field's description from the registry: every allowed name and what it does."""
+    return " | ".join(f"{name}: {cls.description}" for name, cls in registry.items())
+
+
 class Position(Frozen):
     ideal: Number | None = num(0, 1, "Most preferred value on the issue scale.", None)
     reservation: Number | None = num(
@@ -169,9 +182,15 @@ class Position(Frozen):
 class Concession(Frozen):
     """Time-dependent tactic (Faratin et al. 1998) plus reciprocity (tit-for-tat)."""
 
-    rule: Literal["boulware", "conceder", "linear", "tit_for_tat"] | None = None
+    rule: Literal[TACTIC_NAMES] | None = Field(  # type: ignore[valid-type]
+        default=None, description=_menu(TACTICS)
+    )
     beta: Number | None = num(
-        0.01, 50, "Time exponent: <1 Boulware (firm till late), >1 Conceder.", None
+        0.01,
+        50,
+        "Time exponent of a time-dependent tactic; each tactic's own range applies "
+        "(boulware 0.01-1, conceder 1-50); linear and tit_for_tat take none.",
+        None,
     )
     reciprocity: Number | None = num(
         0, 1, "Share of the other side's last concession matched.", None
@@ -237,7 +256,9 @@ class Chair(Frozen):
 
 class Bloc(Frozen):
     members: str = Field(description="the group whose members make up the bloc")
-    decision_rule: Literal["consensus", "majority"] = "consensus"
+    decision_rule: Literal[BLOC_RULE_NAMES] = Field(  # type: ignore[valid-type]
+        default="consensus", description=_menu(BLOC_RULES)
+    )
     cohesion: Number = num(0, 1, "Pull of members toward the bloc position per exchange.")
     source: str | None = None
 
@@ -248,7 +269,9 @@ class Forum(Frozen):
     format: Literal["meeting", "written"] = "meeting"
     hours: Real | None = Field(default=None, gt=0)
     exchanges: Whole | None = Field(default=None, ge=1, le=MAX_EXCHANGES)
-    decision_rule: Literal["bilateral", "bloc_consensus", "consensus_all"]
+    decision_rule: Literal[FORUM_RULE_NAMES] = Field(  # type: ignore[valid-type]
+        description=_menu(FORUM_RULES)
+    )
     parties: list[str] = Field(
         min_length=2,
         max_length=2,

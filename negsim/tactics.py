@@ -1,0 +1,125 @@
+"""Concession tactics: each one a class that is its behaviour, registered by being defined.
+
+As the Axelrod library does strategies: a tactic declares its metadata (name, what it means,
+the range of its exponent) and implements one decision, :meth:`Tactic.target`, the concession
+level it wants next, vectorised over runs, actors and issues. The scenario schema's allowed
+names, the compiled rule ids and the contract tests every tactic inherits all come from
+:data:`TACTICS`, so a new tactic is one class (and its tests), nothing else.
+
+Concession levels place an actor between its ideal (0) and its reservation (1); the engine
+never lets a level fall or pass 1, whatever a tactic asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from negsim.rules import unit
+
+
+@dataclass(frozen=True)
+class TacticInput:
+    """What a tactic may look at, broadcastable to (B, P, I)."""
+
+    c: np.ndarray  # current concession level
+    t_frac: np.ndarray  # elapsed time as a share of the deadline (may exceed 1)
+    beta: np.ndarray  # the actor's exponent
+    reciprocity: np.ndarray  # share of the other side's move it matches
+    other_step: np.ndarray  # the other side's last move toward this actor (progress gained)
+
+
+TACTICS: dict[str, type[Tactic]] = {}
+
+
+class Tactic:
+    """A concession tactic. Subclasses set ``name`` and implement :meth:`target`.
+
+    ``beta_range`` is the exponent's allowed range for this tactic, enforced by the loader;
+    ``None`` means the tactic takes no exponent, and writing one beside it is an error.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    beta_range: ClassVar[tuple[float, float] | None] = None
+    citation: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name in TACTICS:
+            raise ValueError(f"two concession tactics named {cls.name!r}")
+        TACTICS[cls.name] = cls
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        """The concession level this tactic wants after the exchange."""
+        raise NotImplementedError
+
+
+def polynomial(t_frac: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Faratin, Sierra & Jennings (1998), polynomial family: alpha(t) = (t/T)^(1/beta)."""
+    return np.power(unit(t_frac), 1.0 / beta)
+
+
+def reciprocal(s: TacticInput) -> np.ndarray:
+    """Tit-for-tat on concessions (Axelrod): match a share of the other side's last move."""
+    return s.c + s.reciprocity * np.maximum(s.other_step, 0.0)
+
+
+class Boulware(Tactic):
+    name = "boulware"
+    description = "time-dependent, holds firm and concedes late (beta <= 1); reciprocates moves"
+    beta_range = (0.01, 1.0)
+    citation = "Faratin, Sierra & Jennings (1998), polynomial time-dependent tactic"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        return np.maximum(polynomial(s.t_frac, s.beta), reciprocal(s))
+
+
+class Conceder(Boulware):
+    name = "conceder"
+    description = "time-dependent, concedes early (beta >= 1); reciprocates moves"
+    beta_range = (1.0, 50.0)
+
+
+class Linear(Tactic):
+    name = "linear"
+    description = "concedes evenly over time (no exponent); reciprocates moves"
+    citation = "Faratin, Sierra & Jennings (1998), polynomial tactic with beta = 1"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        return np.maximum(unit(s.t_frac), reciprocal(s))
+
+
+class TitForTat(Tactic):
+    name = "tit_for_tat"
+    description = "moves only when the other side moves (no exponent)"
+    citation = "Axelrod (1984); Faratin, Sierra & Jennings (1998), behaviour-dependent tactics"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        return reciprocal(s)
+
+
+def ids() -> dict[str, int]:
+    """Compiled rule ids: the registry's order."""
+    return {name: k for k, name in enumerate(TACTICS)}
+
+
+def targets(rule: np.ndarray, s: TacticInput) -> np.ndarray:
+    """Each actor's target under its own tactic; ``rule`` (P,) holds registry ids.
+
+    Only the tactics present are evaluated, each once over the whole table.
+    """
+    classes = list(TACTICS.values())
+    present = np.unique(rule)
+    shape = np.broadcast_shapes(s.c.shape, np.shape(s.t_frac), s.beta.shape)
+    out = np.empty(shape)
+    for r in present:
+        mask = (rule == r)[None, :, None]
+        out = np.where(mask, classes[int(r)].target(s), out)
+    return out

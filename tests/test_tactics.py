@@ -1,0 +1,142 @@
+"""Every concession tactic passes the same inherited contract (as Axelrod tests strategies).
+
+A tactic registered without a test class of its own fails
+:func:`test_every_registered_tactic_has_its_tests`, so a new tactic cannot land untested.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from negsim import rules, tactics
+from negsim.tactics import TACTICS, Boulware, Conceder, Linear, TacticInput, TitForTat
+
+TIMES = np.linspace(0.0, 1.0, 21)
+TESTED: set[type[tactics.Tactic]] = set()
+
+
+def one(c: float, t: float, beta: float, step: float = 0.0, recip: float = 0.0) -> TacticInput:
+    return TacticInput(
+        np.array([[[c]]]), np.array([[[t]]]), np.array([[[beta]]]), np.full((1, 1, 1), recip),
+        np.array([[[step]]]),
+    )  # fmt: skip
+
+
+class TacticContract:
+    """What every tactic owes the model, checked for each tactic in turn."""
+
+    tactic: type[tactics.Tactic]
+    beta = 1.0
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "tactic" in cls.__dict__:
+            TESTED.add(cls.tactic)
+
+    def target(self, c: float, t: float, step: float = 0.0, recip: float = 0.0) -> float:
+        return float(self.tactic.target(one(c, t, self.beta, step, recip))[0, 0, 0])
+
+    def test_declares_metadata(self) -> None:
+        assert TACTICS[self.tactic.name] is self.tactic
+        assert self.tactic.description
+        if self.tactic.beta_range is not None:
+            lo, hi = self.tactic.beta_range
+            assert 0 < lo <= self.beta <= hi
+
+    def test_never_below_current_concession(self) -> None:
+        for t in TIMES:
+            assert self.target(0.3, t) >= 0.3 - 1e-12
+
+    def test_concede_stays_within_range(self) -> None:
+        c = np.zeros((1, 1, 4))
+        for t in TIMES:
+            s = TacticInput(c, np.full((1, 1, 1), t), np.full((1, 1, 1), self.beta),
+                            np.full((1, 1, 1), 0.9), np.full((1, 1, 4), 0.7))  # fmt: skip
+            c = rules.concede(c, self.tactic.target(s), np.ones((1, 1, 4), dtype=bool))
+            assert ((c >= 0) & (c <= 1)).all()
+
+    def test_gate_closed_means_no_movement(self) -> None:
+        c = np.full((1, 1, 3), 0.2)
+        s = TacticInput(c, np.full((1, 1, 1), 0.9), np.full((1, 1, 1), self.beta),
+                        np.ones((1, 1, 1)), np.full((1, 1, 3), 0.5))  # fmt: skip
+        closed = np.zeros((1, 1, 3), dtype=bool)
+        assert (rules.concede(c, self.tactic.target(s), closed) == c).all()
+
+    def test_reciprocates_the_other_side(self) -> None:
+        assert self.target(0.0, 0.0, step=0.4, recip=0.5) == pytest.approx(
+            max(0.2, self.target(0.0, 0.0))
+        )
+
+    def test_target_is_monotone_in_time(self) -> None:
+        seq = [self.target(0.0, t) for t in TIMES]
+        assert all(b >= a - 1e-12 for a, b in itertools.pairwise(seq))
+
+    def test_registry_dispatch_gives_this_tactics_target(self) -> None:
+        """Mixed with every other tactic at one table, each actor gets its own tactic's."""
+        names = list(TACTICS)
+        n = len(names)
+        s = TacticInput(np.full((1, n, 2), 0.1), np.full((1, 1, 1), 0.5),
+                        np.full((1, n, 1), self.beta), np.full((1, n, 1), 0.5),
+                        np.full((1, n, 2), 0.2))  # fmt: skip
+        got = tactics.targets(np.arange(n), s)
+        k = names.index(self.tactic.name)
+        want = self.tactic.target(s)[:, k]
+        assert got[:, k] == pytest.approx(want)
+
+
+class TimedContract(TacticContract):
+    def test_reaches_reservation_at_deadline(self) -> None:
+        assert self.target(0.0, 1.0) == pytest.approx(1.0)
+        assert self.target(0.0, 0.0) == pytest.approx(0.0)
+
+
+class TestBoulware(TimedContract):
+    tactic, beta = Boulware, 0.2
+
+    def test_holds_firm_until_late(self) -> None:
+        assert self.target(0.0, 0.5) < 0.05
+
+
+class TestConceder(TimedContract):
+    tactic, beta = Conceder, 4.0
+
+    def test_concedes_early(self) -> None:
+        assert self.target(0.0, 0.2) > 0.6
+
+
+class TestLinear(TimedContract):
+    tactic = Linear
+
+    def test_linear_in_time_whatever_the_exponent(self) -> None:
+        for beta in (0.2, 1.0, 5.0):
+            got = Linear.target(one(0.0, 0.4, beta))
+            assert float(got[0, 0, 0]) == pytest.approx(0.4)
+
+
+class TestTitForTat(TacticContract):
+    tactic = TitForTat
+
+    def test_moves_only_when_the_other_side_moves(self) -> None:
+        assert self.target(0.1, 0.99) == pytest.approx(0.1)
+        assert self.target(0.1, 0.5, step=0.2, recip=1.0) == pytest.approx(0.3)
+
+
+def test_every_registered_tactic_has_its_tests() -> None:
+    assert set(TACTICS.values()) == TESTED
+
+
+def test_boulware_is_firmer_than_linear_firmer_than_conceder() -> None:
+    for t in TIMES[1:-1]:
+        b = Boulware.target(one(0.0, t, 0.3))
+        lin = Linear.target(one(0.0, t, 0.3))
+        con = Conceder.target(one(0.0, t, 3.0))
+        assert b < lin < con
+
+
+def test_a_second_tactic_with_a_taken_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="two concession tactics"):
+        type("Again", (tactics.Tactic,), {"name": "boulware", "description": "x"})
+    assert TACTICS["boulware"] is Boulware
