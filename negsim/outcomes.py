@@ -13,6 +13,7 @@ import pandas as pd
 
 from negsim import rules
 from negsim.dynamics import trajectory_point
+from negsim.params import Params
 from negsim.scenario.compile import Compiled
 from negsim.state import RunState
 

@@ -1,48 +1,45 @@
 """Typed parameters of a batch of runs: every sampled number, with its shape, in one place.
 
 The scenario compiler fills these arrays (constants broadcast, distributions drawn per run);
-the dynamics read them by name. The list of per-actor fields exists only here, as field
-metadata, so gathering the rows of the actors at a table is one call, not a hand-kept list.
+the dynamics read them by name. The list of per-actor fields exists only here, so gathering
+the rows of the actors at a table is one call, not a hand-kept list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 import numpy as np
-
-
-def _actor(doc: str) -> np.ndarray:
-    return field(metadata={"per_actor": True, "doc": doc})
-
-
-def _other(doc: str) -> np.ndarray:
-    return field(metadata={"per_actor": False, "doc": doc})
 
 
 @dataclass(frozen=True)
 class Params:
     """Parameter arrays with a leading batch axis B (A actors, I issues, K linkages, Q blocs)."""
 
-    ideal: np.ndarray = _actor("(B, A, I) where each actor wants each issue")
-    reservation: np.ndarray = _actor("(B, A, I) the furthest it will go")
-    salience: np.ndarray = _actor("(B, A, I) how much each issue matters to it")
-    capability: np.ndarray = _actor("(B, A) its weight")
-    side: np.ndarray = _actor("(B, A) +1 concedes up the scale (west), -1 down (east)")
-    beta: np.ndarray = _actor("(B, A) concession exponent of time-dependent tactics")
-    reciprocity: np.ndarray = _actor("(B, A) share of the other side's move it matches")
-    cohesion_susceptibility: np.ndarray = _actor("(B, A) pull toward its bloc")
-    wedge_susceptibility: np.ndarray = _actor("(B, A) pull toward the other side's wedge")
-    wedge: np.ndarray = _actor("(B, A) wedge pressure it exerts on a facing bloc")
-    link_threshold: np.ndarray = _actor("(B, A, K) progress each linkage waits for")
-    patience_rounds: np.ndarray = _actor("(B, A) rounds without progress it tolerates")
-    progress_required: np.ndarray = _actor("(B, A) progress it needs between rounds")
-    bloc_cohesion: np.ndarray = _other("(B, Q) strength of each bloc's pull")
-    horizon: np.ndarray = _other("(B,) deadline in exchanges")
-    tolerance: np.ndarray = _other("(B,) how close offers must come to agree")
+    ideal: np.ndarray  # (B, A, I) where each actor wants each issue
+    reservation: np.ndarray  # (B, A, I) the furthest it will go
+    salience: np.ndarray  # (B, A, I) how much each issue matters to it
+    capability: np.ndarray  # (B, A) its weight
+    side: np.ndarray  # (B, A) +1 concedes up the scale (west), -1 down (east)
+    beta: np.ndarray  # (B, A) concession exponent of time-dependent tactics
+    reciprocity: np.ndarray  # (B, A) share of the other side's move it matches
+    cohesion_susceptibility: np.ndarray  # (B, A) pull toward its bloc
+    wedge_susceptibility: np.ndarray  # (B, A) pull toward the other side's wedge
+    wedge: np.ndarray  # (B, A) wedge pressure it exerts on a facing bloc
+    link_threshold: np.ndarray  # (B, A, K) progress each linkage waits for
+    patience_rounds: np.ndarray  # (B, A) rounds without progress it tolerates
+    progress_required: np.ndarray  # (B, A) progress it needs between rounds
+    bloc_cohesion: np.ndarray  # (B, Q) strength of each bloc's pull
+    horizon: np.ndarray  # (B,) deadline in exchanges
+    tolerance: np.ndarray  # (B,) how close offers must come to agree
 
-    PER_ACTOR: ClassVar[tuple[str, ...]]
+    # the one list of fields with an actor axis after the batch axis
+    PER_ACTOR: ClassVar[tuple[str, ...]] = (
+        "ideal", "reservation", "salience", "capability", "side", "beta", "reciprocity",
+        "cohesion_susceptibility", "wedge_susceptibility", "wedge", "link_threshold",
+        "patience_rounds", "progress_required",
+    )  # fmt: skip
     NAMES: ClassVar[tuple[str, ...]]
 
     @property
@@ -62,4 +59,3 @@ class Params:
 
 
 Params.NAMES = tuple(f.name for f in fields(Params))
-Params.PER_ACTOR = tuple(f.name for f in fields(Params) if f.metadata["per_actor"])

@@ -3,9 +3,10 @@ responses, cohesion, the acceptable range.
 
 Every function works elementwise over a leading batch axis (and any actor axis after it);
 :mod:`negsim.dynamics` composes them into the exchange, :mod:`negsim.tactics` and
-:mod:`negsim.forum_rules` hold the registered rules. Conventions: issue scale 0 = Western end, 1 = Russia's demand;
-an actor's concession level ``c`` in [0, 1] places it between its ideal (0) and its
-reservation (1), so no rule can ever move an actor past its reservation.
+:mod:`negsim.forum_rules` hold the registered rules. Conventions: on the issue scale, 0 is
+the Western end and 1 Russia's demand; an actor's concession level ``c`` in [0, 1] places it
+between its ideal (0) and its reservation (1), so no rule can move an actor past its
+reservation.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What happened in a run, as events a program can check and lines a person can read.
 
-The agent model turns what each exchange did into an :class:`Event` per offer-and-response, agreement and walk-out; the
-transcript is their rendering ("Brussels, exchange 3: NATO offers missiles 0.40; Russia
-defers: progress on core 0.02 below its threshold 0.30").
+The agent model turns what each exchange did into an :class:`Event` per offer and response,
+agreement and walk-out; the transcript is their rendering ("Brussels, exchange 3: NATO offers
+missiles 0.40; Russia defers: progress on core 0.02 below its threshold 0.30").
 """
 
 from __future__ import annotations
