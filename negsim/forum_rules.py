@@ -94,9 +94,7 @@ class Bilateral(ForumRule):
     @classmethod
     def seating_problem(cls, party_kinds: Sequence[str]) -> str | None:
         if any(k != "actor" for k in party_kinds):
-            return (
-                "a bilateral forum seats two actors; a bloc needs bloc_consensus or consensus_all"
-            )
+            return "a bilateral forum is between two actors, not blocs (blocs meet bloc_consensus)"
         return None
 
 

@@ -7,15 +7,27 @@ from hypothesis import strategies as st
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
 from negsim.scenario.yamlio import Located
+from negsim.tactics import TACTICS
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 CLUSTERS = ("core", "arms_control", "principles")
 
 
+def concession(draw: st.DrawFn) -> dict:
+    """A registered tactic, with an exponent inside its own declared range where it takes one."""
+    name = draw(st.sampled_from(list(TACTICS)))
+    out: dict = {"rule": name, "reciprocity": draw(numbers(0.0, 1.0))}
+    if TACTICS[name].beta_range is not None:
+        lo, hi = TACTICS[name].beta_range
+        out["beta"] = draw(numbers(max(lo, 0.05), min(hi, 5.0), normal=False))
+    return out
+
+
 @st.composite
-def numbers(draw, lo: float, hi: float):
-    """A plain number or a distribution inside [lo, hi]."""
-    kind = draw(st.sampled_from(["number", "number", "uniform", "triangular", "normal"]))
+def numbers(draw, lo: float, hi: float, normal: bool = True):
+    """A plain number or a distribution inside [lo, hi] (a normal only where ``normal``)."""
+    kinds = ["number", "number", "uniform", "triangular"] + (["normal"] if normal else [])
+    kind = draw(st.sampled_from(kinds))
     a = draw(st.floats(lo, hi, allow_nan=False))
     if kind == "number":
         return a
@@ -67,11 +79,7 @@ def raw_scenarios(draw) -> dict:
             "capability": draw(st.floats(0.01, 1.0)),
             "cohesion_susceptibility": draw(numbers(0.0, 1.0)),
             "wedge_susceptibility": draw(numbers(0.0, 1.0)),
-            "concession": {
-                "rule": draw(st.sampled_from(["boulware", "conceder", "linear", "tit_for_tat"])),
-                "beta": draw(numbers(0.05, 5.0)),
-                "reciprocity": draw(numbers(0.0, 1.0)),
-            },
+            "concession": concession(draw),
             "positions": {i: draw(position(side)) for i in issues},
         }
     r = actors["r"]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from negsim.errors import NegsimError
+from negsim.forum_rules import FORUM_RULES
 from negsim.scenario.resolve import (
     Where,
     group_members,
@@ -19,6 +20,7 @@ from negsim.scenario.resolve import (
     subgroups,
 )
 from negsim.scenario.schema import (
+    DEFAULT_TACTIC,
     DIST_KINDS,
     MAX_EXCHANGES,
     RANGES,
@@ -27,6 +29,7 @@ from negsim.scenario.schema import (
     Triangular,
     Uniform,
 )
+from negsim.tactics import TACTICS
 
 Problem = tuple[Where, str]
 # the range that applies to each number-valued key (patience.rounds is ranged as 'patience')
@@ -200,8 +203,6 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
             if not n <= MAX_EXCHANGES:
                 msg = f"{forum.hours:g} hours at {per:g} hours per exchange make {n:.4g} exchanges"
                 yield (*at, "hours"), f"{msg}; a forum has at most {MAX_EXCHANGES}"
-        if forum.decision_rule == "bilateral" and any(p in s.blocs for p in forum.parties):
-            yield (*at, "decision_rule"), "a bilateral forum is between two actors, not blocs"
     total = sum(_exchanges(s, forum) for forum in s.forums.values())
     if total > MAX_TOTAL_EXCHANGES:
         msg = f"the schedule has {total:.4g} exchanges in all; at most {MAX_TOTAL_EXCHANGES}"
@@ -243,6 +244,10 @@ def _seated(s: Scenario, forum: Any, at: Where, groups: dict[str, list[str]]) ->
     names = [*forum.parties, *(forum.participants or [])]
     if len(set(forum.parties)) < 2 or any(n not in known for n in names):
         return  # reported already
+    kinds = ["bloc" if p in s.blocs else "actor" for p in forum.parties]
+    unseatable = FORUM_RULES[forum.decision_rule].seating_problem(kinds)
+    if unseatable:
+        yield (*at, "decision_rule"), unseatable
     seated = set(members_of(s, forum.participants or list(forum.parties), groups))
     for pid in forum.parties:
         if pid not in s.blocs or s.blocs[pid].members not in groups:
@@ -262,6 +267,26 @@ def _seated(s: Scenario, forum: Any, at: Where, groups: dict[str, list[str]]) ->
 REQUIRED = ("side", "capability", "cohesion_susceptibility", "wedge_susceptibility")
 
 
+def _tactic(fields: dict, at: Where) -> Iterator[Problem]:
+    """The actor's tactic gets the exponent it declares: inside its range, or none at all."""
+    name, rule_at = fields.get(("concession", "rule"), (DEFAULT_TACTIC, at))
+    tactic, beta = TACTICS[name], fields.get(("concession", "beta"))
+    if tactic.beta_range is None:
+        if beta is not None and beta[1][:-1] == rule_at[:-1]:  # written beside the rule
+            yield beta[1], f"a {name} tactic takes no beta; remove it"
+        return
+    if beta is None:
+        yield at, "no 'concession.beta' for this actor, nor in its groups or the defaults"
+        return
+    lo, hi = tactic.beta_range
+    f_lo, f_hi = RANGES["beta"]  # a normal's draws are clipped to the field's range
+    b_lo, b_hi = _bounds(beta[0]) or (lo, hi)
+    b_lo, b_hi = max(b_lo, f_lo), min(b_hi, f_hi)
+    if b_lo < lo or b_hi > hi:
+        shown = f"is {b_lo:g}" if b_lo == b_hi else f"can range from {b_lo:g} to {b_hi:g}"
+        yield beta[1], f"beta {shown}, outside the {name} tactic's range [{lo:g}, {hi:g}]"
+
+
 def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
     """After inheritance every actor is complete and its reservations lie on its own side."""
     names = set(s.issues) | {i.cluster for i in s.issues.values()}
@@ -270,8 +295,7 @@ def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
         for key in REQUIRED:
             if (key,) not in fields:
                 yield at, f"no '{key}' for this actor, nor in its groups or the defaults"
-        if ("concession", "beta") not in fields:
-            yield at, "no 'concession.beta' for this actor, nor in its groups or the defaults"
+        yield from _tactic(fields, at)
         for link_key in ("linkage", "patience"):
             if (link_key,) in fields:
                 value, where = fields[(link_key,)]

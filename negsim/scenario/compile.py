@@ -19,7 +19,7 @@ from negsim import tactics
 from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
 from negsim.scenario.resolve import Where, group_members, members_of, resolve
-from negsim.scenario.schema import RANGES, Normal, Scenario, Triangular, Uniform
+from negsim.scenario.schema import DEFAULT_TACTIC, RANGES, Normal, Scenario, Triangular, Uniform
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,9 @@ def compile_scenario(s: Scenario) -> Compiled:
     p = _Params()
     for name in ("ideal", "reservation", "salience"):
         p.new(name, (n_a, n_i))
+    p.new("beta", (n_a,), fill=1.0)  # read only by tactics that declare an exponent
     for name in (
         "capability",
-        "beta",
         "reciprocity",
         "cohesion_susceptibility",
         "wedge_susceptibility",
@@ -190,10 +190,11 @@ def compile_scenario(s: Scenario) -> Compiled:
             p.put(name, (k,), *f[(name,)], name)
         if ("wedge",) in f:
             p.put("wedge", (k,), *f[("wedge",)], "wedge")
-        p.put("beta", (k,), *f[("concession", "beta")], "beta")
+        if ("concession", "beta") in f:  # tactics without an exponent take none
+            p.put("beta", (k,), *f[("concession", "beta")], "beta")
         if ("concession", "reciprocity") in f:
             p.put("reciprocity", (k,), *f[("concession", "reciprocity")], "reciprocity")
-        rule[k] = tactics.ids()[f.get(("concession", "rule"), ("boulware", ()))[0]]
+        rule[k] = tactics.ids()[f.get(("concession", "rule"), (DEFAULT_TACTIC, ()))[0]]
         if ("linkage",) in f:
             links, where = f[("linkage",)]
             for q, link in enumerate(links):

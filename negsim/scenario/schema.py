@@ -161,6 +161,7 @@ class Issue(Frozen):
 
 
 TACTIC_NAMES = tuple(TACTICS)
+DEFAULT_TACTIC = "boulware"  # an actor whose groups name no tactic
 BLOC_RULE_NAMES = tuple(BLOC_RULES)
 FORUM_RULE_NAMES = tuple(FORUM_RULES)
 
