@@ -109,7 +109,10 @@ def judgement_events(cp: Compiled, params: Params, st: RunState, verdict: Judgem
             f"{params.patience_rounds[0, k]:.1f})"
         )
         forum = verdict.forum
-        out.append(Event(forum.id, forum.name, 0, "walkout", cp.actors[k], cp.names[k], reason=why))
+        who = (cp.actors[k], cp.names[k])
+        out.append(
+            Event(forum.id, forum.name, 0, "walkout", *who, response=Response.WALK_OUT, reason=why)
+        )
     return out
 
 

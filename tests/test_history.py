@@ -91,3 +91,4 @@ def test_breakdown_only_between_rounds_and_after_the_core_stalls(models) -> None
         assert len(walkouts) <= 1
         for e in walkouts:
             assert e.party == "russia" and "below the" in e.reason
+            assert e.response == Response.WALK_OUT
