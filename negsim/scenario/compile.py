@@ -19,7 +19,15 @@ from negsim import tactics
 from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
 from negsim.scenario.resolve import Where, group_members, members_of, resolve
-from negsim.scenario.schema import DEFAULT_TACTIC, RANGES, Normal, Scenario, Triangular, Uniform
+from negsim.scenario.schema import (
+    DEFAULT_TACTIC,
+    RANGES,
+    Forum,
+    Normal,
+    Scenario,
+    Triangular,
+    Uniform,
+)
 
 
 @dataclass(frozen=True)
@@ -140,31 +148,111 @@ def _central(d: Uniform | Triangular | Normal, lo: float, hi: float) -> float:
     return min(max(d.normal[0], lo), hi)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Names and indices every part of the compiler needs."""
+
+    s: Scenario
+    issues: tuple[str, ...]
+    clusters: tuple[str, ...]
+    actors: tuple[str, ...]
+    idx: dict[str, int]
+    groups: dict[str, list[str]]
+
+    def mask(self, names: list[str]) -> np.ndarray:
+        return _mask(names, self.issues, self.clusters)
+
+
+@dataclass
+class _ActorTables:
+    """The per-actor index arrays that are not sampled numbers."""
+
+    rule: np.ndarray  # (A,) tactic ids
+    link_gated: np.ndarray  # (A, K, I)
+    link_on: np.ndarray  # (A, K, I)
+    patience_on: np.ndarray  # (A, I)
+    has_patience: np.ndarray  # (A,)
+
+
+PER_ACTOR_NUMBERS = (
+    "capability",
+    "reciprocity",
+    "cohesion_susceptibility",
+    "wedge_susceptibility",
+    "wedge",
+    "patience_rounds",
+    "progress_required",
+)
+
+
 def compile_scenario(s: Scenario) -> Compiled:
     """Lay a validated scenario out as arrays (checks have already passed)."""
     issues = tuple(s.issues)
-    clusters = tuple(s.issues[i].cluster for i in issues)
     actors = tuple(s.actors)
-    idx = {a: k for k, a in enumerate(actors)}
     groups = group_members(s)
+    lay = _Layout(
+        s,
+        issues,
+        tuple(s.issues[i].cluster for i in issues),
+        actors,
+        {a: k for k, a in enumerate(actors)},
+        groups,
+    )
     fields = resolve(s, groups)
-    n_a, n_i = len(actors), len(issues)
-    k_max = max([len(f[("linkage",)][0]) for f in fields.values() if ("linkage",) in f] or [0])
-    k_max = max(k_max, 1)
+    k_max = max([1, *(len(f[("linkage",)][0]) for f in fields.values() if ("linkage",) in f)])
+    p = _new_params(lay, k_max)
+    tables = _ActorTables(
+        np.zeros(len(actors), dtype=np.int8),
+        np.zeros((len(actors), k_max, len(issues)), dtype=bool),
+        np.zeros((len(actors), k_max, len(issues)), dtype=bool),
+        np.zeros((len(actors), len(issues)), dtype=bool),
+        np.zeros(len(actors), dtype=bool),
+    )
+    for a, f in fields.items():
+        _actor(lay, lay.idx[a], f, p, tables)
+    p.arrays["side"] = np.array(
+        [[1.0 if fields[a][("side",)][0] == "west" else -1.0 for a in actors]]
+    )
+    blocs = _blocs(lay, p)
+    forums = tuple(_forum(lay, fid, fs, blocs) for fid, fs in _schedule(s))
+    leaves = tuple(
+        Leaf(path, d, lo, hi, tuple(t)) for path, (d, lo, hi, t) in sorted(p.leaves.items())
+    )
+    bloc_idx = {b: q for q, b in enumerate(s.blocs)}
+    return Compiled(
+        scenario=s,
+        issues=issues,
+        clusters=lay.clusters,
+        actors=actors,
+        names=tuple(s.actors[a].name for a in actors),
+        blocs=blocs,
+        forums=forums,
+        total_exchanges=sum(f.exchanges for f in forums),
+        russia=lay.idx[s.outcomes.russia],
+        west=bloc_idx[s.outcomes.west],
+        west_lead=lay.idx[s.outcomes.west_lead],
+        core=np.array([c == s.outcomes.core for c in lay.clusters]),
+        decisive=np.array(
+            [lay.idx[a] for a in members_of(s, s.outcomes.decisive, groups)], dtype=np.intp
+        ),
+        rule=tables.rule,
+        link_gated=tables.link_gated,
+        link_on=tables.link_on,
+        patience_on=tables.patience_on,
+        has_patience=tables.has_patience,
+        base=p.arrays,
+        leaves=leaves,
+    )
 
+
+def _new_params(lay: _Layout, k_max: int) -> _Params:
+    """Arrays for every parameter, holding the scenario-wide numbers already."""
+    n_a, n_i, s = len(lay.actors), len(lay.issues), lay.s
     p = _Params()
     for name in ("ideal", "reservation", "salience"):
         p.new(name, (n_a, n_i))
     p.new("beta", (n_a,), fill=1.0)  # read only by tactics that declare an exponent
-    for name in (
-        "capability",
-        "reciprocity",
-        "cohesion_susceptibility",
-        "wedge_susceptibility",
-        "wedge",
-        "patience_rounds",
-        "progress_required",
-    ):
+    for name in PER_ACTOR_NUMBERS:
         p.new(name, (n_a,))
     p.new("link_threshold", (n_a, k_max))
     p.new("bloc_cohesion", (len(s.blocs),))
@@ -172,146 +260,106 @@ def compile_scenario(s: Scenario) -> Compiled:
     p.new("tolerance", ())
     p.put("horizon", (), s.rules.horizon, ("rules", "horizon"), "horizon")
     p.put("tolerance", (), s.outcomes.tolerance, ("outcomes", "tolerance"), "tolerance")
+    return p
 
-    rule = np.zeros(n_a, dtype=np.int8)
-    link_gated = np.zeros((n_a, k_max, n_i), dtype=bool)
-    link_on = np.zeros((n_a, k_max, n_i), dtype=bool)
-    patience_on = np.zeros((n_a, n_i), dtype=bool)
-    has_patience = np.zeros(n_a, dtype=bool)
-    side = {}
-    for a, f in fields.items():
-        k = idx[a]
-        side[a] = f[("side",)][0]
-        for j, iid in enumerate(issues):
-            for name in ("ideal", "reservation", "salience"):
-                value, where = f[("positions", iid, name)]
-                p.put(name, (k, j), value, where, name)
-        for name in ("capability", "cohesion_susceptibility", "wedge_susceptibility"):
+
+def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
+    """One actor's resolved fields into its row of every array."""
+    for j, iid in enumerate(lay.issues):
+        for name in ("ideal", "reservation", "salience"):
+            value, where = f[("positions", iid, name)]
+            p.put(name, (k, j), value, where, name)
+    for name in ("capability", "cohesion_susceptibility", "wedge_susceptibility", "wedge"):
+        if (name,) in f:
             p.put(name, (k,), *f[(name,)], name)
-        if ("wedge",) in f:
-            p.put("wedge", (k,), *f[("wedge",)], "wedge")
-        if ("concession", "beta") in f:  # tactics without an exponent take none
-            p.put("beta", (k,), *f[("concession", "beta")], "beta")
-        if ("concession", "reciprocity") in f:
-            p.put("reciprocity", (k,), *f[("concession", "reciprocity")], "reciprocity")
-        rule[k] = tactics.ids()[f.get(("concession", "rule"), (DEFAULT_TACTIC, ()))[0]]
-        if ("linkage",) in f:
-            links, where = f[("linkage",)]
-            for q, link in enumerate(links):
-                link_gated[k, q] = _mask(link.gated, issues, clusters)
-                link_on[k, q] = _mask(link.unlocked_by, issues, clusters)
-                p.put(
-                    "link_threshold", (k, q), link.threshold, (*where, q, "threshold"), "threshold"
-                )
-        if ("patience",) in f:
-            pat, where = f[("patience",)]
-            has_patience[k] = True
-            patience_on[k] = _mask(pat.judged_on, issues, clusters)
-            p.put("patience_rounds", (k,), pat.rounds, (*where, "rounds"), "patience")
-            p.put(
-                "progress_required",
-                (k,),
-                pat.progress_required,
-                (*where, "progress_required"),
-                "progress_required",
-            )
-    p.arrays["side"] = np.array([[1.0 if side[a] == "west" else -1.0 for a in actors]])
+    for name in ("beta", "reciprocity"):  # a tactic without an exponent has no beta
+        if ("concession", name) in f:
+            p.put(name, (k,), *f[("concession", name)], name)
+    t.rule[k] = tactics.ids()[f.get(("concession", "rule"), (DEFAULT_TACTIC, ()))[0]]
+    if ("linkage",) in f:
+        links, where = f[("linkage",)]
+        for q, link in enumerate(links):
+            t.link_gated[k, q] = lay.mask(link.gated)
+            t.link_on[k, q] = lay.mask(link.unlocked_by)
+            p.put("link_threshold", (k, q), link.threshold, (*where, q, "threshold"), "threshold")
+    if ("patience",) in f:
+        pat, where = f[("patience",)]
+        t.has_patience[k] = True
+        t.patience_on[k] = lay.mask(pat.judged_on)
+        p.put("patience_rounds", (k,), pat.rounds, (*where, "rounds"), "patience")
+        p.put(
+            "progress_required",
+            (k,),
+            pat.progress_required,
+            (*where, "progress_required"),
+            "progress_required",
+        )
 
-    blocs = []
-    bloc_idx = {b: q for q, b in enumerate(s.blocs)}
+
+def _blocs(lay: _Layout, p: _Params) -> tuple[BlocSpec, ...]:
+    s = lay.s
     chair_of = {c.bloc: cid for cid, c in s.chairs.items() if c.bloc}
+    out = []
     for q, (b, spec) in enumerate(s.blocs.items()):
         p.put("bloc_cohesion", (q,), spec.cohesion, ("blocs", b, "cohesion"), "cohesion")
-        members = np.array([idx[a] for a in groups[spec.members]], dtype=np.intp)
-        blocs.append(BlocSpec(b, members, spec.decision_rule, chair_of.get(b)))
+        members = np.array([lay.idx[a] for a in lay.groups[spec.members]], dtype=np.intp)
+        out.append(BlocSpec(b, members, spec.decision_rule, chair_of.get(b)))
+    return tuple(out)
 
-    forums = []
-    ordered = sorted(s.forums.items(), key=lambda kv: kv[1].date)  # stable: file order on ties
-    for fid, fs in ordered:
-        participants = members_of(s, fs.participants or list(fs.parties), groups)
-        part_set = set(participants)
-        parties: list[Party] = []
-        for pid in fs.parties:
-            other = next(o for o in fs.parties if o != pid)
-            other_members = set(members_of(s, [other], groups))
-            if pid in s.actors:
-                bound = fs.bound_by.get(pid)
-                parties.append(
-                    Party(
-                        pid,
-                        s.actors[pid].name,
-                        np.array([idx[pid]]),
-                        bound_by=bloc_idx[bound] if bound else None,
-                    )
-                )
-            else:
-                mem = [
-                    a
-                    for a in members_of(s, [pid], groups)
-                    if a in part_set and a not in other_members
-                ]
-                parties.append(
-                    Party(
-                        pid,
-                        pid.upper() if len(pid) <= 5 else pid,
-                        np.array([idx[a] for a in mem], dtype=np.intp),
-                        bloc=bloc_idx[pid],
-                        rule=s.blocs[pid].decision_rule,
-                    )
-                )
-        for party in parties:
-            part_set |= {actors[m] for m in party.members}
-        required = FORUM_RULES[fs.decision_rule].required(
-            parties, {idx[a] for a in part_set}, [b.members for b in blocs]
-        )
-        exchanges = fs.exchanges or (
-            1
-            if fs.format == "written"
-            else max(1, math.ceil(fs.hours / s.rules.hours_per_exchange))
-        )
-        agenda = _mask(fs.agenda, issues, clusters) if fs.agenda else np.ones(n_i, dtype=bool)
-        forums.append(
-            ForumSpec(
-                fid,
-                fs.name,
-                fs.date.isoformat(),
-                fs.format,
-                exchanges,
-                fs.decision_rule,
-                (parties[0], parties[1]),
-                np.unique(np.concatenate([p.members for p in parties])).astype(np.intp),
-                np.array(sorted(required), dtype=np.intp),
-                agenda,
-                fs.chair,
-            )
-        )
 
-    leaves = tuple(
-        Leaf(path, d, lo, hi, tuple(t)) for path, (d, lo, hi, t) in sorted(p.leaves.items())
+def _schedule(s: Scenario) -> list:
+    """Forums in date order (stable: file order on ties)."""
+    return sorted(s.forums.items(), key=lambda kv: kv[1].date)
+
+
+def _party(lay: _Layout, fs: Forum, pid: str, seated: set[str]) -> Party:
+    """One side at the table: an actor (perhaps bound by a bloc), or a bloc's seated members
+    who are not also the other side."""
+    s, bloc_idx = lay.s, {b: q for q, b in enumerate(lay.s.blocs)}
+    if pid in s.actors:
+        bound = fs.bound_by.get(pid)
+        return Party(
+            pid,
+            s.actors[pid].name,
+            np.array([lay.idx[pid]]),
+            bound_by=bloc_idx[bound] if bound else None,
+        )
+    other = next(o for o in fs.parties if o != pid)
+    others = set(members_of(s, [other], lay.groups))
+    mem = [a for a in members_of(s, [pid], lay.groups) if a in seated and a not in others]
+    return Party(
+        pid,
+        pid.upper() if len(pid) <= 5 else pid,
+        np.array([lay.idx[a] for a in mem], dtype=np.intp),
+        bloc=bloc_idx[pid],
+        rule=s.blocs[pid].decision_rule,
     )
-    return Compiled(
-        scenario=s,
-        issues=issues,
-        clusters=clusters,
-        actors=actors,
-        names=tuple(s.actors[a].name for a in actors),
-        blocs=tuple(blocs),
-        forums=tuple(forums),
-        total_exchanges=sum(f.exchanges for f in forums),
-        russia=idx[s.outcomes.russia],
-        west=bloc_idx[s.outcomes.west],
-        west_lead=idx[s.outcomes.west_lead],
-        core=np.array([c == s.outcomes.core for c in clusters]),
-        decisive=np.array(
-            [idx[a] for a in members_of(s, s.outcomes.decisive, groups)], dtype=np.intp
-        ),
-        rule=rule,
-        link_gated=link_gated,
-        link_on=link_on,
-        patience_on=patience_on,
-        has_patience=has_patience,
-        base=p.arrays,
-        leaves=leaves,
+
+
+def _forum(lay: _Layout, fid: str, fs: Forum, blocs: tuple[BlocSpec, ...]) -> ForumSpec:
+    s = lay.s
+    seated = set(members_of(s, fs.participants or list(fs.parties), lay.groups))
+    parties = [_party(lay, fs, pid, seated) for pid in fs.parties]
+    for party in parties:
+        seated |= {lay.actors[m] for m in party.members}
+    required = FORUM_RULES[fs.decision_rule].required(
+        parties, {lay.idx[a] for a in seated}, [b.members for b in blocs]
+    )
+    exchanges = fs.exchanges or (
+        1 if fs.format == "written" else max(1, math.ceil(fs.hours / s.rules.hours_per_exchange))
+    )
+    return ForumSpec(
+        fid,
+        fs.name,
+        fs.date.isoformat(),
+        fs.format,
+        exchanges,
+        fs.decision_rule,
+        (parties[0], parties[1]),
+        np.unique(np.concatenate([p.members for p in parties])).astype(np.intp),
+        np.array(sorted(required), dtype=np.intp),
+        lay.mask(fs.agenda) if fs.agenda else np.ones(len(lay.issues), dtype=bool),
+        fs.chair,
     )
 
 
