@@ -166,6 +166,18 @@ BLOC_RULE_NAMES = tuple(BLOC_RULES)
 FORUM_RULE_NAMES = tuple(FORUM_RULES)
 
 
+def _exponents(registry: dict) -> str:
+    """The beta field's description: each tactic's own range, from the registry."""
+    ranged = [
+        f"{n} {t.beta_range[0]:g}-{t.beta_range[1]:g}" for n, t in registry.items() if t.beta_range
+    ]
+    bare = [n for n, t in registry.items() if not t.beta_range]
+    return (
+        f"Time exponent of a time-dependent tactic, within its own range ({', '.join(ranged)}); "
+        f"{' and '.join(bare)} take none."
+    )
+
+
 def _menu(registry: dict) -> str:
     """A field's description from the registry: every allowed name and what it does."""
     return " | ".join(f"{name}: {cls.description}" for name, cls in registry.items())
@@ -186,13 +198,7 @@ class Concession(Frozen):
     rule: Literal[TACTIC_NAMES] | None = Field(  # type: ignore[valid-type]
         default=None, description=_menu(TACTICS)
     )
-    beta: Number | None = num(
-        0.01,
-        50,
-        "Time exponent of a time-dependent tactic; each tactic's own range applies "
-        "(boulware 0.01-1, conceder 1-50); linear and tit_for_tat take none.",
-        None,
-    )
+    beta: Number | None = num(0.01, 50, _exponents(TACTICS), None)
     reciprocity: Number | None = num(
         0, 1, "Share of the other side's last concession matched.", None
     )
