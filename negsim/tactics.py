@@ -105,6 +105,29 @@ class TitForTat(Tactic):
         return reciprocal(s)
 
 
+class Exponential(Tactic):
+    """Faratin, Sierra & Jennings (1998), exponential family:
+    alpha(t) = exp((1 - t/T)^beta * ln kappa), from kappa at the start to 1 at the deadline.
+
+    Against the polynomial family it opens at ``kappa`` and, for beta < 1, stays near it far
+    longer (a harder Boulware); for beta > 1 it concedes sooner than the polynomial Conceder.
+    """
+
+    name = "exponential"
+    description = (
+        "time-dependent, exponential family (beta < 1 firm, > 1 early; opens at 1% of its "
+        "range); reciprocates moves"
+    )
+    beta_range = (0.01, 50.0)
+    kappa: ClassVar[float] = 0.01  # the share of its range conceded at the start
+    citation = "Faratin, Sierra & Jennings (1998), exponential time-dependent tactic"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        alpha = np.exp(np.power(1.0 - unit(s.t_frac), s.beta) * np.log(cls.kappa))
+        return np.maximum(alpha, reciprocal(s))
+
+
 def ids() -> dict[str, int]:
     """Compiled rule ids: the registry's order."""
     return {name: k for k, name in enumerate(TACTICS)}

@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 
 from negsim import rules, tactics
-from negsim.tactics import TACTICS, Boulware, Conceder, Linear, TacticInput, TitForTat
+from negsim.tactics import (
+    TACTICS,
+    Boulware,
+    Conceder,
+    Exponential,
+    Linear,
+    TacticInput,
+    TitForTat,
+)
 
 TIMES = np.linspace(0.0, 1.0, 21)
 TESTED: set[type[tactics.Tactic]] = set()
@@ -122,6 +130,20 @@ class TestTitForTat(TacticContract):
     def test_moves_only_when_the_other_side_moves(self) -> None:
         assert self.target(0.1, 0.99) == pytest.approx(0.1)
         assert self.target(0.1, 0.5, step=0.2, recip=1.0) == pytest.approx(0.3)
+
+
+class TestExponential(TacticContract):
+    tactic, beta = Exponential, 0.5
+
+    def test_opens_at_kappa_and_reaches_reservation_at_deadline(self) -> None:
+        assert self.target(0.0, 0.0) == pytest.approx(Exponential.kappa)
+        assert self.target(0.0, 1.0) == pytest.approx(1.0)
+
+    def test_beta_below_one_is_firmer_than_above(self) -> None:
+        for t in TIMES[1:-1]:
+            firm = Exponential.target(one(0.0, t, 0.3))
+            soft = Exponential.target(one(0.0, t, 3.0))
+            assert firm < soft
 
 
 def test_every_registered_tactic_has_its_tests() -> None:
