@@ -113,7 +113,10 @@ class BlocConsensus(ForumRule):
 
 class ConsensusAll(ForumRule):
     name = "consensus_all"
-    description = "every participant, seated party or not, must accept (OSCE-style consensus)"
+    description = (
+        "every participant, seated party or not, must accept (OSCE-style consensus), and the "
+        "bloc of an actor bound by one"
+    )
 
     @classmethod
     def required(
@@ -122,7 +125,7 @@ class ConsensusAll(ForumRule):
         participants: set[int],
         bloc_members: Sequence[np.ndarray],
     ) -> set[int]:
-        return set(participants)
+        return set(participants) | super().required(parties, participants, bloc_members)
 
 
 class BlocRule:
