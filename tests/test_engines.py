@@ -1,4 +1,5 @@
-"""The batch engine equals the agent model run for run (the agent model is the reference)."""
+"""The dynamics give the same runs at B = 1 (the Mesa model, one run at a time) as at B = many
+(the batch engine, in chunks of 7): one implementation, driven two ways."""
 
 from __future__ import annotations
 

@@ -1,0 +1,56 @@
+"""The Mesa model: a driver of the shared dynamics at B = 1 that a Mesa user can read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from negsim.model import NegotiationModel
+from negsim.scenario.compile import compile_scenario, draw
+from negsim.scenario.load import load_scenario
+
+from .conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def cp():
+    return compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+
+
+def test_datacollector_holds_every_agents_position_after_each_forum(cp) -> None:
+    model = NegotiationModel(cp, 4, seed=2022).run()
+    frame = model.positions_by_forum()
+    done = [f.id for f in cp.forums][: int(model.state.rounds[0])]
+    assert list(dict.fromkeys(frame["forum"])) == done
+    assert len(frame) == len(done) * (cp.n_actors + len(cp.blocs))
+    for f, fid in enumerate(done):
+        rows = frame[frame["forum"] == fid].set_index("agent")
+        focal = rows.loc[cp.actors[cp.russia], list(cp.issues)].to_numpy(dtype=float)
+        assert focal == pytest.approx(model.state.trajectory[0, f, 0])
+        bloc = rows.loc[cp.blocs[cp.west].id, list(cp.issues)].to_numpy(dtype=float)
+        assert bloc == pytest.approx(model.state.trajectory[0, f, 2])
+    assert set(frame["kind"]) == {"actor", "bloc"}
+
+
+def test_handed_parameters_are_used_not_drawn_again(cp) -> None:
+    """Run 7 given run 8's parameters is run 8: the model draws nothing of its own."""
+    params = draw(cp, [7], 11)[1]
+    assert NegotiationModel(cp, 7, 11, params=params).run().transcript == (
+        NegotiationModel(cp, 7, 11).run().transcript
+    )
+    borrowed = NegotiationModel(cp, 7, 11, params=draw(cp, [8], 11)[1]).run()
+    own = NegotiationModel(cp, 8, 11).run()
+    assert borrowed.transcript == own.transcript
+    assert np.array_equal(borrowed.state.c, own.state.c)
+    assert borrowed.transcript != NegotiationModel(cp, 7, 11).run().transcript
+
+
+def test_one_step_is_one_exchange(cp) -> None:
+    model = NegotiationModel(cp, 0, seed=1, transcript=False)
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps <= cp.total_exchanges
+    if not model.state.broke[0]:
+        assert steps == cp.total_exchanges
