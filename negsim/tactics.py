@@ -136,13 +136,18 @@ def ids() -> dict[str, int]:
 def targets(rule: np.ndarray, s: TacticInput) -> np.ndarray:
     """Each actor's target under its own tactic; ``rule`` (P,) holds registry ids.
 
-    Only the tactics present are evaluated, each once over the whole table.
+    Each tactic present is evaluated once, on its own actors' rows only, so a table of
+    several tactics costs about what a table of one does.
     """
     classes = list(TACTICS.values())
     present = np.unique(rule)
-    shape = np.broadcast_shapes(s.c.shape, np.shape(s.t_frac), s.beta.shape)
-    out = np.empty(shape)
+    if len(present) == 1:
+        return classes[int(present[0])].target(s)
+    out = np.empty(np.broadcast_shapes(s.c.shape, s.beta.shape, s.other_step.shape))
     for r in present:
-        mask = (rule == r)[None, :, None]
-        out = np.where(mask, classes[int(r)].target(s), out)
+        rows = np.flatnonzero(rule == r)
+        sub = TacticInput(
+            s.c[:, rows], s.t_frac, s.beta[:, rows], s.reciprocity[:, rows], s.other_step[:, rows]
+        )
+        out[:, rows] = classes[int(r)].target(sub)
     return out
