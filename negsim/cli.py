@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from negsim import __version__
 from negsim.errors import NegsimError
+from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
@@ -115,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=os.cpu_count() or 1,
-        help="processes for large runs (default: all cores; runs up to 8192 "
-        "stay in this process); results are the same for any number",
+        help="processes for large runs (default: all cores; runs up to "
+        f"{IN_PROCESS_TASKS * RUNS_PER_TASK} stay in this process); results are the same for "
+        "any number",
     )
 
     val = sub.add_parser(

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negsim.execution import SerialExecutor
 from negsim.experiments import load_results, run_experiment
-from negsim.experiments.execute import SerialExecutor
 from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import Executor
-from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
 
+from negsim.execution import describe, make_executor, run_tasks, task_ranges
 from negsim.experiments import storage
-from negsim.experiments.execute import ChunkJob, make_executor, progress_bar, run_jobs
+from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, prepare
 
 
@@ -25,16 +25,15 @@ def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[Ch
     """Chunk jobs for every chunk not yet done (chunk i holds runs i*chunk .. (i+1)*chunk-1)."""
     reps = prep.exp.replications
     jobs = []
-    for i in range(-(-prep.n_runs // chunk)):
+    for i, task in enumerate(task_ranges(prep.n_runs, chunk)):
         if i in skip:
             continue
-        start, stop = i * chunk, min((i + 1) * chunk, prep.n_runs)
-        p0, p1 = start // reps, (stop - 1) // reps + 1
+        p0, p1 = task.start // reps, (task.stop - 1) // reps + 1
         jobs.append(
             ChunkJob(
                 index=i,
-                start=start,
-                stop=stop,
+                start=task.start,
+                stop=task.stop,
                 raw=prep.raw,
                 key=prep.scenario_sha256,
                 seed=prep.exp.seed,
@@ -71,7 +70,7 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
             "replications": prep.exp.replications,
             "runs": prep.n_runs,
             "chunk": chunk,
-            "chunks": -(-prep.n_runs // chunk),
+            "chunks": len(task_ranges(prep.n_runs, chunk)),
         },
         "engine": engine,
         "executor": executor,
@@ -85,14 +84,6 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
         "started": started,
         "finished": None,
     }
-
-
-def describe(workers: int | None, scheduler: str | None, executor: Executor | None) -> str:
-    if executor is not None:
-        return type(executor).__name__
-    if scheduler:
-        return f"dask {scheduler}"
-    return "serial" if workers == 1 else f"processes ({workers or 'all cores'})"
 
 
 def run_experiment(
@@ -144,14 +135,14 @@ def run_experiment(
             frames[job.index] = frame
         else:
             storage.write_parquet(storage.chunk_path(out, job.index), frame)
+        bar.update(job.stop - job.start)  # type: ignore[attr-defined]
 
     jobs = jobs_for(prep, size, done, engine)
     done_runs = prep.n_runs - sum(j.stop - j.start for j in jobs)
     bar = progress_bar(prep.n_runs, done_runs, prep.exp.name, quiet)
-    context = nullcontext(executor) if executor is not None else make_executor(workers, scheduler)
     try:
-        with context as ex:
-            run_jobs(ex, jobs, on_done, bar)
+        with make_executor(workers, scheduler, executor) as ex:
+            run_tasks(ex, run_chunk, jobs, on_done)
     finally:
         bar.close()  # type: ignore[attr-defined]
     if out is None:
