@@ -94,10 +94,9 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from negsim.experiments.sweep import print_overview, run_experiment
+    from negsim.experiments.sweep import SweepOptions, print_overview, run_experiment
 
-    table = run_experiment(
-        args.experiment,
+    options = SweepOptions(
         out=args.out,
         workers=args.workers,
         scheduler=args.scheduler,
@@ -105,9 +104,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         force=args.force,
         quiet=args.quiet,
-        plots=False,
         engine=args.engine,
     )
+    table = run_experiment(args.experiment, options)
     from negsim.experiments.storage import read_manifest
 
     manifest = read_manifest(args.out) or {}
