@@ -31,8 +31,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from negsim.execution import process_context
 from negsim.model import NegotiationModel
-from negsim.runner import iter_runs, process_context, run_many, run_parallel
+from negsim.runner import iter_runs, run_many, run_parallel
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import read_raw, validate
 

@@ -11,36 +11,19 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from negsim import __version__
+from negsim.cliargs import add_engine_option, whole_number
 from negsim.errors import NegsimError
+from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
     from negsim.runner import Results
     from negsim.scenario.compile import Compiled
-
-
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``, or a clear usage error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"must be at least {minimum}, got {value}"
-                if minimum
-                else f"must be 0 or more, got {value}"
-            )
-        return value
-
-    return parse
 
 
 _positive, _seed = whole_number(1), whole_number(0)
@@ -105,18 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-run table format for --out (default parquet)",
     )
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
-    run.add_argument(
-        "--engine",
-        choices=("batch", "agent"),
-        default="batch",
-        help="vectorised batch engine (default) or the Mesa agent model",
-    )
+    add_engine_option(run)
     run.add_argument(
         "--workers",
         type=_positive,
         default=os.cpu_count() or 1,
-        help="processes for large runs (default: all cores; runs up to 8192 "
-        "stay in this process); results are the same for any number",
+        help="processes for large runs (default: all cores; runs up to "
+        f"{IN_PROCESS_TASKS * RUNS_PER_TASK} stay in this process); results are the same for "
+        "any number",
     )
 
     val = sub.add_parser(

@@ -1,31 +1,36 @@
 """Runs of a scenario -> result tables, through either engine, serially or in processes.
 
 The batch engine is the default for many runs; the agent model is the reference, used for
-transcripts and replay, and selectable everywhere so the two can be compared. Work is done
-chunk by chunk, so memory grows with the chunk and not with the number of runs.
+transcripts and replay, and selectable everywhere so the two can be compared. Work is done in
+vectorised calls of ``RUNS_PER_CALL`` runs, so memory grows with the call and not with the
+number of runs; how runs are spread over processes is :mod:`negsim.execution`'s.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
 
 from negsim import dynamics
+from negsim.execution import (
+    ENGINES,
+    RUNS_PER_CALL,
+    RUNS_PER_TASK,
+    local_workers,
+    make_executor,
+    run_tasks,
+    task_ranges,
+)
 from negsim.model import NegotiationModel
 from negsim.outcomes import failed_summary, summarize, table
 from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
-
-ENGINES = ("batch", "agent")
-CHUNK = 512  # runs per vectorised call: small enough to stay in cache; memory grows with it
 
 
 @dataclass
@@ -49,7 +54,7 @@ def iter_runs(
     runs: np.ndarray | range,
     seed: int,
     engine: str = "batch",
-    chunk: int = CHUNK,
+    chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
 ) -> Iterator[Results]:
     """Results chunk by chunk, in run order: for streaming to disk.
@@ -123,7 +128,7 @@ def run_many(
     runs: np.ndarray | range,
     seed: int,
     engine: str = "batch",
-    chunk: int = CHUNK,
+    chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
 ) -> Results:
     """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario."""
@@ -137,22 +142,10 @@ def _compiled(path: str, overrides: tuple[str, ...]) -> Compiled:
 
 
 def _work(
-    path: str, overrides: tuple[str, ...], runs: np.ndarray, seed: int, engine: str
+    path: str, overrides: tuple[str, ...], seed: int, engine: str, task: tuple[int, np.ndarray]
 ) -> Results:
-    return run_many(_compiled(path, overrides), runs, seed, engine)
-
-
-def process_context(
-    preload: tuple[str, ...] = ("negsim.runner",),
-) -> multiprocessing.context.BaseContext:
-    """forkserver where available: workers start from a clean server that has negsim imported
-    already (fast, and safe while this process runs threads), whatever the global start
-    method is (importing Mesa sets it to spawn)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
-        return multiprocessing.get_context("spawn")  # macOS/Windows
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(preload))
-    return ctx
+    """The worker function of :func:`run_parallel`: one task, ``(index, runs)``."""
+    return run_many(_compiled(path, overrides), task[1], seed, engine)
 
 
 def run_parallel(
@@ -163,19 +156,16 @@ def run_parallel(
     engine: str = "batch",
     workers: int | None = None,
     executor: Executor | None = None,
-    per_task: int = 8192,
+    per_task: int = RUNS_PER_TASK,
 ) -> Results:
-    """The same results as :func:`run_many`, spread over processes (or any Executor)."""
+    """The same results as :func:`run_many`, in tasks of ``per_task`` runs over ``executor``
+    (default: up to ``workers`` local processes, none for a small job; see
+    :func:`negsim.execution.local_workers`). Workers get the scenario's path, not its arrays,
+    and compile it once each."""
     runs = np.asarray(runs, dtype=np.int64)
-    workers = workers or os.cpu_count() or 1
-    if executor is None and (workers == 1 or len(runs) <= per_task):
-        return run_many(_compiled(path, tuple(overrides)), runs, seed, engine)
-    pieces = [runs[i : i + per_task] for i in range(0, len(runs), per_task)]
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
-    try:
-        futures = [pool.submit(_work, path, tuple(overrides), p, seed, engine) for p in pieces]
-        return concat([f.result() for f in futures])
-    finally:
-        if own:
-            pool.shutdown()
+    tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
+    parts: dict[int, Results] = {}
+    work = partial(_work, path, tuple(overrides), seed, engine)
+    with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
+        run_tasks(pool, work, tasks, lambda task, res: parts.__setitem__(task[0], res))
+    return concat([parts[i] for i in range(len(tasks))])

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from negsim.experiments import load_results, run_experiment
-from negsim.experiments.execute import SerialExecutor
+from negsim.execution import SerialExecutor
+from negsim.experiments import SweepOptions, load_results, run_experiment
 from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many
@@ -82,6 +82,17 @@ def test_workers_and_chunking_do_not_change_the_table(
 ) -> None:
     table = run_experiment(write_exp(tmp_path), workers=workers, chunk=chunk)
     pd.testing.assert_frame_equal(table, reference)
+
+
+def test_an_options_object_is_the_same_as_fields_by_name(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    exp = write_exp(tmp_path)
+    options = SweepOptions(workers=1, chunk=7)
+    pd.testing.assert_frame_equal(run_experiment(exp, options), reference)
+    pd.testing.assert_frame_equal(run_experiment(exp, options, chunk=50), reference)
+    with pytest.raises(TypeError):
+        run_experiment(exp, wokers=1)  # a misspelt field is an error, not ignored
 
 
 def test_dask_executor_gives_the_same_table(tmp_path: Path, reference: pd.DataFrame) -> None:

@@ -2,8 +2,9 @@
 
 For notebooks::
 
-    from negsim.experiments import run_experiment, load_results
+    from negsim.experiments import SweepOptions, run_experiment, load_results
     table = run_experiment("experiments/patience_cohesion.yaml", out="out/pc", workers=2)
+    table = run_experiment("experiments/patience_cohesion.yaml", SweepOptions(workers=2))
     table = load_results("out/pc")
 
 The names are imported on first use, so ``negsim validate`` does not pay for pandas.
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_results", "load_trajectories", "run_experiment"]
+__all__ = ["SweepOptions", "load_results", "load_trajectories", "run_experiment"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "run_experiment":
-        from negsim.experiments.sweep import run_experiment
+    if name in ("SweepOptions", "run_experiment"):
+        from negsim.experiments import sweep
 
-        return run_experiment
+        return getattr(sweep, name)
     if name in ("load_results", "load_trajectories"):
         from negsim.experiments import storage
 

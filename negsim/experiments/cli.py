@@ -1,7 +1,8 @@
 """``negsim sweep | plot | replay``: the experiment commands, added to the main parser.
 
 Kept apart from :mod:`negsim.cli` so the main CLI only needs two hooks (:func:`add_parsers`
-and :func:`dispatch`); errors are NegsimErrors, which the main CLI turns into one line and
+and :func:`dispatch`); what both share is in :mod:`negsim.cliargs`, so this module does not
+import the main CLI back. Errors are NegsimErrors, which the main CLI turns into one line and
 exit status 2.
 """
 
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from negsim.cli import whole_number
+from negsim.cliargs import add_engine_option, whole_number
 from negsim.errors import NegsimError
 
 COMMANDS = ("sweep", "plot", "replay")
@@ -59,12 +60,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.add_argument("--no-plots", action="store_true", help="do not write OUT/plots")
     sw.add_argument("--discover", metavar="OUTCOME", help=DISCOVER_HELP)
-    sw.add_argument(
-        "--engine",
-        choices=("batch", "agent"),
-        default="batch",
-        help="vectorised batch engine (default) or the Mesa agent model (slow)",
-    )
+    add_engine_option(sw)
 
     pl = sub.add_parser(
         "plot",
@@ -94,10 +90,9 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from negsim.experiments.sweep import print_overview, run_experiment
+    from negsim.experiments.sweep import SweepOptions, print_overview, run_experiment
 
-    table = run_experiment(
-        args.experiment,
+    options = SweepOptions(
         out=args.out,
         workers=args.workers,
         scheduler=args.scheduler,
@@ -105,9 +100,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         force=args.force,
         quiet=args.quiet,
-        plots=False,
         engine=args.engine,
     )
+    table = run_experiment(args.experiment, options)
     from negsim.experiments.storage import read_manifest
 
     manifest = read_manifest(args.out) or {}

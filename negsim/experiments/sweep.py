@@ -10,14 +10,17 @@ would have written.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from negsim.execution import describe, make_executor, run_tasks, task_ranges
 from negsim.experiments import storage
-from negsim.experiments.execute import ChunkJob, make_executor, progress_bar, run_jobs
+from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, prepare
 
 
@@ -25,16 +28,15 @@ def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[Ch
     """Chunk jobs for every chunk not yet done (chunk i holds runs i*chunk .. (i+1)*chunk-1)."""
     reps = prep.exp.replications
     jobs = []
-    for i in range(-(-prep.n_runs // chunk)):
+    for i, task in enumerate(task_ranges(prep.n_runs, chunk)):
         if i in skip:
             continue
-        start, stop = i * chunk, min((i + 1) * chunk, prep.n_runs)
-        p0, p1 = start // reps, (stop - 1) // reps + 1
+        p0, p1 = task.start // reps, (task.stop - 1) // reps + 1
         jobs.append(
             ChunkJob(
                 index=i,
-                start=start,
-                stop=stop,
+                start=task.start,
+                stop=task.stop,
                 raw=prep.raw,
                 key=prep.scenario_sha256,
                 seed=prep.exp.seed,
@@ -71,7 +73,7 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
             "replications": prep.exp.replications,
             "runs": prep.n_runs,
             "chunk": chunk,
-            "chunks": -(-prep.n_runs // chunk),
+            "chunks": len(task_ranges(prep.n_runs, chunk)),
         },
         "engine": engine,
         "executor": executor,
@@ -87,85 +89,110 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
     }
 
 
-def describe(workers: int | None, scheduler: str | None, executor: Executor | None) -> str:
-    if executor is not None:
-        return type(executor).__name__
-    if scheduler:
-        return f"dask {scheduler}"
-    return "serial" if workers == 1 else f"processes ({workers or 'all cores'})"
+@dataclass(frozen=True)
+class SweepOptions:
+    """How to run an experiment: where to, on what, and what to return.
+
+    With ``out``, results are written there (see :mod:`negsim.experiments.storage`) and the
+    table returned is the one on disk; ``resume`` completes an interrupted sweep there and
+    ``force`` replaces what is there. ``executor`` (any concurrent.futures.Executor) overrides
+    ``workers`` and ``scheduler`` (see :func:`negsim.execution.make_executor`). ``chunk`` is
+    runs per task (default: the experiment file's). ``trajectories`` joins the per-forum
+    positions to the table returned.
+    """
+
+    out: str | Path | None = None
+    workers: int | None = 1
+    scheduler: str | None = None
+    executor: Executor | None = None
+    chunk: int | None = None
+    resume: bool = False
+    force: bool = False
+    quiet: bool = True
+    plots: bool = False
+    engine: str = "batch"
+    trajectories: bool = False
 
 
 def run_experiment(
-    path: str | Path,
-    out: str | Path | None = None,
-    workers: int | None = 1,
-    scheduler: str | None = None,
-    executor: Executor | None = None,
-    chunk: int | None = None,
-    resume: bool = False,
-    force: bool = False,
-    quiet: bool = True,
-    plots: bool = False,
-    engine: str = "batch",
-    trajectories: bool = False,
+    path: str | Path, options: SweepOptions | None = None, **fields: Any
 ) -> pd.DataFrame:
     """Run an experiment file; return its run table (one row per run, sorted by run).
 
-    With ``out``, results are written there (see :mod:`negsim.experiments.storage`) and the
-    table returned is the one on disk. ``executor`` (any concurrent.futures.Executor) overrides
-    ``workers`` and ``scheduler``. ``trajectories`` joins the per-forum positions.
+    ``fields`` are SweepOptions fields by name, for short calls from notebooks and tests:
+    ``run_experiment(path, out="out/pc", workers=2)`` is
+    ``run_experiment(path, SweepOptions(out="out/pc", workers=2))``; given both, the fields
+    override the options.
     """
+    opts = replace(options or SweepOptions(), **fields)
     prep = prepare(path)
-    size = chunk or prep.exp.chunk
-    out = Path(out) if out is not None else None
-    done: set[int] = set()
-    frames: dict[int, pd.DataFrame] = {}
-    if out is not None:
-        manifest = storage.check_out(out, prep.experiment_sha256, resume, force)
-        if force and out.exists():
-            storage.clear(out)
-        if manifest and manifest.get("status") == "complete":
-            if plots:
-                from negsim.experiments.render import write_plots
+    if opts.out is None:
+        return _in_memory(prep, opts)
+    return _on_disk(prep, opts, Path(opts.out))
 
-                write_plots(out)
-            return storage.load_results(out, trajectories)
-        if manifest:
-            size = manifest["counts"]["chunk"]  # chunk files of the first attempt stay valid
-            done = storage.done_chunks(out)
+
+def _in_memory(prep: Prepared, opts: SweepOptions) -> pd.DataFrame:
+    """Every chunk, kept in memory and assembled as it would be on disk."""
+    frames: dict[int, pd.DataFrame] = {}
+    size = opts.chunk or prep.exp.chunk
+    _execute(prep, opts, size, set(), lambda job, frame: frames.__setitem__(job.index, frame))
+    table = storage.assemble([frames[i] for i in sorted(frames)])
+    runs, traj = storage.split_trajectories(table)
+    if opts.trajectories and traj is not None:
+        return runs.merge(traj, on="run", validate="1:1")
+    return runs
+
+
+def _on_disk(prep: Prepared, opts: SweepOptions, out: Path) -> pd.DataFrame:
+    """The sweep in ``out``: started, resumed, or already complete (then only read back)."""
+    manifest = storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)
+    if opts.force and out.exists():
+        storage.clear(out)
+    if not manifest or manifest.get("status") != "complete":
+        # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
+        size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
+        done = storage.done_chunks(out) if manifest else set()
         started = manifest["started"] if manifest else storage.now()
-        doc = manifest_doc(prep, size, engine, describe(workers, scheduler, executor), started)
+        executor = describe(opts.workers, opts.scheduler, opts.executor)
+        doc = manifest_doc(prep, size, opts.engine, executor, started)
         out.mkdir(parents=True, exist_ok=True)
         storage.write_yaml(out / "scenario.yaml", prep.raw)
         storage.write_json(out / "manifest.json", doc)
 
-    def on_done(job: ChunkJob, frame: pd.DataFrame) -> None:
-        if out is None:
-            frames[job.index] = frame
-        else:
+        def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
             storage.write_parquet(storage.chunk_path(out, job.index), frame)
 
-    jobs = jobs_for(prep, size, done, engine)
-    done_runs = prep.n_runs - sum(j.stop - j.start for j in jobs)
-    bar = progress_bar(prep.n_runs, done_runs, prep.exp.name, quiet)
-    context = nullcontext(executor) if executor is not None else make_executor(workers, scheduler)
-    try:
-        with context as ex:
-            run_jobs(ex, jobs, on_done, bar)
-    finally:
-        bar.close()  # type: ignore[attr-defined]
-    if out is None:
-        table = storage.assemble([frames[i] for i in sorted(frames)])
-        runs, traj = storage.split_trajectories(table)
-        if trajectories and traj is not None:
-            return runs.merge(traj, on="run", validate="1:1")
-        return runs
-    finish(out, prep, doc)
-    if plots:
+        _execute(prep, opts, size, done, keep)
+        finish(out, prep, doc)
+    if opts.plots:
         from negsim.experiments.render import write_plots
 
         write_plots(out)
-    return storage.load_results(out, trajectories)
+    return storage.load_results(out, opts.trajectories)
+
+
+def _execute(
+    prep: Prepared,
+    opts: SweepOptions,
+    size: int,
+    skip: set[int],
+    keep: Callable[[ChunkJob, pd.DataFrame], None],
+) -> None:
+    """Run every chunk not in ``skip`` on the executor ``opts`` asks for; hand each chunk's
+    table to ``keep`` as it lands, then count it on the progress bar."""
+    jobs = jobs_for(prep, size, skip, opts.engine)
+    done_runs = prep.n_runs - sum(j.stop - j.start for j in jobs)
+    bar = progress_bar(prep.n_runs, done_runs, prep.exp.name, opts.quiet)
+
+    def on_done(job: ChunkJob, frame: pd.DataFrame) -> None:
+        keep(job, frame)
+        bar.update(job.stop - job.start)  # type: ignore[attr-defined]
+
+    try:
+        with make_executor(opts.workers, opts.scheduler, opts.executor) as executor:
+            run_tasks(executor, run_chunk, jobs, on_done)
+    finally:
+        bar.close()  # type: ignore[attr-defined]
 
 
 def finish(out: Path, prep: Prepared, doc: dict) -> None:

@@ -1,0 +1,190 @@
+"""Where runs are executed: the one policy and machinery behind ``negsim run`` and ``sweep``.
+
+Both commands split their runs into *tasks* (contiguous ranges of run indices), hand the tasks
+to a ``concurrent.futures.Executor`` made here (serial in this process, local processes, or a
+Dask cluster) and collect one result per task. A run's result depends only on its index and
+the root seed, never on how runs are grouped, so every choice made here changes speed and
+memory, not results.
+
+The chunk-size policy, two sizes for two different costs:
+
+``RUNS_PER_CALL``
+    runs per vectorised engine call, inside a task. Small enough that the engine's arrays stay
+    in cache and memory grows with it rather than with the task; big enough to amortise
+    numpy's per-call overhead. A call that raises is retried run by run, so it is also the
+    most work a failing run makes us redo.
+``RUNS_PER_TASK``
+    runs per task sent to an executor. A task pays for pickling, a round trip to a worker and
+    (for a sweep) a chunk file, so it holds a few calls' worth of runs; small enough that
+    workers stay evenly loaded and an interrupted sweep loses little. It is also the default
+    ``chunk`` of an experiment file (:mod:`negsim.experiments.spec` keeps the same number).
+
+``IN_PROCESS_TASKS`` is when ``negsim run`` does not start processes at all: starting workers
+(each imports negsim, Mesa and pandas) costs more than a few tasks take.
+
+This module imports nothing of negsim but its errors, so the runner and the experiments can
+both import it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from negsim.errors import NegsimError
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+ENGINES = ("batch", "agent")  # the vectorised engine, and the Mesa agent model (the reference)
+RUNS_PER_CALL = 512
+RUNS_PER_TASK = 2000
+IN_PROCESS_TASKS = 4
+# imported by the forkserver before it forks workers: the modules that hold worker functions
+WORKER_MODULES = ("negsim.experiments.execute", "negsim.runner")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def task_ranges(n_runs: int, per_task: int = RUNS_PER_TASK) -> list[range]:
+    """Runs 0 .. n_runs - 1 as tasks: task i holds runs i * per_task .. (i + 1) * per_task - 1
+    (a resumed sweep finds its finished chunk files by that numbering)."""
+    return [range(i, min(i + per_task, n_runs)) for i in range(0, n_runs, per_task)]
+
+
+def local_workers(n_tasks: int, workers: int | None) -> int:
+    """How many local processes ``negsim run`` uses for ``n_tasks`` tasks: none beyond this one
+    for a small job (see IN_PROCESS_TASKS), and never more processes than tasks."""
+    if n_tasks <= IN_PROCESS_TASKS:
+        return 1
+    return min(workers or os.cpu_count() or 1, n_tasks)
+
+
+class SerialExecutor(Executor):
+    """Runs each task at submission, in this process: the reference for determinism tests."""
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+def process_context(preload: tuple[str, ...] = WORKER_MODULES) -> BaseContext:
+    """forkserver where available: workers start from a clean server that has negsim imported
+    already (fast, and safe while this process runs threads), whatever the global start
+    method is (importing Mesa sets it to spawn)."""
+    import multiprocessing  # here, not above: the CLI imports this module for its constants
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")  # macOS/Windows
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    return ctx
+
+
+@contextmanager
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, executor: Executor | None = None
+) -> Iterator[Executor]:
+    """Serial (1 worker), local processes (``workers``, default all cores) or a Dask cluster
+    (``scheduler``, an address). A caller's own ``executor`` is used as it is, and left open."""
+    n = workers or os.cpu_count() or 1
+    if executor is not None:
+        yield executor
+    elif scheduler:
+        with _dask(scheduler) as dask:
+            yield dask
+    elif n == 1:
+        yield SerialExecutor()
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=process_context())
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask(scheduler: str) -> Iterator[Executor]:
+    """An executor on the Dask cluster at ``scheduler``; a clear error without Dask or cluster."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise NegsimError(
+            "--scheduler needs Dask: pip install 'negsim[dask]'", path="--scheduler"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as exc:
+        raise NegsimError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+def describe(workers: int | None, scheduler: str | None, executor: Executor | None) -> str:
+    """The executor :func:`make_executor` makes of these arguments, in words (for manifests)."""
+    if executor is not None:
+        return type(executor).__name__
+    if scheduler:
+        return f"dask {scheduler}"
+    return "serial" if workers == 1 else f"processes ({workers or 'all cores'})"
+
+
+def capacity(executor: Executor) -> int:
+    """How many tasks to keep in flight: enough to keep every worker busy, few enough that an
+    interruption loses little and memory stays bounded."""
+    n = getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            n = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        except Exception:  # pragma: no cover - informational only
+            n = None
+    return max(2 * (n or 1), 2)
+
+
+def run_tasks(
+    executor: Executor,
+    fn: Callable[[T], R],
+    tasks: Iterable[T],
+    on_done: Callable[[T, R], None],
+) -> None:
+    """``fn(task)`` for every task, a bounded number at a time; hand each result to ``on_done``
+    in completion order (tasks that finish together: in submission order). Where a result
+    belongs is the caller's to decide from its task, never from its timing."""
+    queue = iter(tasks)
+    in_flight: dict[Future, tuple[int, T]] = {}
+    limit = capacity(executor)
+    submitted = 0
+
+    def fill() -> None:
+        nonlocal submitted
+        while len(in_flight) < limit:
+            task = next(queue, None)
+            if task is None:
+                return
+            in_flight[executor.submit(fn, task)] = (submitted, task)
+            submitted += 1
+
+    try:
+        fill()
+        while in_flight:
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: in_flight[f][0]):
+                _, task = in_flight.pop(fut)
+                on_done(task, fut.result())
+            fill()
+    finally:
+        for fut in in_flight:
+            fut.cancel()

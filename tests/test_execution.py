@@ -1,0 +1,85 @@
+"""negsim.execution: the one way runs are split into tasks and handed to an executor."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+import pytest
+
+from negsim import execution
+from negsim.execution import (
+    IN_PROCESS_TASKS,
+    RUNS_PER_CALL,
+    RUNS_PER_TASK,
+    SerialExecutor,
+    local_workers,
+    make_executor,
+    run_tasks,
+    task_ranges,
+)
+from negsim.experiments.spec import Experiment
+from negsim.runner import run_many, run_parallel
+from negsim.scenario.compile import compile_scenario
+from negsim.scenario.load import load_scenario
+
+from .conftest import MINI
+
+
+def test_one_chunk_size_policy() -> None:
+    assert RUNS_PER_CALL < RUNS_PER_TASK  # a task is several vectorised calls
+    # an experiment file's default chunk is the task size (spec.py keeps its own literal)
+    assert Experiment.model_fields["chunk"].default == RUNS_PER_TASK
+
+
+def test_task_ranges_cover_the_runs_in_order() -> None:
+    assert task_ranges(5, 2) == [range(0, 2), range(2, 4), range(4, 5)]
+    assert task_ranges(4, 2) == [range(0, 2), range(2, 4)]
+    assert task_ranges(0, 2) == []
+    assert len(task_ranges(RUNS_PER_TASK + 1)) == 2
+
+
+def test_a_small_job_runs_in_this_process() -> None:
+    assert local_workers(IN_PROCESS_TASKS, 8) == 1
+    assert local_workers(IN_PROCESS_TASKS + 1, 2) == 2
+    assert local_workers(IN_PROCESS_TASKS + 1, 64) == IN_PROCESS_TASKS + 1  # no idle processes
+    assert local_workers(100, 1) == 1
+
+
+def test_make_executor_kinds() -> None:
+    with make_executor(1) as ex:
+        assert isinstance(ex, SerialExecutor)
+    with make_executor(2) as ex:
+        assert isinstance(ex, ProcessPoolExecutor)
+    own = SerialExecutor()
+    with make_executor(2, executor=own) as ex:
+        assert ex is own
+    assert execution.describe(1, None, None) == "serial"
+    assert execution.describe(None, None, None) == "processes (all cores)"
+    assert execution.describe(2, "tcp://x:1", None) == "dask tcp://x:1"
+    assert execution.describe(2, None, own) == "SerialExecutor"
+
+
+def test_run_tasks_hands_every_result_over_and_stops_on_an_error() -> None:
+    got: list[tuple[int, int]] = []
+    run_tasks(SerialExecutor(), lambda t: t * t, range(7), lambda t, r: got.append((t, r)))
+    assert got == [(t, t * t) for t in range(7)]
+
+    def boom(t: int) -> int:
+        if t == 3:
+            raise ValueError("task 3")
+        return t
+
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="task 3"):
+        run_tasks(SerialExecutor(), boom, range(7), lambda t, r: seen.append(t))
+    assert seen == [0, 1, 2]
+
+
+def test_run_parallel_over_any_executor_equals_one_call() -> None:
+    cp = compile_scenario(load_scenario(MINI))
+    one = run_many(cp, range(70), seed=5).frame
+    for per_task in (7, 64, 70):
+        serial = SerialExecutor()
+        got = run_parallel(str(MINI), (), range(70), 5, executor=serial, per_task=per_task)
+        pd.testing.assert_frame_equal(got.frame, one)
