@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from negsim.errors import NegsimError
+from negsim.figures import recorded
 from negsim.runner import process_context, run_many
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
@@ -95,13 +96,7 @@ def result_rows(
     drop = []
     rec = set(job.record)
     for col in frame.columns:
-        kind = col.rsplit(".", 1)[-1] if "." in col and not col.startswith("in:") else col
-        if (
-            (col in ("rounds_completed", "core_progress", "west_spread") and col not in rec)
-            or (kind in ("status", "value", "gap") and kind not in rec)
-            or (kind in ("forecast_mean", "forecast_median") and "forecasts" not in rec)
-            or (col.startswith("in:") and "inputs" not in rec)
-        ):
+        if not recorded(col, rec):
             drop.append(col)
     body = frame.drop(columns=["run", *drop])
     parts = [head, body]

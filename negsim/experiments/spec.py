@@ -16,23 +16,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from negsim.errors import NegsimError
+from negsim.figures import recordable
 from negsim.outcomes import Outcome
 from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Triangular, Uniform
 from negsim.scenario.yamlio import Located, read_yaml
 
 DESIGNS = ("grid", "monte_carlo", "latin_hypercube", "sobol", "morris")
-RECORDABLE = (
-    "rounds_completed",
-    "core_progress",
-    "west_spread",
-    "status",
-    "value",
-    "gap",
-    "forecasts",
-    "inputs",
-    "trajectory",
-)
+RECORDABLE = recordable()  # what ``record:`` may name; the default records all there are now
 OUTCOMES = tuple(o.label for o in Outcome)
 
 
@@ -107,7 +98,7 @@ class Experiment(_Strict):
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        return RECORDABLE if self.record is None else tuple(self.record)
+        return recordable() if self.record is None else tuple(self.record)
 
 
 MAX_RUNS = 50_000_000  # far beyond any sensible sweep: a typo (samples: 2**30) is caught early
