@@ -13,7 +13,16 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from negsim.errors import NegsimError
 from negsim.figures import recordable
@@ -23,8 +32,19 @@ from negsim.scenario.schema import Normal, Triangular, Uniform
 from negsim.scenario.yamlio import Located, read_yaml
 
 DESIGNS = ("grid", "monte_carlo", "latin_hypercube", "sobol", "morris")
-RECORDABLE = recordable()  # what ``record:`` may name; the default records all there are now
 OUTCOMES = tuple(o.label for o in Outcome)
+
+
+def _recordable(name: object) -> object:
+    """A ``record:`` name must name figures: checked against the registry when the file is read
+    (not when this module was), so a figure registered later is recordable too."""
+    known = recordable()
+    if name not in known:
+        expected = ", ".join(map(repr, known[:-1])) + f" or {known[-1]!r}"
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
+    return name
 
 
 class _Strict(BaseModel):
@@ -91,7 +111,7 @@ class Experiment(_Strict):
         description="what sensitivity indices and scenario discovery explain: an outcome "
         "class (agreement, partial, stalemate, breakdown) or ISSUE.agreed",
     )
-    record: list[Literal[RECORDABLE]] | None = None  # type: ignore[valid-type]
+    record: list[Annotated[str, BeforeValidator(_recordable)]] | None = None
     labels: dict[str, str] = Field(
         default_factory=dict, description="readable names of parameters for the plots"
     )
