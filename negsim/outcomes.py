@@ -2,8 +2,8 @@
 
 Computed from a :class:`RunState` by the same code for both engines, so the result table of a
 run does not depend on which engine produced it. The figures of a run's row (these two among
-them) are entries of :mod:`negsim.figures`; :func:`summarize`, :func:`failed_summary` and
-:func:`table` stay here for the code that has always called them from here.
+them) are entries of :mod:`negsim.figures`, whose summarize, failed_summary and table are
+importable from here too.
 """
 
 from __future__ import annotations
@@ -61,33 +61,6 @@ def outcome_class(cp: Compiled, st: RunState) -> np.ndarray:
     ).astype(np.int8)
 
 
-def summarize(cp: Compiled, params: Params, st: RunState) -> dict[str, np.ndarray]:
-    """Every figure of a batch, by name (see :func:`negsim.figures.summarize`)."""
-    from negsim import figures
-
-    return figures.summarize(cp, params, st)
-
-
-def failed_summary(cp: Compiled, n: int) -> dict[str, np.ndarray]:
-    """What runs that raised contribute (see :func:`negsim.figures.failed_summary`)."""
-    from negsim import figures
-
-    return figures.failed_summary(cp, n)
-
-
-def table(
-    cp: Compiled,
-    summary: dict[str, np.ndarray],
-    runs: np.ndarray,
-    samples: np.ndarray | None = None,
-    errors: list[str] | None = None,
-) -> pd.DataFrame:
-    """One row per run, the result table (see :func:`negsim.figures.table`)."""
-    from negsim import figures
-
-    return figures.table(cp, summary, runs, samples, errors)
-
-
 def failed(frame: pd.DataFrame) -> pd.Series:
     """Which rows are runs that raised (their outcome is unknown)."""
     if "error" not in frame:
@@ -107,3 +80,21 @@ def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
         for iid in issues
     }
     return {"outcomes": out, "issues": per_issue, "failed": int(bad.sum())}
+
+
+# The figures of a run's row, these two among them, are entries of the registry; its entry
+# points stay importable from here for the code that has always called them from here. Last,
+# because the registry's built-in figures import the classes above.
+from negsim.figures.registry import failed_summary, summarize, table  # noqa: E402
+
+__all__ = [
+    "IssueStatus",
+    "Outcome",
+    "distribution",
+    "failed",
+    "failed_summary",
+    "issue_status",
+    "outcome_class",
+    "summarize",
+    "table",
+]

@@ -224,26 +224,21 @@ register(
         plot=Plot(_issue_plot("gap_distributions", "final gaps"), "gaps"),
     )
 )
-register(
-    Figure(
-        "forecast_mean",
-        "issue",
-        _forecast_mean,
-        "classic forecast: capability x salience weighted mean of the initial positions",
-        record="forecasts",
-        report=Report(_MEAN, (("fc.mean", 9),), order=4, legend=_FC),
+for name, compute, head, order in (
+    ("forecast_mean", _forecast_mean, ("fc.mean", 9), 4),
+    ("forecast_median", _forecast_median, ("fc.median", 10), 5),
+):  # the classic forecasts, alike but for their statistic
+    register(
+        Figure(
+            name,
+            "issue",
+            compute,
+            f"classic forecast: capability x salience weighted {name.removeprefix('forecast_')}"
+            " of the initial positions",
+            record="forecasts",
+            report=Report(_MEAN, (head,), order=order, legend=_FC),
+        )
     )
-)
-register(
-    Figure(
-        "forecast_median",
-        "issue",
-        _forecast_median,
-        "classic forecast: capability x salience weighted median of the initial positions",
-        record="forecasts",
-        report=Report(_MEAN, (("fc.median", 10),), order=5, legend=_FC),
-    )
-)
 register(
     Figure(
         "trajectory",
