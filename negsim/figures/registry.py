@@ -179,8 +179,9 @@ def recorded(column: str, record: Collection[str]) -> bool:
     that belong to no figure (run, error) are always kept, as is a figure with record None."""
     if column.startswith("in:"):
         return INPUTS in record
-    per, name = ("issue", column.rsplit(".", 1)[-1]) if "." in column else ("run", column)
-    fig = next((f for f in of(per) if f.column == name), None)  # type: ignore[arg-type]
+    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
+    name = column.rsplit(".", 1)[-1]
+    fig = next((f for f in of(per) if f.column == name), None)
     return fig is None or fig.record is None or fig.record in record
 
 
@@ -200,6 +201,7 @@ def nullable_int(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
 
 
 def mean(values: pd.Series) -> float:
+    """A design point's mean of a figure (whole numbers too: rounds are nullable integers)."""
     return float(values.astype(float).mean())
 
 
