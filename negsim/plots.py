@@ -175,12 +175,19 @@ def fan_chart(
     return fig
 
 
-def spread_histogram(data: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
-    """Distribution of the allies' spread at the end (std of members' positions), by outcome."""
+def histogram_by_outcome(
+    data: pd.DataFrame,
+    column: str,
+    xlabel: str,
+    title: str,
+    note: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """Distribution of a run figure (``column``, from 0) over the runs, stacked by outcome."""
     fig, ax = _axes(ax)
-    hi = max(float(data["west_spread"].max()), 1e-6)
+    hi = max(float(data[column].max()), 1e-6)
     bins = np.linspace(0, hi * 1.02, 40)
-    groups = [(o, g["west_spread"].to_numpy()) for o, g in data.groupby("outcome", sort=False)]
+    groups = [(o, g[column].to_numpy()) for o, g in data.groupby("outcome", sort=False)]
     groups = [(o, v) for o, v in groups if len(v)]
     ax.hist(
         [v for _, v in groups],
@@ -189,10 +196,10 @@ def spread_histogram(data: pd.DataFrame, title: str, ax: Axes | None = None) -> 
         color=[_colour(str(o), k) for k, (o, _) in enumerate(groups)],
         label=[f"{o} ({len(v)})" for o, v in groups],
     )
-    ax.set_xlabel("spread of NATO allies' positions at the end (standard deviation, 0-1 scale)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("runs")
     ax.legend(title="outcome (runs)", fontsize=8)
-    ax.set_title(f"{title}\nn = {len(data)} runs; larger spread: a less united alliance")
+    ax.set_title(f"{title}\nn = {len(data)} runs" + (f"; {note}" if note else ""))
     return fig
 
 

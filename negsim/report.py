@@ -13,8 +13,9 @@ from typing import TextIO
 import pandas as pd
 from scipy.stats import binomtest
 
+from negsim import figures
 from negsim.errors import NegsimError
-from negsim.outcomes import IssueStatus, Outcome, failed
+from negsim.outcomes import Outcome, failed
 from negsim.runner import Results
 from negsim.scenario.compile import Compiled
 
@@ -38,33 +39,26 @@ def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
         k = int((frame["outcome"] == o.label).sum())
         lo, hi = share_ci(k, n)
         lines.append(f"{o.label:<12}{k / n:>8.3f}   [{lo:.3f}, {hi:.3f}]")
-    lines += [
-        "",
-        f"{'issue':<20}{'agreed':>8}{'open':>8}{'deadlock':>9}{'gap':>7}"
-        f"{'value':>7}{'fc.mean':>9}{'fc.median':>10}",
-    ]
-    for iid in cp.issues:
-        st = frame[f"{iid}.status"]
-        shares = [(st == s.label).mean() for s in IssueStatus]
-        value = frame[f"{iid}.value"]
-        val = f"{value.mean():.2f}" if value.notna().any() else "-"
-        lines.append(
-            f"{iid:<20}{shares[0]:>8.3f}{shares[1]:>8.3f}{shares[2]:>9.3f}"
-            f"{frame[f'{iid}.gap'].mean():>7.2f}{val:>7}"
-            f"{frame[f'{iid}.forecast_mean'].mean():>9.2f}"
-            f"{frame[f'{iid}.forecast_median'].mean():>10.2f}"
-        )
-    q = frame["core_progress"].quantile([0.05, 0.5, 0.95]).to_numpy()
-    lines += [
-        "",
-        f"{cp.names[cp.russia]}'s core progress: median {q[1]:.3f} (5-95%: {q[0]:.3f}-{q[2]:.3f})",
-        f"{cp.blocs[cp.west].id} spread of members' positions: mean "
-        f"{frame['west_spread'].mean():.3f}",
-        f"rounds completed: mean {frame['rounds_completed'].mean():.2f} of {len(cp.forums)}",
-        "gap: distance between Russia's position and the bloc's consensus bound at the "
-        "end; fc.: capability x salience weighted mean/median of initial positions",
-    ]
+    lines += ["", *issue_table(cp, frame), ""]
+    for f, r in figures.reported("run"):
+        lines += r.text(cp, frame[f.column])
+    shown = figures.reported("run") + figures.reported("issue")
+    legends = dict.fromkeys(r.legend for _, r in shown if r.legend)
+    if legends:
+        lines.append("; ".join(legends))
     return "\n".join(lines)
+
+
+def issue_table(cp: Compiled, frame: pd.DataFrame) -> list[str]:
+    """The summary's table of issue figures: a header, then one row per issue."""
+    shown = figures.reported("issue")
+    heads = [h for _, r in shown for h in r.heads]
+    lines = [f"{'issue':<20}" + "".join(f"{h:>{w}}" for h, w in heads)]
+    for iid in cp.issues:
+        cells = [c for f, r in shown for c in r.text(cp, frame[f.column_at(iid)])]
+        row = "".join(f"{c:>{w}}" for c, (_, w) in zip(cells, heads, strict=True))
+        lines.append(f"{iid:<20}{row}")
+    return lines
 
 
 def write_outputs(

@@ -126,7 +126,9 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
             analysis.heatmap(frame, "design:x", "design:y", "breakdown"), "x", "y", "b", "t"
         ),
         plots.fan_chart(q, ["A"], {"russia": "Russia"}, "m"),
-        plots.spread_histogram(analysis.spread_by_outcome(frame), "t"),
+        plots.histogram_by_outcome(
+            analysis.by_outcome(frame, "west_spread"), "west_spread", "x", "t"
+        ),
         plots.sensitivity_bars(sobol, "sobol", {}, "t"),
         plots.prim_trajectory(prim_traj, 1, "breakdown", "t"),
     ]

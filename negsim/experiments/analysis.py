@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from negsim import figures
 from negsim.experiments.designs import Design, analysis_seed
 from negsim.experiments.spec import OUTCOMES
 from negsim.outcomes import failed
@@ -61,13 +62,23 @@ def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                     f"{o}_hi": s.get("hi", np.nan),
                 }
             )
-        for i in issues:
-            row[f"{i}.agreed"] = float((g[f"{i}.status"] == "agreed").mean()) if len(g) else np.nan
-        for col in ("rounds_completed", "core_progress", "west_spread"):
-            if col in g:
-                row[col] = float(g[col].astype(float).mean()) if len(g) else np.nan
+        row.update(point_figures(g, issues))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def point_figures(runs: pd.DataFrame, issues: list[str]) -> dict[str, float]:
+    """Each recorded figure's summary over one point's completed runs (its ``point``), issue
+    figures first: the column order ``summary.csv`` has always had."""
+    row = {}
+    for i in issues:
+        for f in figures.of("issue"):
+            if f.point is not None and f.column_at(i) in runs:
+                row[f"{i}.{f.point_name}"] = f.point(runs[f.column_at(i)]) if len(runs) else np.nan
+    for f in figures.of("run"):
+        if f.point is not None and f.column in runs:
+            row[f.point_name] = f.point(runs[f.column]) if len(runs) else np.nan
+    return row
 
 
 def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -143,11 +154,9 @@ def fan_quantiles(
     return pd.DataFrame(rows)
 
 
-def spread_by_outcome(frame: pd.DataFrame) -> pd.DataFrame:
-    """The spread of allies' positions at the end (``west_spread``) with each run's outcome."""
-    return pd.DataFrame(
-        {"outcome": frame["outcome"].astype(str), "west_spread": frame["west_spread"]}
-    )
+def by_outcome(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A run figure (``column``) beside each run's outcome: columns outcome and ``column``."""
+    return pd.DataFrame({"outcome": frame["outcome"].astype(str), column: frame[column]})
 
 
 def point_means(frame: pd.DataFrame, focus: str, n_points: int) -> np.ndarray:

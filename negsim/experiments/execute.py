@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from negsim.figures import recorded
 from negsim.runner import run_many
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
@@ -90,13 +91,7 @@ def result_rows(
     drop = []
     rec = set(job.record)
     for col in frame.columns:
-        kind = col.rsplit(".", 1)[-1] if "." in col and not col.startswith("in:") else col
-        if (
-            (col in ("rounds_completed", "core_progress", "west_spread") and col not in rec)
-            or (kind in ("status", "value", "gap") and kind not in rec)
-            or (kind in ("forecast_mean", "forecast_median") and "forecasts" not in rec)
-            or (col.startswith("in:") and "inputs" not in rec)
-        ):
+        if not recorded(col, rec):
             drop.append(col)
     body = frame.drop(columns=["run", *drop])
     parts = [head, body]

@@ -1,9 +1,10 @@
 """Which figures a results folder gets, with readable names for the inputs; PNG and SVG.
 
-The figure set follows the design: outcome probabilities, per-issue gaps and deals, the
-trajectories of positions and the allies' spread always; probability along each swept input,
-a heatmap over the first two, sensitivity indices for Sobol and Morris designs, and PRIM's
-peeling trajectory when scenario discovery is asked for.
+The figure set follows the design: the plot of every recorded figure that has one (outcome
+probabilities, per-issue gaps and deals, the allies' spread: see :mod:`negsim.figures`) and
+the trajectories of positions; probability along each swept input, a heatmap over the first
+two, sensitivity indices for Sobol and Morris designs, and PRIM's peeling trajectory when
+scenario discovery is asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from negsim import plots
+from negsim import figures, plots
 from negsim.experiments import analysis, storage
 from negsim.experiments.designs import make_design
 from negsim.experiments.spec import Experiment
@@ -79,23 +80,12 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     name = exp.name
     folder = out / "plots"
     written: list[Path] = []
-    written += save(
-        plots.outcome_probabilities(
-            analysis.outcome_shares(frame), f"{name}: probability of each outcome"
-        ),
-        folder,
-        "outcomes",
-    )
-    dist = analysis.issue_distributions(frame)
-    if not dist.empty:
-        written += save(plots.gap_distributions(dist, f"{name}: final gaps"), folder, "gaps")
-        written += save(plots.agreed_values(dist, f"{name}: deals"), folder, "agreed_values")
-    if "west_spread" in frame:
-        written += save(
-            plots.spread_histogram(analysis.spread_by_outcome(frame), f"{name}: allies' spread"),
-            folder,
-            "west_spread",
-        )
+    for f in figures.FIGURES.values():
+        if f.plot is None or not f.present(frame, manifest["issues"]):
+            continue  # no plot, or not recorded
+        fig = f.plot.draw(frame, f.column, name)
+        if fig is not None:
+            written += save(fig, folder, f.plot.stem or f.column)
     traj = storage.load_trajectories(out)
     if traj is not None:
         written += save(trajectory_figure(traj, manifest, name), folder, "trajectories")

@@ -13,27 +13,38 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from negsim.errors import NegsimError
+from negsim.figures import recordable
 from negsim.outcomes import Outcome
 from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Triangular, Uniform
 from negsim.scenario.yamlio import Located, read_yaml
 
 DESIGNS = ("grid", "monte_carlo", "latin_hypercube", "sobol", "morris")
-RECORDABLE = (
-    "rounds_completed",
-    "core_progress",
-    "west_spread",
-    "status",
-    "value",
-    "gap",
-    "forecasts",
-    "inputs",
-    "trajectory",
-)
 OUTCOMES = tuple(o.label for o in Outcome)
+
+
+def _recordable(name: object) -> object:
+    """A ``record:`` name must name figures: checked against the registry when the file is read
+    (not when this module was), so a figure registered later is recordable too."""
+    known = recordable()
+    if name not in known:
+        expected = ", ".join(map(repr, known[:-1])) + f" or {known[-1]!r}"
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
+    return name
 
 
 class _Strict(BaseModel):
@@ -100,14 +111,14 @@ class Experiment(_Strict):
         description="what sensitivity indices and scenario discovery explain: an outcome "
         "class (agreement, partial, stalemate, breakdown) or ISSUE.agreed",
     )
-    record: list[Literal[RECORDABLE]] | None = None  # type: ignore[valid-type]
+    record: list[Annotated[str, BeforeValidator(_recordable)]] | None = None
     labels: dict[str, str] = Field(
         default_factory=dict, description="readable names of parameters for the plots"
     )
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        return RECORDABLE if self.record is None else tuple(self.record)
+        return recordable() if self.record is None else tuple(self.record)
 
 
 MAX_RUNS = 50_000_000  # far beyond any sensible sweep: a typo (samples: 2**30) is caught early

@@ -1,0 +1,249 @@
+"""The figures every run's row has, one registry entry each, in the result table's order.
+
+A new figure is one more ``register(Figure(...))`` here: its compute function (from the
+Compiled scenario, the Params and the end RunState of a batch), and the optional parts that
+put it in the summaries, the text report and the plots (see :class:`Figure`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from negsim import rules
+from negsim.dynamics import trajectory_point
+from negsim.figures.registry import (
+    Draw,
+    Figure,
+    Plot,
+    Report,
+    cells,
+    coded,
+    histogram,
+    mean,
+    nullable_int,
+    register,
+)
+from negsim.outcomes import IssueStatus, Outcome, issue_status, outcome_class
+from negsim.params import Params
+from negsim.scenario.compile import Compiled
+from negsim.state import RunState
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as Drawing
+
+
+def share_agreed(status: pd.Series) -> float:
+    return float((status == IssueStatus.AGREED.label).mean())
+
+
+def _positions(params: Params, st: RunState) -> np.ndarray:
+    return rules.position(params.ideal, params.reservation, st.c)
+
+
+def _gap(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    point = trajectory_point(cp, params, _positions(params, st))
+    return np.abs(point[:, 0] - point[:, 2])
+
+
+def _west_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    members = cp.blocs[cp.west].members
+    return _positions(params, st)[:, members].std(axis=1).mean(axis=1)
+
+
+def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    return rules.weighted(st.prog[:, cp.russia], params.salience[:, cp.russia], cp.core)
+
+
+def _weights(params: Params) -> np.ndarray:
+    return params.capability[:, :, None] * params.salience
+
+
+def _forecast_mean(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    w = _weights(params)
+    return _ratio((w * params.ideal).sum(axis=1), w.sum(axis=1))
+
+
+def _forecast_median(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    return _weighted_median_actors(params.ideal, _weights(params))
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where nothing carries weight (no forecast can be made)."""
+    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+
+
+def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted median over the actor axis with per-issue weights: x, w (B, A, I)."""
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    pick = np.argmax(cum >= cum[:, -1:, :] / 2 - rules.EPS, axis=1)
+    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
+
+
+def _core_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
+    q = values.quantile([0.05, 0.5, 0.95]).to_numpy()
+    who = cp.names[cp.russia]
+    return (f"{who}'s core progress: median {q[1]:.3f} (5-95%: {q[0]:.3f}-{q[2]:.3f})",)
+
+
+def _spread_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
+    return (f"{cp.blocs[cp.west].id} spread of members' positions: mean {values.mean():.3f}",)
+
+
+def _rounds_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
+    return (f"rounds completed: mean {values.mean():.2f} of {len(cp.forums)}",)
+
+
+def _issue_plot(drawing: str, title: str) -> Draw:
+    """A plot of the per-issue distributions (gaps, deals), drawn by ``plots.<drawing>``."""
+
+    def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
+        from negsim import plots
+        from negsim.experiments import analysis
+
+        dist = analysis.issue_distributions(frame)
+        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}")
+
+    return draw
+
+
+def _outcome_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing:
+    from negsim import plots
+    from negsim.experiments import analysis
+
+    shares = analysis.outcome_shares(frame)
+    return plots.outcome_probabilities(shares, f"{name}: probability of each outcome")
+
+
+# -- the figures ----------------------------------------------------------------------------
+
+_MEAN = cells(lambda v: f"{v.mean():.2f}")
+_FC = "fc.: capability x salience weighted mean/median of initial positions"
+
+register(
+    Figure(
+        "outcome",
+        "run",
+        lambda cp, params, st: outcome_class(cp, st),
+        "the run's class: agreement, partial, stalemate or breakdown",
+        dtype=np.int8,
+        missing=-1,
+        to_column=coded(Outcome),
+        record=None,  # always kept: every summary and analysis starts from it
+        plot=Plot(_outcome_plot, "outcomes"),
+    )
+)
+register(
+    Figure(
+        "rounds",
+        "run",
+        lambda cp, params, st: st.rounds,
+        "forums completed before the end or a breakdown",
+        column="rounds_completed",
+        to_column=nullable_int,
+        point=mean,
+        report=Report(_rounds_line, order=3),
+    )
+)
+register(
+    Figure(
+        "core_progress",
+        "run",
+        _core_progress,
+        "the focal actor's salience-weighted progress on the core issues",
+        point=mean,
+        report=Report(_core_line, order=1),
+    )
+)
+register(
+    Figure(
+        "west_spread",
+        "run",
+        _west_spread,
+        "spread (std) of the western bloc members' final positions, mean over issues",
+        point=mean,
+        report=Report(_spread_line, order=2),
+        plot=Plot(
+            histogram(
+                "allies' spread",
+                "spread of NATO allies' positions at the end (standard deviation, 0-1 scale)",
+                "larger spread: a less united alliance",
+            )
+        ),
+    )
+)
+register(
+    Figure(
+        "status",
+        "issue",
+        issue_status,
+        "agreed, open (the decisive parties' reservations overlap) or deadlock",
+        dtype=np.int8,
+        missing=-1,
+        to_column=coded(IssueStatus),
+        point=share_agreed,
+        point_name="agreed",
+        report=Report(
+            lambda cp, v: tuple(f"{(v == s.label).mean():.3f}" for s in IssueStatus),
+            heads=(("agreed", 8), ("open", 8), ("deadlock", 9)),
+            order=1,
+        ),
+    )
+)
+register(
+    Figure(
+        "value",
+        "issue",
+        lambda cp, params, st: st.value,
+        "the agreed value, NaN where not agreed",
+        report=Report(
+            cells(lambda v: f"{v.mean():.2f}" if v.notna().any() else "-"),
+            heads=(("value", 7),),
+            order=3,
+        ),
+        plot=Plot(_issue_plot("agreed_values", "deals"), "agreed_values"),
+    )
+)
+register(
+    Figure(
+        "gap",
+        "issue",
+        _gap,
+        "final distance between the focal actor's position and the western bloc's bound",
+        report=Report(
+            _MEAN,
+            heads=(("gap", 7),),
+            order=2,
+            legend="gap: distance between Russia's position and the bloc's consensus bound at "
+            "the end",
+        ),
+        plot=Plot(_issue_plot("gap_distributions", "final gaps"), "gaps"),
+    )
+)
+for name, compute, head, order in (
+    ("forecast_mean", _forecast_mean, ("fc.mean", 9), 4),
+    ("forecast_median", _forecast_median, ("fc.median", 10), 5),
+):  # the classic forecasts, alike but for their statistic
+    register(
+        Figure(
+            name,
+            "issue",
+            compute,
+            f"classic forecast: capability x salience weighted {name.removeprefix('forecast_')}"
+            " of the initial positions",
+            record="forecasts",
+            report=Report(_MEAN, (head,), order=order, legend=_FC),
+        )
+    )
+register(
+    Figure(
+        "trajectory",
+        "forum",
+        lambda cp, params, st: st.trajectory,
+        "positions of Russia, the west's lead and the bloc's bound after each forum",
+    )
+)

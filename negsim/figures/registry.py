@@ -1,0 +1,223 @@
+"""The registry of per-run figures: the entry type, the registry, and what reads it.
+
+Everything here is generic: no figure is named. The figures themselves are registered in
+:mod:`negsim.figures.builtin`; the building blocks at the end make an entry short to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from negsim.params import Params
+from negsim.scenario.compile import Compiled
+from negsim.state import RunState
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as Drawing
+
+Per = Literal["run", "issue", "forum"]
+Compute = Callable[[Compiled, Params, RunState], np.ndarray]
+Draw = Callable[[pd.DataFrame, str, str], "Drawing | None"]  # (run table, column, experiment)
+INPUTS = "inputs"  # the record name of the sampled inputs' ``in:`` columns
+
+
+@dataclass(frozen=True)
+class Report:
+    """A figure's part in ``negsim run``'s text summary, over the runs that completed.
+
+    ``text(cp, values)`` gives a run figure's lines, or an issue figure's cells of one issue's
+    row, right-aligned under ``heads`` (header, width). ``order`` places it (lower first, ties
+    in registry order): the text's layout is older than the registry and differs from the
+    table's. ``legend`` is its note under the summary.
+    """
+
+    text: Callable[[Compiled, pd.Series], tuple[str, ...]]
+    heads: tuple[tuple[str, int], ...] = ()
+    order: int = 100
+    legend: str = ""
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A figure's plot in a results folder: ``draw(frame, column, experiment name)`` returns it,
+    or None when the table holds nothing to draw; saved as ``plots/STEM.png`` and ``.svg``."""
+
+    draw: Draw
+    stem: str = ""  # "" = the figure's column
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One per-run figure. ``compute`` returns an array (B, *shape): () per run, (I,) per issue,
+    (F, 3, I) per forum; its dtype casts safely to ``dtype``, which also holds ``missing``, the
+    value of a run that raised (so a failed run's summary needs no hand-kept twin)."""
+
+    name: str  # key in summarize()'s dict
+    per: Per
+    compute: Compute
+    doc: str  # what it measures, for readers of the table
+    column: str = ""  # "" = name
+    dtype: type = np.float64
+    missing: float = np.nan
+    to_column: Callable[[np.ndarray], Any] = np.asarray  # summary values -> table column
+    record: str | None = ""  # the name in ``record:`` that keeps it; "" = column, None = always
+    point: Callable[[pd.Series], float] | None = None  # its summary over a design point's runs
+    point_name: str = ""  # the summary column, ISSUE.point_name per issue; "" = column
+    report: Report | None = None
+    plot: Plot | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column", self.column or self.name)
+        if self.record == "":
+            object.__setattr__(self, "record", self.column)
+        object.__setattr__(self, "point_name", self.point_name or self.column)
+
+    def shape(self, cp: Compiled) -> tuple[int, ...]:
+        """Its array's shape after the batch axis."""
+        i = cp.n_issues
+        return {"run": (), "issue": (i,), "forum": (len(cp.forums), 3, i)}[self.per]
+
+    def column_at(self, issue: str) -> str:
+        """Its column for ``issue`` (a run figure's one column whatever the issue)."""
+        return f"{issue}.{self.column}" if self.per == "issue" else self.column
+
+    def columns(self, issues: Sequence[str]) -> list[str]:
+        """Its columns in the result table, in table order; none for a forum figure."""
+        if self.per == "forum":
+            return []
+        return [self.column] if self.per == "run" else [self.column_at(i) for i in issues]
+
+    def present(self, frame: pd.DataFrame, issues: Sequence[str]) -> bool:
+        """Whether a table (a sweep records a subset) holds this figure's columns."""
+        cols = self.columns(issues)
+        return bool(cols) and all(c in frame for c in cols)
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def register(fig: Figure) -> Figure:
+    """Add a figure: from now on it is computed, tabled, recorded, summarised and drawn."""
+    if fig.name in FIGURES:
+        raise ValueError(f"two figures named {fig.name!r}")
+    if fig.per != "forum" and any(f.column == fig.column for f in of(fig.per)):
+        raise ValueError(f"two {fig.per} figures with the column {fig.column!r}")
+    FIGURES[fig.name] = fig
+    return fig
+
+
+def unregister(name: str) -> Figure:
+    """Remove a figure (for tests and plug-ins that add one for a while)."""
+    return FIGURES.pop(name)
+
+
+def of(per: Per) -> list[Figure]:
+    """The figures with one shape of columns, in registry order."""
+    return [f for f in FIGURES.values() if f.per == per]
+
+
+def reported(per: Per) -> list[tuple[Figure, Report]]:
+    """The figures in the text summary with their part in it, in its order."""
+    shown = [(f, f.report) for f in of(per) if f.report is not None]
+    return sorted(shown, key=lambda fr: fr[1].order)
+
+
+# -- the entry points: every figure of a batch, its failed runs, its table -------------------
+
+
+def summarize(cp: Compiled, params: Params, st: RunState) -> dict[str, np.ndarray]:
+    """Every figure of a batch that completed, by name: arrays (B, *figure.shape(cp))."""
+    return {f.name: f.compute(cp, params, st) for f in FIGURES.values()}
+
+
+def failed_summary(cp: Compiled, n: int) -> dict[str, np.ndarray]:
+    """What ``n`` runs that raised contribute: each figure's missing value (their rows keep
+    their seed and error)."""
+    return {f.name: np.full((n, *f.shape(cp)), f.missing, dtype=f.dtype) for f in FIGURES.values()}
+
+
+def table(
+    cp: Compiled,
+    summary: dict[str, np.ndarray],
+    runs: np.ndarray,
+    samples: np.ndarray | None = None,
+    errors: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per run: the result table written to CSV/Parquet and used by plots.
+
+    ``error`` is empty for a run that completed, else the exception it raised: a failing run
+    is recorded with its seed rather than ending the whole batch.
+    """
+    cols: dict[str, object] = {"run": np.asarray(runs, dtype=np.int64)}
+    for f in of("run"):
+        cols[f.column] = f.to_column(summary[f.name])
+    for j, iid in enumerate(cp.issues):
+        for f in of("issue"):
+            cols[f.column_at(iid)] = f.to_column(summary[f.name][:, j])
+    if samples is not None:
+        for j, leaf in enumerate(cp.leaves):
+            cols[f"in:{leaf.path}"] = samples[:, j]
+    cols["error"] = errors if errors is not None else [""] * len(cols["run"])
+    return pd.DataFrame(cols)
+
+
+def recordable() -> tuple[str, ...]:
+    """The names an experiment's ``record:`` takes, in the order a sweep's row has them: the
+    table's figures, the inputs, then the figures kept beside the table."""
+    names = [f.record for f in (*of("run"), *of("issue"))] + [INPUTS]
+    names += [f.record for f in of("forum")]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def recorded(column: str, record: Collection[str]) -> bool:
+    """Whether a sweep that records ``record`` keeps ``column`` of the result table. Columns
+    that belong to no figure (run, error) are always kept, as is a figure with record None."""
+    if column.startswith("in:"):
+        return INPUTS in record
+    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
+    name = column.rsplit(".", 1)[-1]
+    fig = next((f for f in of(per) if f.column == name), None)
+    return fig is None or fig.record is None or fig.record in record
+
+
+# -- building blocks of the entries ---------------------------------------------------------
+
+
+def coded(enum: Iterable[Any]) -> Callable[[np.ndarray], pd.Categorical]:
+    """Codes -> a categorical column of the enum members' labels (-1, a failed run, is
+    missing)."""
+    labels = [e.label for e in enum]
+    return lambda codes: pd.Categorical.from_codes(codes.astype(int), labels)
+
+
+def nullable_int(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Whole numbers that a failed run leaves missing (NaN in the summary)."""
+    return pd.array(values, dtype="Int64")
+
+
+def mean(values: pd.Series) -> float:
+    """A design point's mean of a figure (whole numbers too: rounds are nullable integers)."""
+    return float(values.astype(float).mean())
+
+
+def histogram(title: str, xlabel: str, note: str = "") -> Draw:
+    """A run figure's plot: its distribution over the runs, stacked by outcome."""
+
+    def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing:
+        from negsim import plots
+        from negsim.experiments import analysis
+
+        data = analysis.by_outcome(frame, column)
+        return plots.histogram_by_outcome(data, column, xlabel, f"{name}: {title}", note)
+
+    return draw
+
+
+def cells(fmt: Callable[[pd.Series], str]) -> Callable[[Compiled, pd.Series], tuple[str, ...]]:
+    """An issue figure's one cell in the text summary's issue table."""
+    return lambda cp, values: (fmt(values),)
