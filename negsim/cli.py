@@ -203,7 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_line(model: NegotiationModel) -> str:
     """The outcome of one replayed run, under its transcript."""
-    from negsim.outcomes import IssueStatus, Outcome, summarize
+    from negsim.figures import summarize
+    from negsim.outcomes import IssueStatus, Outcome
 
     s = summarize(model.cp, model.params, model.state)
     agreed = [

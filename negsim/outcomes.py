@@ -2,8 +2,7 @@
 
 Computed from a :class:`RunState` by the same code for both engines, so the result table of a
 run does not depend on which engine produced it. The figures of a run's row (these two among
-them) are entries of :mod:`negsim.figures`, whose summarize, failed_summary and table are
-importable from here too.
+them) are entries of :mod:`negsim.figures`.
 """
 
 from __future__ import annotations
@@ -28,6 +27,9 @@ class Outcome(enum.IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+OUTCOMES = tuple(o.label for o in Outcome)  # the outcome classes' names, in order
 
 
 class IssueStatus(enum.IntEnum):
@@ -80,21 +82,3 @@ def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
         for iid in issues
     }
     return {"outcomes": out, "issues": per_issue, "failed": int(bad.sum())}
-
-
-# The figures of a run's row, these two among them, are entries of the registry; its entry
-# points stay importable from here for the code that has always called them from here. Last,
-# because the registry's built-in figures import the classes above.
-from negsim.figures.registry import failed_summary, summarize, table  # noqa: E402
-
-__all__ = [
-    "IssueStatus",
-    "Outcome",
-    "distribution",
-    "failed",
-    "failed_summary",
-    "issue_status",
-    "outcome_class",
-    "summarize",
-    "table",
-]

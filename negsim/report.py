@@ -11,19 +11,13 @@ from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
-from scipy.stats import binomtest
 
 from negsim import figures
 from negsim.errors import NegsimError
+from negsim.figures.data import share_ci
 from negsim.outcomes import Outcome, failed
 from negsim.runner import Results
 from negsim.scenario.compile import Compiled
-
-
-def share_ci(k: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval of a share: honest about how few runs a rare outcome rests on."""
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:

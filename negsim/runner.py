@@ -26,8 +26,8 @@ from negsim.execution import (
     run_tasks,
     task_ranges,
 )
+from negsim.figures import failed_summary, summarize, table
 from negsim.model import NegotiationModel
-from negsim.outcomes import failed_summary, summarize, table
 from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState

@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 
 from negsim import plots
 from negsim.experiments import analysis
-from negsim.report import share_ci
+from negsim.figures import data
+from negsim.figures.data import share_ci
 
 
 def runs_table() -> pd.DataFrame:
@@ -31,7 +32,7 @@ def runs_table() -> pd.DataFrame:
 
 
 def test_outcome_shares_count_runs_and_use_wilson_intervals() -> None:
-    s = analysis.outcome_shares(runs_table()).set_index("outcome")
+    s = data.outcome_shares(runs_table()).set_index("outcome")
     assert s["k"].to_dict() == {"agreement": 0, "partial": 1, "stalemate": 4, "breakdown": 3}
     assert (s["n"] == 8).all()
     assert s.loc["breakdown", "share"] == pytest.approx(3 / 8)
@@ -93,7 +94,7 @@ def test_point_summary_and_issue_distributions() -> None:
     assert s["breakdown"].tolist() == [1.0, 0.5, 0.0, 0.0]
     assert s["missiles.agreed"].tolist() == [0, 0, 0, 0.5]
     assert s["design:y"].tolist() == [0.1, 0.5, 0.1, 0.5]
-    d = analysis.issue_distributions(runs_table())
+    d = data.issue_distributions(runs_table())
     assert len(d[d["measure"] == "gap"]) == 8
     assert d.loc[d["measure"] == "agreed value", "value"].tolist() == [0.4]
 
@@ -116,9 +117,9 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
             "ST_conf": [0.05, 0.05],
         }
     )
-    dist = analysis.issue_distributions(frame)
+    dist = data.issue_distributions(frame)
     figures = [
-        plots.outcome_probabilities(analysis.outcome_shares(frame), "t"),
+        plots.outcome_probabilities(data.outcome_shares(frame), "t"),
         plots.gap_distributions(dist, "t"),
         plots.agreed_values(dist, "t"),
         plots.outcomes_along(analysis.along(frame, "design:x"), "x", "t"),
@@ -126,9 +127,7 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
             analysis.heatmap(frame, "design:x", "design:y", "breakdown"), "x", "y", "b", "t"
         ),
         plots.fan_chart(q, ["A"], {"russia": "Russia"}, "m"),
-        plots.histogram_by_outcome(
-            analysis.by_outcome(frame, "west_spread"), "west_spread", "x", "t"
-        ),
+        plots.histogram_by_outcome(data.by_outcome(frame, "west_spread"), "west_spread", "x", "t"),
         plots.sensitivity_bars(sobol, "sobol", {}, "t"),
         plots.prim_trajectory(prim_traj, 1, "breakdown", "t"),
     ]
@@ -136,6 +135,6 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
     assert plt.get_fignums() == []
     fig = Figure()
     ax = fig.add_subplot()
-    assert plots.outcome_probabilities(analysis.outcome_shares(frame), "t", ax=ax) is fig
+    assert plots.outcome_probabilities(data.outcome_shares(frame), "t", ax=ax) is fig
     assert ax.get_ylabel() == "probability (share of runs)"
     assert "n = 8 runs" in ax.get_title()

@@ -2,7 +2,7 @@
 
 Each function takes a run table (``runs.parquet``) or trajectory table and returns a small
 DataFrame; :mod:`negsim.plots` only draws what these return. Shares carry Wilson 95% intervals
-(:func:`negsim.report.share_ci`) so a reader sees how many runs a rare outcome rests on.
+(:func:`negsim.figures.data.share_ci`) so a reader sees how many runs a rare outcome rests on.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import pandas as pd
 from negsim import figures
 from negsim.experiments.designs import Design, analysis_seed
 from negsim.experiments.spec import OUTCOMES
+from negsim.figures.data import (
+    share_rows,
+)
 from negsim.outcomes import failed
-from negsim.report import share_ci
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MAX_LEVELS = 12  # a parameter with more distinct values than this is binned along its axis
@@ -26,19 +28,6 @@ def indicator(frame: pd.DataFrame, focus: str) -> np.ndarray:
         return (frame["outcome"] == focus).to_numpy(dtype=float)
     issue = focus.removesuffix(".agreed")
     return (frame[f"{issue}.status"] == "agreed").to_numpy(dtype=float)
-
-
-def _share_rows(k: int, n: int) -> dict:
-    lo, hi = share_ci(k, n) if n else (np.nan, np.nan)
-    return {"k": k, "n": n, "share": k / n if n else np.nan, "lo": lo, "hi": hi}
-
-
-def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """Share of each outcome class with its 95% interval: columns outcome, k, n, share, lo, hi."""
-    frame = frame[~failed(frame)]  # runs that raised have no outcome
-    n = len(frame)
-    counts = frame["outcome"].astype(str).value_counts()
-    return pd.DataFrame([{"outcome": o, **_share_rows(int(counts.get(o, 0)), n)} for o in OUTCOMES])
 
 
 def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -54,7 +43,7 @@ def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         row["failed"] = row["runs"] - len(g)
         counts = g["outcome"].astype(str).value_counts()
         for o in OUTCOMES:
-            s = _share_rows(int(counts.get(o, 0)), len(g)) if len(g) else {}
+            s = share_rows(int(counts.get(o, 0)), len(g)) if len(g) else {}
             row.update(
                 {
                     o: s.get("share", np.nan),
@@ -81,22 +70,6 @@ def point_figures(runs: pd.DataFrame, issues: list[str]) -> dict[str, float]:
     return row
 
 
-def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Long table issue, measure (``gap`` or ``agreed value``), value: the final distance
-    between Russia and the bloc's bound per issue, and the values of the deals reached."""
-    issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
-    parts = []
-    for i in issues:
-        if f"{i}.gap" in frame:
-            parts.append(pd.DataFrame({"issue": i, "measure": "gap", "value": frame[f"{i}.gap"]}))
-        if f"{i}.value" in frame:
-            agreed = frame.loc[frame[f"{i}.status"] == "agreed", f"{i}.value"]
-            parts.append(pd.DataFrame({"issue": i, "measure": "agreed value", "value": agreed}))
-    if not parts:
-        return pd.DataFrame(columns=["issue", "measure", "value"])
-    return pd.concat(parts, ignore_index=True)
-
-
 def levels_of(values: pd.Series, bins: int = 10) -> tuple[pd.Series, str]:
     """Each run's level along a parameter: its own value when the design used few distinct
     values (a grid), else the midpoint of its quantile bin. Returns (levels, 'values'|'bins')."""
@@ -120,7 +93,7 @@ def along(frame: pd.DataFrame, column: str, focus: list[str] | None = None) -> p
                 {
                     "level": float(lv),
                     "target": t,
-                    **_share_rows(int(indicator(sub, t).sum()), len(sub)),
+                    **share_rows(int(indicator(sub, t).sum()), len(sub)),
                 }
             )
     return pd.DataFrame(rows)
@@ -132,7 +105,7 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, focus: str) -> pd.DataFrame:
     ly, _ = levels_of(frame[y], 8)
     hit = pd.Series(indicator(frame, focus), index=frame.index)
     g = hit.groupby([lx.rename("x"), ly.rename("y")], sort=True)
-    rows = [{"x": float(a), "y": float(b), **_share_rows(int(s.sum()), len(s))} for (a, b), s in g]
+    rows = [{"x": float(a), "y": float(b), **share_rows(int(s.sum()), len(s))} for (a, b), s in g]
     return pd.DataFrame(rows)
 
 
@@ -152,11 +125,6 @@ def fan_quantiles(
             row.update({f"q{round(p * 100):02d}": v for p, v in zip(q, qs, strict=True)})
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def by_outcome(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """A run figure (``column``) beside each run's outcome: columns outcome and ``column``."""
-    return pd.DataFrame({"outcome": frame["outcome"].astype(str), column: frame[column]})
 
 
 def point_means(frame: pd.DataFrame, focus: str, n_points: int) -> np.ndarray:

@@ -33,8 +33,9 @@ def stored_row(out: Path, run: int, manifest: dict) -> pd.Series:
 
 def replay(out: str | Path, run: int) -> tuple[list[str], str, str]:
     """Re-run ``run`` in the agent model: (transcript lines, stored outcome, replayed outcome)."""
+    from negsim.figures import summarize
     from negsim.model import NegotiationModel
-    from negsim.outcomes import Outcome, summarize
+    from negsim.outcomes import Outcome
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import validate
     from negsim.scenario.yamlio import Located

@@ -26,13 +26,12 @@ from pydantic_core import PydanticCustomError
 
 from negsim.errors import NegsimError
 from negsim.figures import recordable
-from negsim.outcomes import Outcome
+from negsim.outcomes import OUTCOMES
 from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Triangular, Uniform
 from negsim.scenario.yamlio import Located, read_yaml
 
 DESIGNS = ("grid", "monte_carlo", "latin_hypercube", "sobol", "morris")
-OUTCOMES = tuple(o.label for o in Outcome)
 
 
 def _recordable(name: object) -> object:

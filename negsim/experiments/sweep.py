@@ -215,7 +215,7 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
 
 def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
     """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
-    from negsim.experiments.analysis import outcome_shares
+    from negsim.figures.data import outcome_shares
 
     shares = outcome_shares(table)
     print(f"{name}: {len(table)} runs", file=file)  # type: ignore[call-overload]

@@ -103,7 +103,7 @@ def _issue_plot(drawing: str, title: str) -> Draw:
 
     def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
         from negsim import plots
-        from negsim.experiments import analysis
+        from negsim.figures import data as analysis
 
         dist = analysis.issue_distributions(frame)
         return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}")
@@ -113,7 +113,7 @@ def _issue_plot(drawing: str, title: str) -> Draw:
 
 def _outcome_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing:
     from negsim import plots
-    from negsim.experiments import analysis
+    from negsim.figures import data as analysis
 
     shares = analysis.outcome_shares(frame)
     return plots.outcome_probabilities(shares, f"{name}: probability of each outcome")

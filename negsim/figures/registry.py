@@ -210,7 +210,7 @@ def histogram(title: str, xlabel: str, note: str = "") -> Draw:
 
     def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing:
         from negsim import plots
-        from negsim.experiments import analysis
+        from negsim.figures import data as analysis
 
         data = analysis.by_outcome(frame, column)
         return plots.histogram_by_outcome(data, column, xlabel, f"{name}: {title}", note)

@@ -1,0 +1,54 @@
+"""The datasets a figure's own plot shows, computed from a run table by tested functions.
+
+They live beside the registry rather than in :mod:`negsim.experiments.analysis` so that a
+figure's entry can draw its plot without the figures depending on the experiments package
+(which depends on the figures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from negsim.outcomes import OUTCOMES, failed
+
+
+def share_ci(k: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of a share: honest about how few runs a rare outcome rests on."""
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def share_rows(k: int, n: int) -> dict:
+    lo, hi = share_ci(k, n) if n else (np.nan, np.nan)
+    return {"k": k, "n": n, "share": k / n if n else np.nan, "lo": lo, "hi": hi}
+
+
+def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of each outcome class with its 95% interval: columns outcome, k, n, share, lo, hi."""
+    frame = frame[~failed(frame)]  # runs that raised have no outcome
+    n = len(frame)
+    counts = frame["outcome"].astype(str).value_counts()
+    return pd.DataFrame([{"outcome": o, **share_rows(int(counts.get(o, 0)), n)} for o in OUTCOMES])
+
+
+def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long table issue, measure (``gap`` or ``agreed value``), value: the final distance
+    between Russia and the bloc's bound per issue, and the values of the deals reached."""
+    issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
+    parts = []
+    for i in issues:
+        if f"{i}.gap" in frame:
+            parts.append(pd.DataFrame({"issue": i, "measure": "gap", "value": frame[f"{i}.gap"]}))
+        if f"{i}.value" in frame:
+            agreed = frame.loc[frame[f"{i}.status"] == "agreed", f"{i}.value"]
+            parts.append(pd.DataFrame({"issue": i, "measure": "agreed value", "value": agreed}))
+    if not parts:
+        return pd.DataFrame(columns=["issue", "measure", "value"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def by_outcome(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A run figure (``column``) beside each run's outcome: columns outcome and ``column``."""
+    return pd.DataFrame({"outcome": frame["outcome"].astype(str), column: frame[column]})
