@@ -5,11 +5,14 @@ of events; the batch engine drains it for thousands of runs at once, the Mesa mo
 it one exchange per ``step()`` with B = 1 and turns the records it yields into the transcript.
 Neither engine computes a step of its own.
 
-One exchange: parties state offers (a bloc through its rule, an actor bound by a bloc no
-further than every member accepts) → each actor notes the other side's offer and its progress
-→ linkage opens or holds issues → agreement where the forum's rule finds the offers meeting
-inside every required reservation → each actor concedes by its tactic → bloc members drift
-toward their bloc and the other side's wedge. Between forums: the judgement (patience).
+One exchange: every party states its offer (a bloc through its rule, an actor bound by a bloc
+no further than that bloc's consensus bound) → each seated actor notes the best value it has
+been offered on each issue and the utility that gains it over the status quo → linkage lets
+it concede on held-back issues only as far as it has gained on the issues that unlock them →
+the forum's rule puts a proposal to the table, each consulted actor accepts or not (inside its
+reservation and at least as good as its current aspiration), and the rule decides whether it
+passes, issue by issue or as a package → each seated actor concedes by its tactic → bloc
+members drift toward their bloc and the facing actors' wedge. Between forums: the judgement.
 """
 
 from __future__ import annotations
@@ -20,18 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from negsim import rules, tactics
-from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound
+from negsim.forum_rules import BLOC_RULES, FORUM_RULES, View, consensus_bound
 from negsim.params import Params
 from negsim.scenario.compile import Compiled, ForumSpec, Party
 from negsim.state import RunState
 
 
 def party_direction(p: Party, params: Params, n_issues: int) -> np.ndarray:
-    """Which way the party concedes (B, I): its members' declared side, capability-weighted.
-
-    West-side actors concede up the scale, east-side actors down; the loader has checked
-    every reservation lies on that side of its ideal.
-    """
+    """Which way the party concedes (B, I): its members' declared side, capability-weighted."""
     w = params.capability[:, p.members]
     side = (params.side[:, p.members] * w).sum(axis=1)
     return np.repeat(np.where(side >= 0, 1.0, -1.0)[:, None], n_issues, axis=1)
@@ -44,28 +43,30 @@ def bloc_bound(cp: Compiled, bloc: int, x: np.ndarray, dirn: np.ndarray) -> np.n
 
 @dataclass
 class Table:
-    """A forum prepared for a batch: the participants' rows, gathered once per forum.
+    """A forum prepared for a batch: the rows of everyone whose consent counts, gathered once.
 
-    Only the actors at the table act, so Geneva costs two actors' work, not fifty-nine.
-    ``c``, ``first`` and ``prog`` are the participants' working state, scattered back into
-    the run state when the forum closes.
+    ``seated`` marks who is at the table (observes, concedes, votes); the others are consulted
+    only (an actor's binding bloc). ``c``, ``best`` and ``prog`` are the working state,
+    scattered back into the run state when the forum closes.
     """
 
     forum: ForumSpec
     index: int  # the forum's place in the schedule
-    idx: np.ndarray  # participants (actor indices)
-    local: tuple[np.ndarray, np.ndarray]  # each party's members, as positions in idx
-    p: Params  # the participants' parameters
+    idx: np.ndarray  # (P,) actor indices
+    seated: np.ndarray  # (P,) bool
+    local: tuple[np.ndarray, ...]  # each party's members, as positions in idx
+    binding: tuple[tuple[np.ndarray, str] | None, ...]
+    p: Params
     rule: np.ndarray  # (P,) tactic ids
-    linked: np.ndarray  # participants with a linkage
-    dirs: tuple[np.ndarray, np.ndarray]
-    caps: tuple[np.ndarray | None, np.ndarray | None]
-    lo: np.ndarray  # acceptable range of the required actors (B, I)
-    hi: np.ndarray
-    spans: tuple[rules.Span | None, rules.Span | None]
+    linked: np.ndarray  # positions (in idx) of seated actors with a linkage
+    dirs: tuple[np.ndarray, ...]
+    caps: tuple[np.ndarray | None, ...]
+    spans: tuple[rules.Span | None, ...]
+    sq: np.ndarray  # (I,) status quo
     c: np.ndarray
-    first: np.ndarray
+    best: np.ndarray
     prog: np.ndarray
+    moved: np.ndarray  # (B, parties) each party's mean concession level last exchange
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,13 @@ class Exchange:
 
     table: Table
     number: int  # 1-based within the forum
-    offers: tuple[np.ndarray, np.ndarray]  # (B, I) each party's offer
+    offers: tuple[np.ndarray, ...]  # (B, I) each party's offer
+    proposal: np.ndarray  # (B, I) what was put to the table
     live: np.ndarray  # (B, I) issues on the table, not yet agreed
     agreed: np.ndarray  # (B, I) agreed in this exchange
-    value: np.ndarray  # (B, I) the value they meet at
-    x: np.ndarray  # (B, P, I) participants' positions when the offers were made
-    responses: np.ndarray | None  # (B, P, I) each participant's answer to the offer it faced
+    blocker: np.ndarray  # (B, I) who refused the proposal (party code), -1 where none
+    x: np.ndarray  # (B, P, I) positions when the offers were made
+    responses: np.ndarray | None  # (B, parties, P, I) each actor's answer to each offer
     seen: np.ndarray | None  # (B, P, K) progress each linkage saw (zeros where none)
 
 
@@ -95,115 +97,204 @@ class Judgement:
 
 def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     forum = cp.forums[f]
-    idx = forum.participants
-    pa, pb = forum.parties
-    local = (np.searchsorted(idx, pa.members), np.searchsorted(idx, pb.members))
+    idx = np.union1d(forum.participants, forum.required).astype(np.intp)
     p = params.actors(idx)
+    local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
     dirs = tuple(party_direction(party, params, cp.n_issues) for party in forum.parties)
     caps = tuple(
         None if party.bound_by is None else bloc_bound(cp, party.bound_by, params.reservation, d)
         for party, d in zip(forum.parties, dirs, strict=True)
     )
-    req = forum.required
-    lo, hi = rules.acceptable_range(params.ideal[:, req], params.reservation[:, req])
+    binding = tuple(
+        None
+        if party.bound_by is None
+        else (np.searchsorted(idx, cp.blocs[party.bound_by].members), cp.blocs[party.bound_by].rule)
+        for party in forum.parties
+    )
     spans = tuple(
         rules.span(p.ideal[:, m], p.reservation[:, m]) if party.bloc is not None else None
         for party, m in zip(forum.parties, local, strict=True)
     )
+    seated = np.isin(idx, forum.participants)
+    c = st.c[:, idx]
+    linked = np.flatnonzero(seated & cp.link_gated[idx].any(axis=(1, 2)))
     return Table(
-        forum,
-        f,
-        idx,
-        local,
-        p,
-        cp.rule[idx],
-        np.flatnonzero(cp.link_gated[idx].any(axis=(1, 2))),
-        dirs,  # type: ignore[arg-type]
-        caps,  # type: ignore[arg-type]
-        lo,
-        hi,
-        spans,  # type: ignore[arg-type]
-        st.c[:, idx],
-        st.first_other[:, idx],
-        st.prog[:, idx],
-    )
+        forum, f, idx, seated, local, binding, p, cp.rule[idx], linked, dirs, caps, spans,
+        cp.status_quo, c, st.best[:, idx], st.prog[:, idx], _moved(forum, local, c),
+    )  # fmt: skip
+
+
+def _moved(forum: ForumSpec, local: tuple[np.ndarray, ...], c: np.ndarray) -> np.ndarray:
+    """Each party's mean concession level over its members and the agenda (B, parties)."""
+    return np.stack([c[:, m][:, :, forum.agenda].mean(axis=(1, 2)) for m in local], axis=1)
 
 
 def close_table(tab: Table, st: RunState) -> None:
-    st.c[:, tab.idx], st.first_other[:, tab.idx], st.prog[:, tab.idx] = tab.c, tab.first, tab.prog
+    rows = tab.idx[tab.seated]
+    st.c[:, rows] = tab.c[:, tab.seated]
+    st.best[:, rows], st.prog[:, rows] = tab.best[:, tab.seated], tab.prog[:, tab.seated]
 
 
-def offer(tab: Table, side: int, x: np.ndarray) -> np.ndarray:
-    """What a party states: a bloc through its rule, an actor within its bloc's bound."""
-    party, m = tab.forum.parties[side], tab.local[side]
+def offer(tab: Table, k: int, x: np.ndarray) -> np.ndarray:
+    """What party k states: a bloc through its rule, an actor within its bloc's bound."""
+    party, m = tab.forum.parties[k], tab.local[k]
     if party.bloc is not None:
-        return BLOC_RULES[party.rule].offer(x[:, m], tab.p.capability[:, m], tab.dirs[side])
+        return BLOC_RULES[party.rule].offer(x[:, m], tab.p.capability[:, m], tab.dirs[k])
     own = x[:, m[0]]
-    cap = tab.caps[side]
-    return own if cap is None else rules.bounded(own, cap, tab.dirs[side])
+    cap = tab.caps[k]
+    return own if cap is None else rules.bounded(own, cap, tab.dirs[k])
+
+
+def _observe(tab: Table, offers: tuple[np.ndarray, ...], live: np.ndarray) -> np.ndarray:
+    """Each seated actor keeps the best value it has been offered by another party; returns
+    the progress it gained in this exchange (B, P, I)."""
+    p, sees_live = tab.p, live[:, None, :]
+    best = tab.best
+    for k, o in enumerate(offers):
+        others = tab.seated.copy()
+        others[tab.local[k]] = False
+        d_new = np.abs(o[:, None, :] - p.ideal)
+        better = np.isnan(best) | (d_new < np.abs(best - p.ideal))
+        best = np.where(sees_live & others[None, :, None] & better, o[:, None, :], best)
+    prog = rules.progress(np.where(np.isnan(best), tab.sq, best), tab.sq, p.ideal)
+    prog = np.where(sees_live & tab.seated[None, :, None], np.maximum(prog, tab.prog), tab.prog)
+    step = prog - tab.prog
+    tab.best, tab.prog = best, prog
+    return step
+
+
+def _linkage(cp: Compiled, tab: Table, record: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """How far each actor may concede on each issue (B, P, I): on an issue a linkage holds
+    back, only the share of its threshold gained on the issues that unlock it (a trade in
+    utility terms, Raiffa's linkage); and what each linkage saw, when recording."""
+    p, linked = tab.p, tab.linked
+    cap = np.ones(tab.c.shape)
+    seen = np.zeros((*tab.c.shape[:2], cp.link_gated.shape[1])) if record else None
+    if len(linked):
+        gated = cp.link_gated[tab.idx][linked][None]
+        on = cp.link_on[tab.idx][linked][None]
+        cap[:, linked], got = rules.linkage_cap(
+            tab.prog[:, linked], p.ideal[:, linked], tab.sq, p.salience[:, linked],
+            gated, on, p.link_threshold[:, linked],
+        )  # fmt: skip
+        if seen is not None:
+            seen[:, linked] = got
+    return cap, seen
+
+
+def view(tab: Table, offers: tuple[np.ndarray, ...], x: np.ndarray, live: np.ndarray) -> View:
+    f, p = tab.forum, tab.p
+    return View(
+        offers, tab.local, tuple(q.rule if q.bloc is not None else None for q in f.parties),
+        tab.binding, tuple(q.code for q in f.parties), tab.idx, tab.seated, x, p.ideal,
+        p.reservation, p.salience, p.capability, p.votes, live,
+        np.broadcast_to(tab.sq, live.shape), f.voting, f.mediator,
+    )  # fmt: skip
+
+
+def accepts(tab: Table, proposal: np.ndarray, x: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Each table actor's acceptance of the proposal: inside its reservation on every issue,
+    and as good as its aspiration (its own position), within the tolerance: per issue
+    (B, P, I), or for the package of the live issues (B, P, 1)."""
+    p = tab.p
+    dist = np.abs(proposal[:, None, :] - p.ideal)
+    within = dist <= np.abs(p.reservation - p.ideal) + rules.EPS
+    own = np.abs(x - p.ideal)
+    tol = p.tolerance[:, None, None]
+    if tab.forum.agreement == "issues":
+        return within & (dist <= own + tol + rules.EPS)
+    w = p.salience * live[:, None, :]
+    total = np.maximum(w.sum(axis=2), rules.EPS)
+    short = ((dist - own) * w).sum(axis=2) / total  # utility given up against its aspiration
+    inside = (within | ~live[:, None, :]).all(axis=2)
+    return (inside & (short <= tol[:, :, 0] + rules.EPS))[:, :, None]
 
 
 def exchange(
     cp: Compiled, tab: Table, st: RunState, active: np.ndarray, t: int, number: int, record: bool
 ) -> Exchange:
     """One exchange at time ``t`` (exchanges since the start): offers, progress, linkage,
-    agreement, concession, cohesion, in that order."""
+    proposal and decision, concession, cohesion, in that order."""
     forum, p = tab.forum, tab.p
-    ma, mb = tab.local
     x = rules.position(p.ideal, p.reservation, tab.c)
-    offers = (offer(tab, 0, x), offer(tab, 1, x))
+    offers = tuple(offer(tab, k, x) for k in range(len(forum.parties)))
     live = forum.agenda[None, :] & ~st.agreed & active[:, None]  # (B, I)
-    sees = np.broadcast_to(live[:, None, :], tab.c.shape)
+    step = _observe(tab, offers, live)
+    v = view(tab, offers, x, live)
+    rule = FORUM_RULES[forum.decision_rule]
+    proposal = rule.propose(v)
+    if rule.needs_chair:  # a mediator's proposal is an offer to every party
+        step = step + _observe(tab, (proposal,), live)
+    cap, seen = _linkage(cp, tab, record)
+    passed, blocker = rule.passes(v, accepts(tab, proposal, x, live))
+    ok = (passed if forum.agreement == "issues" else passed[:, :1]) & live
+    blocker = np.where(live & ~ok, np.broadcast_to(blocker, live.shape), -1)
+    _settle_deal(st, tab.index, number, ok, proposal, blocker, live)
 
-    other = np.empty_like(x)
-    other[:, ma] = offers[1][:, None, :]
-    other[:, mb] = offers[0][:, None, :]
-    tab.first = np.where(sees & np.isnan(tab.first), other, tab.first)
-    new_prog = np.where(sees, rules.progress(other, tab.first, p.ideal), tab.prog)
-    step = new_prog - tab.prog
-    tab.prog = new_prog
-    may, seen = _linkage(cp, tab, record)
-
-    ok, value = FORUM_RULES[forum.decision_rule].agree(
-        *offers, p.tolerance[:, None], tab.lo, tab.hi
-    )
-    ok &= live
-    st.value = np.where(ok, value, st.value)
-    st.agreed |= ok
-
-    t_frac = t / p.horizon[:, None, None]
-    s = tactics.TacticInput(tab.c, t_frac, p.beta[:, :, None], p.reciprocity[:, :, None], step)
-    tab.c = rules.concede(tab.c, tactics.targets(tab.rule, s), may & sees)
+    seat_live = live[:, None, :] & tab.seated[None, :, None]
+    s = tactics.TacticInput(
+        tab.c, _time(cp, tab, p, t, number), p.beta[:, :, None], p.reciprocity[:, :, None], step,
+        p.salience, np.abs(p.reservation - p.ideal), _relative(tab),
+    )  # fmt: skip
+    tab.c = rules.concede(tab.c, np.minimum(tactics.targets(tab.rule, s), cap), seat_live)
     tab.c = _cohere(tab, live)
-    responses = rules.respond(other, p.ideal, x, p.reservation, ~may) if record else None
-    return Exchange(tab, number, offers, live, ok, value, x, responses, seen)
+    responses = None
+    if record:
+        held = cap < 1 - rules.EPS
+        responses = np.stack([rules.respond(o[:, None, :], p.ideal, x, p.reservation, held)
+                              for o in offers], axis=1)  # fmt: skip
+    return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen)
 
 
-def _linkage(cp: Compiled, tab: Table, record: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Issues each participant may move on, and (when recording) what each linkage saw."""
-    p, linked = tab.p, tab.linked
-    may = np.ones(tab.c.shape, dtype=bool)
-    seen = np.zeros((*tab.c.shape[:2], cp.link_gated.shape[1])) if record else None
-    if len(linked):
-        gated = cp.link_gated[tab.idx][linked][None]
-        on = cp.link_on[tab.idx][linked][None]
-        may[:, linked], got = rules.linkage_open(
-            tab.prog[:, linked], p.salience[:, linked], gated, on, p.link_threshold[:, linked]
-        )
-        if seen is not None:
-            seen[:, linked] = got
-    return may, seen
+def _settle_deal(
+    st: RunState,
+    f: int,
+    number: int,
+    ok: np.ndarray,
+    proposal: np.ndarray,
+    blocker: np.ndarray,
+    live: np.ndarray,
+) -> None:
+    st.value = np.where(ok, proposal, st.value)
+    st.agreed |= ok
+    st.agreed_in = np.where(ok, f, st.agreed_in)
+    st.agreed_at = np.where(ok, number, st.agreed_at)
+    st.blocker = np.where(live, blocker, st.blocker)
+
+
+def _time(cp: Compiled, tab: Table, p: Params, t: int, number: int) -> np.ndarray:
+    """Time pressure (B, 1, 1): elapsed share of the scenario's deadline (exchanges, or
+    calendar days where the scenario gives a date) or of the forum's own, whichever is more."""
+    if np.isfinite(cp.deadline_days):
+        overall = np.full(p.horizon.shape, tab.forum.days[number - 1] / cp.deadline_days)
+    else:
+        overall = t / p.horizon
+    return np.maximum(overall, number / tab.forum.deadline)[:, None, None]
+
+
+def _relative(tab: Table) -> np.ndarray:
+    """The other parties' mean move in concession level since the last exchange, seen by each
+    table actor (B, P, 1): what relative tit-for-tat reciprocates."""
+    now = _moved(tab.forum, tab.local, tab.c)
+    moves = now - tab.moved
+    tab.moved = now
+    out = np.zeros((tab.c.shape[0], tab.c.shape[1], 1))
+    n = len(tab.local)
+    for k, m in enumerate(tab.local):
+        others = [j for j in range(n) if j != k]
+        out[:, m, 0] = moves[:, others].mean(axis=1)[:, None]
+    return out
 
 
 def _cohere(tab: Table, live: np.ndarray) -> np.ndarray:
-    """Bloc members drift toward their bloc; a facing actor's wedge pulls the susceptible."""
+    """Bloc members drift toward their bloc; each facing actor's wedge pulls the susceptible."""
     p, c = tab.p, tab.c
     x = rules.position(p.ideal, p.reservation, c)
     parties = tab.forum.parties
-    for side, (party, other) in enumerate((parties, parties[::-1])):
+    for k, party in enumerate(parties):
         if party.bloc is None:
             continue
-        m, lead = tab.local[side], tab.local[1 - side][0]
+        m = tab.local[k]
         xm = x[:, m]
         mean = rules.weighted_mean(xm, p.capability[:, m])
         xm = rules.drift(
@@ -212,14 +303,16 @@ def _cohere(tab: Table, live: np.ndarray) -> np.ndarray:
             p.bloc_cohesion[:, party.bloc, None, None],
             p.cohesion_susceptibility[:, m, None],
         )
-        if other.bloc is None:
-            xm = rules.drift(
-                xm,
-                x[:, lead][:, None, :],
-                p.wedge[:, lead, None, None],
-                p.wedge_susceptibility[:, m, None],
-            )
-        c[:, m] = np.where(live[:, None, :], rules.settle(xm, tab.spans[side]), c[:, m])
+        for j, other in enumerate(parties):
+            if j != k and other.bloc is None:
+                lead = tab.local[j][0]
+                xm = rules.drift(
+                    xm,
+                    x[:, lead][:, None, :],
+                    p.wedge[:, lead, None, None],
+                    p.wedge_susceptibility[:, m, None],
+                )
+        c[:, m] = np.where(live[:, None, :], rules.settle(xm, tab.spans[k]), c[:, m])
     return c
 
 
@@ -227,7 +320,7 @@ def judge(cp: Compiled, params: Params, st: RunState, f: int, active: np.ndarray
     """Between rounds: an actor out of patience without progress leaves the process."""
     part = np.zeros(cp.n_actors, dtype=bool)
     part[cp.forums[f].participants] = True
-    judged = rules.weighted(st.prog, params.salience, cp.patience_on[None])
+    judged = progress(cp, params, st, cp.patience_on[None])
     short = cp.has_patience[None] & part[None] & (judged < params.progress_required - rules.EPS)
     st.strikes += short & active[:, None]
     out = cp.has_patience[None] & (st.strikes > params.patience_rounds + rules.EPS)
@@ -236,12 +329,21 @@ def judge(cp: Compiled, params: Params, st: RunState, f: int, active: np.ndarray
     return Judgement(cp.forums[f], f, judged, out)
 
 
+def progress(cp: Compiled, params: Params, st: RunState, mask: np.ndarray) -> np.ndarray:
+    """Each actor's utility gained over the status quo toward its ideal on ``mask``'s issues,
+    best so far, as a share of what it needs (B, A)."""
+    return rules.utility_progress(st.prog, params.ideal, cp.status_quo, params.salience, mask)
+
+
 def trajectory_point(cp: Compiled, params: Params, x: np.ndarray) -> np.ndarray:
-    """The focal actor's position, the other side's lead's, and its bloc's bound: (B, 3, I)."""
-    focal = x[:, cp.russia]
-    lead = x[:, cp.west_lead]
-    west = Party(cp.blocs[cp.west].id, "", cp.blocs[cp.west].members, bloc=cp.west)
-    bound = bloc_bound(cp, cp.west, x, party_direction(west, params, cp.n_issues))
+    """The focal actor's position, the lead's, and the reported bloc's bound: (B, 3, I)."""
+    focal = x[:, cp.focal]
+    lead = x[:, cp.lead]
+    if cp.bloc is None:
+        bound = np.full_like(focal, np.nan)
+    else:
+        bloc = Party(cp.blocs[cp.bloc].id, "", cp.blocs[cp.bloc].members, bloc=cp.bloc)
+        bound = bloc_bound(cp, cp.bloc, x, party_direction(bloc, params, cp.n_issues))
     return np.stack([focal, lead, bound], axis=1)
 
 

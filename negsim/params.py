@@ -21,6 +21,7 @@ class Params:
     reservation: np.ndarray  # (B, A, I) the furthest it will go
     salience: np.ndarray  # (B, A, I) how much each issue matters to it
     capability: np.ndarray  # (B, A) its weight
+    votes: np.ndarray  # (B, A) its votes under a weighted decision rule
     side: np.ndarray  # (B, A) +1 concedes up the scale (west), -1 down (east)
     beta: np.ndarray  # (B, A) concession exponent of time-dependent tactics
     reciprocity: np.ndarray  # (B, A) share of the other side's move it matches
@@ -36,7 +37,7 @@ class Params:
 
     # the one list of fields with an actor axis after the batch axis
     PER_ACTOR: ClassVar[tuple[str, ...]] = (
-        "ideal", "reservation", "salience", "capability", "side", "beta", "reciprocity",
+        "ideal", "reservation", "salience", "capability", "votes", "side", "beta", "reciprocity",
         "cohesion_susceptibility", "wedge_susceptibility", "wedge", "link_threshold",
         "patience_rounds", "progress_required",
     )  # fmt: skip

@@ -19,7 +19,7 @@ OUTCOME_COLOURS = {
     "stalemate": "#999999",
     "breakdown": "#d95f02",
 }
-SIDE_COLOURS = {"russia": "#c0392b", "lead": "#1f4e9c", "bloc": "#2e8b57"}
+SIDE_COLOURS = {"focal": "#c0392b", "lead": "#1f4e9c", "bloc": "#2e8b57"}
 SCALE = "position (0 = Western/status quo, 1 = Russia's draft demand)"
 
 

@@ -87,12 +87,15 @@ def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
 # -- progress and linkage --------------------------------------------------------------------
 
 
-def progress(offer: np.ndarray, first_offer: np.ndarray, ideal: np.ndarray) -> np.ndarray:
-    """Share of the way the other side's offer has moved from its first offer to my ideal."""
-    need = ideal - first_offer
-    none_needed = np.abs(need) < EPS
-    moved = (offer - first_offer) / np.where(none_needed, 1.0, need)
-    return np.where(none_needed, 1.0, unit(moved))
+def progress(offer: np.ndarray, status_quo: np.ndarray, ideal: np.ndarray) -> np.ndarray:
+    """Share of the way from the status quo to my ideal that an offer gives me, in utility
+    (1 - distance to the ideal): 0 at or behind the status quo, 1 at the ideal; 1 where the
+    status quo is the ideal already."""
+    need = np.abs(status_quo - ideal)
+    none_needed = need < EPS
+    return np.where(
+        none_needed, 1.0, unit(gain(offer, ideal, status_quo) / np.where(none_needed, 1.0, need))
+    )
 
 
 def weighted(values: np.ndarray, salience: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -102,18 +105,28 @@ def weighted(values: np.ndarray, salience: np.ndarray, mask: np.ndarray) -> np.n
     return np.where(total > 0, (values * w).sum(axis=-1) / np.where(total > 0, total, 1.0), 1.0)
 
 
-def linkage_open(
-    prog: np.ndarray, salience: np.ndarray, gated: np.ndarray, on: np.ndarray, threshold: np.ndarray
+def linkage_cap(
+    prog: np.ndarray,
+    ideal: np.ndarray,
+    sq: np.ndarray,
+    salience: np.ndarray,
+    gated: np.ndarray,
+    on: np.ndarray,
+    threshold: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which issues an actor may move on, and the progress each linkage sees.
+    """How far an actor may concede on each issue, and the progress each linkage sees.
 
-    ``prog``/``salience``: (..., I); ``gated``/``on``: (..., K, I); ``threshold``: (..., K).
-    Returns the open mask (..., I) and the per-linkage progress (..., K).
+    A linkage trades concession on the issues it holds back (``gated``) for utility gained on
+    the issues that unlock them (``on``): the actor concedes on the gated issues at most the
+    share of its ``threshold`` it has gained, all of it once the threshold is met.
+    ``prog``/``ideal``/``salience``: (..., I); ``gated``/``on``: (..., K, I); ``threshold``:
+    (..., K). Returns the cap (..., I) and the per-linkage progress (..., K).
     """
-    seen = weighted(prog[..., None, :], salience[..., None, :], on)
-    met = seen >= threshold - EPS
-    blocked = gated & ~met[..., None]
-    return ~blocked.any(axis=-2), seen
+    need = np.abs(sq - ideal)
+    seen = weighted(prog[..., None, :], (salience * need)[..., None, :], on)
+    allow = np.where(threshold > EPS, unit(seen / np.maximum(threshold, EPS)), 1.0)
+    cap = np.where(gated, allow[..., None], 1.0).min(axis=-2)
+    return cap, seen
 
 
 # -- responses -------------------------------------------------------------------------------
@@ -170,3 +183,32 @@ def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarra
     """Is there a value all the actors accept at their reservations (within tolerance)?"""
     lo, hi = acceptable_range(ideal, reservation)
     return lo <= hi + tolerance + EPS
+
+
+def weighted_median_over(x: np.ndarray, w: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """Weighted median over the actor axis: x, w (B, M, I); ``mask`` (M,) who counts.
+
+    The lowest value at which the cumulative weight reaches half the total (stable order).
+    """
+    if mask is not None:
+        x, w = x[:, mask], w[:, mask]
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+    pick = np.argmax(cum >= cum[:, -1:, :] / 2 - EPS, axis=1)
+    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
+
+
+def gain(v: np.ndarray, ideal: np.ndarray, sq: np.ndarray) -> np.ndarray:
+    """Per-issue utility gained over the status quo by value v (utility 1 - |v - ideal|)."""
+    return np.abs(sq - ideal) - np.abs(v - ideal)
+
+
+def utility_progress(
+    prog: np.ndarray, ideal: np.ndarray, sq: np.ndarray, salience: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """Utility gained toward the ideal package over the issues in ``mask``, as a share of the
+    utility the status quo leaves to gain: per-issue progress weighted by salience x need.
+    1 where nothing is needed."""
+    need = np.abs(sq - ideal)
+    return weighted(prog, salience * need, mask)

@@ -14,24 +14,30 @@ class RunState:
     """Arrays with a leading batch axis B; A actors, I issues, F forums."""
 
     c: np.ndarray  # (B, A, I) concession levels
-    first_other: np.ndarray  # (B, A, I) the other side's first offer each actor saw
-    prog: np.ndarray  # (B, A, I) progress each actor sees in the other side's offer
+    best: np.ndarray  # (B, A, I) the best value each actor has been offered, NaN until offered
+    prog: np.ndarray  # (B, A, I) progress: share of the way from status quo to ideal, best so far
     agreed: np.ndarray  # (B, I) bool
     value: np.ndarray  # (B, I) agreed value, NaN where not agreed
+    agreed_in: np.ndarray  # (B, I) the forum (index) of the deal, -1 where none
+    agreed_at: np.ndarray  # (B, I) the exchange within that forum (1-based), 0 where none
+    blocker: np.ndarray  # (B, I) who last refused the table's proposal (a party code), -1 none
     strikes: np.ndarray  # (B, A) rounds without enough progress
     broke: np.ndarray  # (B,) bool: a party walked out
     rounds: np.ndarray  # (B,) forums completed
-    trajectory: np.ndarray  # (B, F, 3, I): Russia, west lead, west bloc bound after each forum
+    trajectory: np.ndarray  # (B, F, 3, I): focal actor, lead, bloc bound after each forum
 
     @classmethod
     def start(cls, cp: Compiled, b: int) -> RunState:
         a, i, f = cp.n_actors, cp.n_issues, len(cp.forums)
         return cls(
             c=np.zeros((b, a, i)),
-            first_other=np.full((b, a, i), np.nan),
+            best=np.full((b, a, i), np.nan),
             prog=np.zeros((b, a, i)),
             agreed=np.zeros((b, i), dtype=bool),
             value=np.full((b, i), np.nan),
+            agreed_in=np.full((b, i), -1, dtype=np.int64),
+            agreed_at=np.zeros((b, i), dtype=np.int64),
+            blocker=np.full((b, i), -1, dtype=np.int64),
             strikes=np.zeros((b, a)),
             broke=np.zeros(b, dtype=bool),
             rounds=np.zeros(b, dtype=np.int64),

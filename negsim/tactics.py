@@ -28,7 +28,10 @@ class TacticInput:
     t_frac: np.ndarray  # elapsed time as a share of the deadline (may exceed 1)
     beta: np.ndarray  # the actor's exponent
     reciprocity: np.ndarray  # share of the other side's move it matches
-    other_step: np.ndarray  # the other side's last move toward this actor (progress gained)
+    other_step: np.ndarray  # progress gained from the other side's last move (absolute)
+    salience: np.ndarray  # how much each issue matters to the actor
+    reach: np.ndarray  # how far it can concede on each issue (|reservation - ideal|)
+    other_relative: np.ndarray  # the other side's last move in its own concession level
 
 
 TACTICS: dict[str, type[Tactic]] = {}
@@ -97,7 +100,10 @@ class Linear(Tactic):
 
 class TitForTat(Tactic):
     name = "tit_for_tat"
-    description = "moves only when the other side moves (no exponent)"
+    description = (
+        "absolute tit-for-tat: moves only when the other side moves, matching a share of the "
+        "utility it gained (no exponent)"
+    )
     citation = "Axelrod (1984); Faratin, Sierra & Jennings (1998), behaviour-dependent tactics"
 
     @classmethod
@@ -128,6 +134,59 @@ class Exponential(Tactic):
         return np.maximum(alpha, reciprocal(s))
 
 
+class Tradeoff(Tactic):
+    """Faratin, Sierra & Jennings (1998) trade-off: concede the utility a time-dependent
+    (polynomial) tactic gives up, but spend it on the issues the actor cares least about
+    first (Raiffa's logrolling), holding firm on what it cares most about."""
+
+    name = "tradeoff"
+    description = (
+        "time-dependent in utility, spent on the least salient issues first (logrolling; "
+        "beta as boulware/conceder); reciprocates moves"
+    )
+    beta_range = (0.01, 50.0)
+    citation = "Faratin, Sierra & Jennings (1998); Raiffa (1982), logrolling"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        tau = polynomial(s.t_frac, s.beta)  # share of its concedable utility to give up
+        cost = np.broadcast_to(s.salience * s.reach, s.c.shape)  # utility of conceding fully
+        order = np.argsort(s.salience + 0 * s.c, axis=-1, kind="stable")
+        sorted_cost = np.take_along_axis(cost, order, axis=-1)
+        before = np.cumsum(sorted_cost, axis=-1) - sorted_cost
+        budget = tau * cost.sum(axis=-1, keepdims=True)
+        level = unit((budget - before) / np.where(sorted_cost > 0, sorted_cost, 1.0))
+        level = np.where(sorted_cost > 0, level, (budget > before).astype(float))
+        out = np.empty_like(level)
+        np.put_along_axis(out, order, level, axis=-1)
+        return np.maximum(out, reciprocal(s))
+
+
+class RelativeTitForTat(Tactic):
+    name = "relative_tit_for_tat"
+    description = (
+        "moves as the other side moves, in proportion to its concession of its own range "
+        "(no exponent)"
+    )
+    citation = "Faratin, Sierra & Jennings (1998), relative tit-for-tat"
+
+    @classmethod
+    def target(cls, s: TacticInput) -> np.ndarray:
+        return s.c + s.reciprocity * np.maximum(s.other_relative, 0.0)
+
+
+_FIELDS = (
+    "c",
+    "t_frac",
+    "beta",
+    "reciprocity",
+    "other_step",
+    "salience",
+    "reach",
+    "other_relative",
+)
+
+
 def ids() -> dict[str, int]:
     """Compiled rule ids: the registry's order."""
     return {name: k for k, name in enumerate(TACTICS)}
@@ -146,8 +205,6 @@ def targets(rule: np.ndarray, s: TacticInput) -> np.ndarray:
     out = np.empty(np.broadcast_shapes(s.c.shape, s.beta.shape, s.other_step.shape))
     for r in present:
         rows = np.flatnonzero(rule == r)
-        sub = TacticInput(
-            s.c[:, rows], s.t_frac, s.beta[:, rows], s.reciprocity[:, rows], s.other_step[:, rows]
-        )
+        sub = TacticInput(*(getattr(s, k)[:, rows] if k != "t_frac" else s.t_frac for k in _FIELDS))
         out[:, rows] = classes[int(r)].target(sub)
     return out

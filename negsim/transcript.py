@@ -31,7 +31,7 @@ class Event:
     forum: str
     forum_name: str
     exchange: int  # 0 for events between rounds
-    kind: str  # offer | agreed | walkout
+    kind: str  # offer | agreed | blocked | walkout
     party: str  # who offers, agrees on behalf of the table, or walks out
     party_name: str
     issue: str | None = None
@@ -47,6 +47,8 @@ class Event:
         head = f"{self.forum_name}, exchange {self.exchange}"
         if self.kind == "agreed":
             return f"{head}: AGREED {self.issue} at {self.value:.2f}"
+        if self.kind == "blocked":
+            return f"{head}: proposal {self.issue} {self.value:.2f}; {self.reason}"
         verb = VERBS[self.response]
         reason = f"{': ' if not self.reason.startswith(' (') else ''}{self.reason}"
         return (
@@ -57,32 +59,36 @@ class Event:
 
 def exchange_events(cp: Compiled, rec: Exchange) -> list[Event]:
     """What a person reads of one exchange (B = 1): each party's offer on each live issue
-    with the other side's answer, then what was agreed."""
+    with every other party's answer, then what was agreed; after a forum's last exchange, who
+    blocked each issue still open."""
     forum, tab = rec.table.forum, rec.table
     out: list[Event] = []
-    for side, party in enumerate(forum.parties):
-        other, members = forum.parties[1 - side], tab.local[1 - side]
-        codes = rec.responses[0][members]  # type: ignore[index]
-        for j in np.flatnonzero(rec.live[0]):
-            code = Response(int(codes[:, j].max()))
-            why = _why(cp, rec, other, members, codes[:, j], code, j)
-            out.append(
-                Event(
-                    forum.id,
-                    forum.name,
-                    rec.number,
-                    "offer",
-                    party.id,
-                    party.name,
-                    cp.issues[j],
-                    float(rec.offers[side][0, j]),
-                    other.id,
-                    other.name,
-                    code,
-                    why,
+    for k, party in enumerate(forum.parties):
+        for j, other in enumerate(forum.parties):
+            if j == k:
+                continue
+            members = tab.local[j]
+            codes = rec.responses[0, k][members]  # type: ignore[index]
+            for i in np.flatnonzero(rec.live[0]):
+                code = Response(int(codes[:, i].max()))
+                why = _why(cp, rec, other, members, codes[:, i], code, i)
+                out.append(
+                    Event(
+                        forum.id,
+                        forum.name,
+                        rec.number,
+                        "offer",
+                        party.id,
+                        party.name,
+                        cp.issues[i],
+                        float(rec.offers[k][0, i]),
+                        other.id,
+                        other.name,
+                        code,
+                        why,
+                    )
                 )
-            )
-    for j in np.flatnonzero(rec.agreed[0]):
+    for i in np.flatnonzero(rec.agreed[0]):
         out.append(
             Event(
                 forum.id,
@@ -91,10 +97,27 @@ def exchange_events(cp: Compiled, rec: Exchange) -> list[Event]:
                 "agreed",
                 "table",
                 "the table",
-                cp.issues[j],
-                float(rec.value[0, j]),
+                cp.issues[i],
+                float(rec.proposal[0, i]),
             )
         )
+    if rec.number == forum.exchanges:
+        for i in np.flatnonzero(rec.live[0] & ~rec.agreed[0]):
+            who = int(rec.blocker[0, i])
+            name = cp.party_names[who] if who >= 0 else "nobody"
+            out.append(
+                Event(
+                    forum.id,
+                    forum.name,
+                    rec.number,
+                    "blocked",
+                    name,
+                    name,
+                    cp.issues[i],
+                    float(rec.proposal[0, i]),
+                    reason=f"no deal: blocked by {name}",
+                )
+            )
     return out
 
 

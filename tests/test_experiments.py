@@ -155,7 +155,7 @@ def test_results_folder_holds_manifest_summary_and_trajectories(
     )
     traj = pd.read_parquet(out / "trajectories.parquet")
     assert traj["run"].tolist() == list(range(120))
-    assert "traj:bilateral:russia:missiles" in traj
+    assert "traj:bilateral:focal:missiles" in traj
     joined = load_results(out, trajectories=True)
     assert len(joined) == 120 and "traj:plenary:bloc:hotline" in joined
 
@@ -164,7 +164,7 @@ def test_record_keeps_only_the_figures_asked_for(tmp_path: Path) -> None:
     exp = write_exp(tmp_path, record="[core_progress, status]")
     table = run_experiment(exp, workers=1, trajectories=True)
     assert "core_progress" in table and "missiles.status" in table
-    assert "missiles.gap" not in table and "west_spread" not in table
+    assert "missiles.gap" not in table and "bloc_spread" not in table
     assert not any(c.startswith(("in:", "traj:")) for c in table)
 
 

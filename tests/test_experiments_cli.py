@@ -55,7 +55,7 @@ def test_sweep_plot_and_replay_from_the_command_line(
     assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "cli_a: 20 runs" in text and "figures in" in text
-    for name in ("outcomes", "gaps", "trajectories", "west_spread"):
+    for name in ("outcomes", "gaps", "trajectories", "bloc_spread"):
         assert (out / "plots" / f"{name}.png").exists() and (out / "plots" / f"{name}.svg").exists()
     assert (out / "plots" / "along_actors_russia_patience_rounds.png").exists()
     assert main(["plot", str(out), "--discover", "breakdown"]) == 0

@@ -80,7 +80,7 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
         "outcome",
         "rounds_completed",
         "core_progress",
-        "west_spread",
+        "bloc_spread",
     ]
     first = cp.issues[0]
     assert [c for c in frame.columns if c.startswith(f"{first}.")] == [
@@ -98,7 +98,7 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
     assert figures.recordable() == (
         "rounds_completed",
         "core_progress",
-        "west_spread",
+        "bloc_spread",
         "status",
         "value",
         "gap",
@@ -138,7 +138,7 @@ def new_figures(cp) -> Iterator[list[str]]:
         Figure(
             "russia_concession",
             "run",
-            lambda cp, params, st: st.c[:, cp.russia].mean(axis=1),
+            lambda cp, params, st: st.c[:, cp.focal].mean(axis=1),
             "the focal actor's mean concession level at the end",
             point=figures.registry.mean,
             report=Report(lambda cp, v: (f"Russia's mean concession: {v.mean():.3f}",)),
@@ -168,7 +168,7 @@ def test_a_new_figure_reaches_table_failures_records_and_report(cp, new_figures)
     cols = list(frame.columns)
     new = ["russia_concession", *(f"{i}.max_concession" for i in cp.issues)]
     assert [c for c in cols if c not in new] == new_figures  # the old columns keep their order
-    assert cols.index("russia_concession") == cols.index("west_spread") + 1
+    assert cols.index("russia_concession") == cols.index("bloc_spread") + 1
     first = cp.issues[0]
     assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.forecast_median") + 1
     assert frame["russia_concession"].between(0, 1).all()
@@ -203,7 +203,7 @@ def test_a_sweep_draws_only_the_plots_of_what_it_records(tmp_path: Path) -> None
     run_experiment(exp, out=tmp_path / "out", plots=True)
     stems = {p.stem for p in (tmp_path / "out" / "plots").glob("*.png")}
     assert {"outcomes", "agreed_values"} <= stems
-    assert not stems & {"gaps", "west_spread"}
+    assert not stems & {"gaps", "bloc_spread"}
 
 
 def test_table_columns_hold_the_state_in_their_declared_types(cp, batch) -> None:

@@ -25,9 +25,9 @@ def test_datacollector_holds_every_agents_position_after_each_forum(cp) -> None:
     assert len(frame) == len(done) * (cp.n_actors + len(cp.blocs))
     for f, fid in enumerate(done):
         rows = frame[frame["forum"] == fid].set_index("agent")
-        focal = rows.loc[cp.actors[cp.russia], list(cp.issues)].to_numpy(dtype=float)
+        focal = rows.loc[cp.actors[cp.focal], list(cp.issues)].to_numpy(dtype=float)
         assert focal == pytest.approx(model.state.trajectory[0, f, 0])
-        bloc = rows.loc[cp.blocs[cp.west].id, list(cp.issues)].to_numpy(dtype=float)
+        bloc = rows.loc[cp.blocs[cp.bloc].id, list(cp.issues)].to_numpy(dtype=float)
         assert bloc == pytest.approx(model.state.trajectory[0, f, 2])
     assert set(frame["kind"]) == {"actor", "bloc"}
 

@@ -26,7 +26,7 @@ def runs_table() -> pd.DataFrame:
             "missiles.status": ["deadlock"] * 7 + ["agreed"],
             "missiles.value": [np.nan] * 7 + [0.4],
             "missiles.gap": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.0],
-            "west_spread": np.linspace(0.0, 0.07, 8),
+            "bloc_spread": np.linspace(0.0, 0.07, 8),
         }
     )
 
@@ -75,14 +75,12 @@ def test_fan_quantiles_skip_runs_that_left_the_table() -> None:
     traj = pd.DataFrame(
         {
             "run": range(5),
-            **{f"traj:a:{s}:m": [0.0, 0.25, 0.5, 0.75, 1.0] for s in ("russia", "lead", "bloc")},
-            **{
-                f"traj:b:{s}:m": [0.2, 0.4, np.nan, np.nan, 1.0] for s in ("russia", "lead", "bloc")
-            },
+            **{f"traj:a:{s}:m": [0.0, 0.25, 0.5, 0.75, 1.0] for s in ("focal", "lead", "bloc")},
+            **{f"traj:b:{s}:m": [0.2, 0.4, np.nan, np.nan, 1.0] for s in ("focal", "lead", "bloc")},
         }
     )
     q = analysis.fan_quantiles(traj, ["a", "b"], "m", q=(0.0, 0.5, 1.0))
-    first = q[(q["forum"] == "a") & (q["side"] == "russia")].iloc[0]
+    first = q[(q["forum"] == "a") & (q["side"] == "focal")].iloc[0]
     assert (first["n"], first["q00"], first["q50"], first["q100"]) == (5, 0.0, 0.5, 1.0)
     second = q[(q["forum"] == "b") & (q["side"] == "bloc")].iloc[0]
     assert (second["n"], second["q50"], second["step"]) == (3, 0.4, 1)
@@ -103,7 +101,7 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
     import matplotlib.pyplot as plt
 
     frame = runs_table()
-    traj = pd.DataFrame({f"traj:a:{s}:m": [0.1, 0.2, 0.3] for s in ("russia", "lead", "bloc")})
+    traj = pd.DataFrame({f"traj:a:{s}:m": [0.1, 0.2, 0.3] for s in ("focal", "lead", "bloc")})
     q = analysis.fan_quantiles(traj, ["a"], "m")
     prim_traj = pd.DataFrame(
         {"step": [0, 1], "coverage": [1.0, 0.8], "density": [0.4, 0.9], "restricted": [0, 1]}
@@ -127,7 +125,7 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
             analysis.heatmap(frame, "design:x", "design:y", "breakdown"), "x", "y", "b", "t"
         ),
         plots.fan_chart(q, ["A"], {"russia": "Russia"}, "m"),
-        plots.histogram_by_outcome(data.by_outcome(frame, "west_spread"), "west_spread", "x", "t"),
+        plots.histogram_by_outcome(data.by_outcome(frame, "bloc_spread"), "bloc_spread", "x", "t"),
         plots.sensitivity_bars(sobol, "sobol", {}, "t"),
         plots.prim_trajectory(prim_traj, 1, "breakdown", "t"),
     ]

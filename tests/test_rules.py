@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from negsim import rules
-from negsim.forum_rules import Bilateral, consensus_bound, weighted_median
+from negsim.forum_rules import consensus_bound, weighted_median
 from negsim.rules import Response
 
 
@@ -48,32 +48,28 @@ def test_bounded_offer_never_passes_the_bound() -> None:
     assert rules.bounded(offer, bound, np.ones((1, 2)))[0] == pytest.approx([0.4, 0.1])
 
 
-def test_linkage_blocks_until_threshold() -> None:
+def test_linkage_trades_concession_for_utility_gained() -> None:
+    """Russia-style: arms control (issues 1, 2) held back until the core (issue 0) moves; it
+    may concede on them the share of the threshold it has gained on the core."""
     prog = np.array([[0.1, 0.0, 0.0]])  # progress on issue 0 (core) only
-    sal = np.ones((1, 3))
+    ideal, sq, sal = np.ones((1, 3)), np.zeros(3), np.ones((1, 3))
     gated = np.array([[False, True, True]])
     on = np.array([[True, False, False]])
-    open_, seen = rules.linkage_open(prog, sal, gated, on, np.array([[0.3]]))
-    assert list(open_[0]) == [True, False, False] and seen[0, 0] == pytest.approx(0.1)
-    open_, _ = rules.linkage_open(prog, sal, gated, on, np.array([[0.05]]))
-    assert open_.all()
+    cap, seen = rules.linkage_cap(prog, ideal, sq, sal, gated, on, np.array([[0.4]]))
+    assert cap[0] == pytest.approx([1.0, 0.25, 0.25]) and seen[0, 0] == pytest.approx(0.1)
+    cap, _ = rules.linkage_cap(prog, ideal, sq, sal, gated, on, np.array([[0.05]]))
+    assert (cap == 1).all()
+    cap, _ = rules.linkage_cap(0 * prog, ideal, sq, sal, gated, on, np.array([[0.4]]))
+    assert cap[0] == pytest.approx([1.0, 0.0, 0.0])
 
 
-def test_progress_measures_share_of_the_way() -> None:
+def test_progress_is_the_share_of_the_way_from_status_quo_to_ideal() -> None:
     got = rules.progress(
-        np.array([0.5, 0.0, 0.7]), np.array([0.0, 0.0, 0.7]), np.array([1.0, 1.0, 0.7])
+        np.array([0.5, 0.0, 0.7, 0.2]),
+        np.array([0.0, 0.0, 0.7, 0.4]),
+        np.array([1.0, 1.0, 0.7, 1.0]),
     )
-    assert got == pytest.approx([0.5, 0.0, 1.0])
-
-
-def test_agreement_needs_closeness_and_every_reservation() -> None:
-    a, b = np.array([[0.40, 0.40, 0.1]]), np.array([[0.43, 0.43, 0.9]])
-    ideal = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]])
-    res = np.array([[[0.5, 0.3, 1.0], [0.3, 0.3, 0.0]]])
-    lo, hi = rules.acceptable_range(ideal, res)
-    ok, value = Bilateral.agree(a, b, np.array([[0.05]]), lo, hi)
-    assert list(ok[0]) == [True, False, False]
-    assert value[0, 0] == pytest.approx(0.415)
+    assert got == pytest.approx([0.5, 0.0, 1.0, 0.0])  # behind the status quo is no progress
 
 
 def test_acceptable_range_is_distance_to_the_ideal() -> None:

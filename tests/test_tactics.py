@@ -18,19 +18,32 @@ from negsim.tactics import (
     Conceder,
     Exponential,
     Linear,
+    RelativeTitForTat,
     TacticInput,
     TitForTat,
+    Tradeoff,
 )
 
 TIMES = np.linspace(0.0, 1.0, 21)
 TESTED: set[type[tactics.Tactic]] = set()
 
 
-def one(c: float, t: float, beta: float, step: float = 0.0, recip: float = 0.0) -> TacticInput:
+def make(c, t, beta, recip, step, salience=None, reach=None, relative=None) -> TacticInput:
+    """A tactic's input from arrays broadcastable to (B, P, I); salience and reach default to
+    equal weights and a full range, the other side's relative move to its absolute one."""
+    c = np.asarray(c, dtype=float)
+    full = np.ones(c.shape)
     return TacticInput(
-        np.array([[[c]]]), np.array([[[t]]]), np.array([[[beta]]]), np.full((1, 1, 1), recip),
-        np.array([[[step]]]),
+        c, np.asarray(t, dtype=float), np.asarray(beta, dtype=float),
+        np.asarray(recip, dtype=float), np.asarray(step, dtype=float),
+        full if salience is None else np.asarray(salience, dtype=float),
+        full if reach is None else np.asarray(reach, dtype=float),
+        np.asarray(step if relative is None else relative, dtype=float)[..., :1],
     )  # fmt: skip
+
+
+def one(c: float, t: float, beta: float, step: float = 0.0, recip: float = 0.0) -> TacticInput:
+    return make([[[c]]], [[[t]]], [[[beta]]], [[[recip]]], [[[step]]])
 
 
 class TacticContract:
@@ -61,15 +74,15 @@ class TacticContract:
     def test_concede_stays_within_range(self) -> None:
         c = np.zeros((1, 1, 4))
         for t in TIMES:
-            s = TacticInput(c, np.full((1, 1, 1), t), np.full((1, 1, 1), self.beta),
-                            np.full((1, 1, 1), 0.9), np.full((1, 1, 4), 0.7))  # fmt: skip
+            s = make(c, np.full((1, 1, 1), t), np.full((1, 1, 1), self.beta),
+                     np.full((1, 1, 1), 0.9), np.full((1, 1, 4), 0.7))  # fmt: skip
             c = rules.concede(c, self.tactic.target(s), np.ones((1, 1, 4), dtype=bool))
             assert ((c >= 0) & (c <= 1)).all()
 
     def test_gate_closed_means_no_movement(self) -> None:
         c = np.full((1, 1, 3), 0.2)
-        s = TacticInput(c, np.full((1, 1, 1), 0.9), np.full((1, 1, 1), self.beta),
-                        np.ones((1, 1, 1)), np.full((1, 1, 3), 0.5))  # fmt: skip
+        s = make(c, np.full((1, 1, 1), 0.9), np.full((1, 1, 1), self.beta),
+                 np.ones((1, 1, 1)), np.full((1, 1, 3), 0.5))  # fmt: skip
         closed = np.zeros((1, 1, 3), dtype=bool)
         assert (rules.concede(c, self.tactic.target(s), closed) == c).all()
 
@@ -86,9 +99,9 @@ class TacticContract:
         """Mixed with every other tactic at one table, each actor gets its own tactic's."""
         names = list(TACTICS)
         n = len(names)
-        s = TacticInput(np.full((1, n, 2), 0.1), np.full((1, 1, 1), 0.5),
-                        np.full((1, n, 1), self.beta), np.full((1, n, 1), 0.5),
-                        np.full((1, n, 2), 0.2))  # fmt: skip
+        full = [np.full((1, n, k), v) for k, v in ((2, 0.1), (1, self.beta), (1, 0.5), (2, 0.2))]
+        c, beta, recip, step = full
+        s = make(c, np.full((1, 1, 1), 0.5), beta, recip, step, np.full((1, n, 2), 0.7))
         got = tactics.targets(np.arange(n), s)
         k = names.index(self.tactic.name)
         want = self.tactic.target(s)[:, k]
@@ -144,6 +157,41 @@ class TestExponential(TacticContract):
             firm = Exponential.target(one(0.0, t, 0.3))
             soft = Exponential.target(one(0.0, t, 3.0))
             assert firm < soft
+
+
+class TestTradeoff(TimedContract):
+    tactic, beta = Tradeoff, 1.0
+
+    def test_concedes_first_on_what_it_cares_least_about(self) -> None:
+        """Half its concedable utility, equal reach: the low-salience issue goes first and
+        fully, the high-salience one only with what is left (logrolling)."""
+        s = make(np.zeros((1, 1, 2)), [[[0.5]]], [[[1.0]]], [[[0.0]]], np.zeros((1, 1, 2)),
+                 salience=[[[0.2, 0.8]]], reach=[[[1.0, 1.0]]])  # fmt: skip
+        got = Tradeoff.target(s)[0, 0]
+        assert got[0] == pytest.approx(1.0)  # budget 0.5 of total 1.0: the 0.2 issue costs 0.2
+        assert got[1] == pytest.approx(0.3 / 0.8)
+        assert (0.2 * got[0] + 0.8 * got[1]) == pytest.approx(0.5)  # the utility it gives up
+
+    def test_salience_changes_what_it_concedes(self) -> None:
+        a = make(np.zeros((1, 1, 2)), [[[0.3]]], [[[1.0]]], [[[0.0]]], np.zeros((1, 1, 2)),
+                 salience=[[[0.2, 0.8]]])  # fmt: skip
+        b = make(np.zeros((1, 1, 2)), [[[0.3]]], [[[1.0]]], [[[0.0]]], np.zeros((1, 1, 2)),
+                 salience=[[[0.8, 0.2]]])  # fmt: skip
+        assert Tradeoff.target(a)[0, 0, 0] > Tradeoff.target(b)[0, 0, 0]
+
+
+class TestRelativeTitForTat(TacticContract):
+    tactic = RelativeTitForTat
+
+    def test_matches_the_other_sides_relative_move(self) -> None:
+        s = make(
+            [[[0.1, 0.1]]], [[[0.9]]], [[[1.0]]], [[[0.5]]], [[[0.0, 0.0]]], relative=[[[0.4]]]
+        )
+        assert RelativeTitForTat.target(s)[0, 0] == pytest.approx([0.3, 0.3])
+
+    def test_reciprocates_the_other_side(self) -> None:
+        """It answers the other side's move in that side's own range, not the utility gained."""
+        assert self.target(0.0, 0.0, step=0.4, recip=0.5) == pytest.approx(0.2)
 
 
 def test_every_registered_tactic_has_its_tests() -> None:

@@ -117,7 +117,7 @@ def fan_quantiles(
     n, and q05 ... q95."""
     rows = []
     for step, forum in enumerate(forums):
-        for side in ("russia", "lead", "bloc"):
+        for side in ("focal", "lead", "bloc"):
             col = traj[f"traj:{forum}:{side}:{issue}"].to_numpy(dtype=float)
             col = col[~np.isnan(col)]
             qs = np.quantile(col, q) if len(col) else np.full(len(q), np.nan)

@@ -22,7 +22,7 @@ from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
 from negsim.scenario.yamlio import Located
 
-WHO = ("russia", "lead", "bloc")  # trajectory rows: Russia, the west's lead, the bloc's bound
+WHO = ("focal", "lead", "bloc")  # trajectory rows: the focal actor, the lead, the bloc bound
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,6 @@ def label(path: str, labels: dict[str, str] | None = None) -> str:
         return labels[path]
     parts = path.split(".")
     who = parts[1].replace("_", " ") if parts[0] in ("actors", "blocs", "groups") else ""
-    if who in ("russia", "nato", "united states"):
-        who = {"russia": "Russia", "nato": "NATO", "united states": "US"}[who]
     issue = ""
     if "positions" in parts:
         issue = parts[parts.index("positions") + 1].replace("_", " ")

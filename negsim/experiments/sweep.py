@@ -80,9 +80,9 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
         "issues": list(cp.issues),
         "forums": [{"id": f.id, "name": f.name, "date": f.date} for f in cp.forums],
         "trajectory_sides": {
-            "russia": cp.names[cp.russia],
-            "lead": cp.names[cp.west_lead],
-            "bloc": f"{cp.blocs[cp.west].id.upper()} consensus bound",
+            "focal": cp.names[cp.focal],
+            "lead": cp.names[cp.lead],
+            "bloc": "none" if cp.bloc is None else f"{cp.party_names[cp.n_actors + cp.bloc]} bound",
         },
         "started": started,
         "finished": None,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import trajectory_point
+from negsim.dynamics import progress, trajectory_point
 from negsim.figures.registry import (
     Draw,
     Figure,
@@ -48,13 +48,15 @@ def _gap(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return np.abs(point[:, 0] - point[:, 2])
 
 
-def _west_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    members = cp.blocs[cp.west].members
+def _bloc_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    if cp.bloc is None:
+        return np.full(params.n_runs, np.nan)
+    members = cp.blocs[cp.bloc].members
     return _positions(params, st)[:, members].std(axis=1).mean(axis=1)
 
 
 def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    return rules.weighted(st.prog[:, cp.russia], params.salience[:, cp.russia], cp.core)
+    return progress(cp, params, st, cp.core[None])[:, cp.focal]
 
 
 def _weights(params: Params) -> np.ndarray:
@@ -86,12 +88,15 @@ def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _core_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
     q = values.quantile([0.05, 0.5, 0.95]).to_numpy()
-    who = cp.names[cp.russia]
+    who = cp.names[cp.focal]
     return (f"{who}'s core progress: median {q[1]:.3f} (5-95%: {q[0]:.3f}-{q[2]:.3f})",)
 
 
 def _spread_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
-    return (f"{cp.blocs[cp.west].id} spread of members' positions: mean {values.mean():.3f}",)
+    if cp.bloc is None:
+        return ()
+    name = cp.party_names[cp.n_actors + cp.bloc]
+    return (f"{name} spread of members' positions: mean {values.mean():.3f}",)
 
 
 def _rounds_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
@@ -154,24 +159,25 @@ register(
         "core_progress",
         "run",
         _core_progress,
-        "the focal actor's salience-weighted progress on the core issues",
+        "the focal actor's utility gained on the core issues over the status quo, as a share of "
+        "what it needs (best offers so far)",
         point=mean,
         report=Report(_core_line, order=1),
     )
 )
 register(
     Figure(
-        "west_spread",
+        "bloc_spread",
         "run",
-        _west_spread,
-        "spread (std) of the western bloc members' final positions, mean over issues",
+        _bloc_spread,
+        "spread (std) of the reported bloc members' final positions, mean over issues",
         point=mean,
         report=Report(_spread_line, order=2),
         plot=Plot(
             histogram(
-                "allies' spread",
-                "spread of NATO allies' positions at the end (standard deviation, 0-1 scale)",
-                "larger spread: a less united alliance",
+                "bloc members' spread",
+                "spread of the bloc members' positions at the end (standard deviation, 0-1 scale)",
+                "larger spread: a less united bloc",
             )
         ),
     )

@@ -13,6 +13,8 @@ from negsim.errors import NegsimError
 from negsim.forum_rules import FORUM_RULES
 from negsim.scenario.resolve import (
     Where,
+    decisive_of,
+    focus_of,
     group_members,
     group_order,
     members_of,
@@ -208,15 +210,26 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
         msg = f"the schedule has {total:.4g} exchanges in all; at most {MAX_TOTAL_EXCHANGES}"
         yield ("forums",), msg
     o = s.outcomes
-    if o.russia not in s.actors:
-        yield ("outcomes", "russia"), f"'{o.russia}' is not an actor"
-    if o.west_lead not in s.actors:
-        yield ("outcomes", "west_lead"), f"'{o.west_lead}' is not an actor"
-    if o.west not in s.blocs:
-        yield ("outcomes", "west"), f"'{o.west}' is not a bloc"
+    old_names = {"focal": "russia", "bloc": "west", "lead": "west_lead"}
+    for new, old in old_names.items():
+        if getattr(o, new) and getattr(o, old):
+            yield ("outcomes", old), f"'{old}' is the old name of '{new}'; give one of them"
+    focal, bloc, lead = focus_of(s)
+    for key, name, pool, kind in (
+        ("focal", focal, s.actors, "an actor"),
+        ("lead", lead, s.actors, "an actor"),
+        ("bloc", bloc, s.blocs, "a bloc"),
+    ):
+        if name is None and key != "bloc":
+            yield ("outcomes",), f"no {key} actor found; name one with outcomes.{key}"
+        elif name is not None and name not in pool:
+            yield (
+                ("outcomes", key if getattr(o, key) else old_names[key]),
+                f"'{name}' is not {kind}",
+            )
     if o.core not in clusters:
         yield ("outcomes", "core"), f"'{o.core}' is not an issue cluster"
-    for n in o.decisive:
+    for n in decisive_of(s):
         if n not in s.actors and n not in s.groups and n not in s.blocs:
             yield ("outcomes", "decisive"), f"'{n}' is not an actor, group or bloc"
     for a, actor in s.actors.items():
@@ -245,9 +258,12 @@ def _seated(s: Scenario, forum: Any, at: Where, groups: dict[str, list[str]]) ->
     if len(set(forum.parties)) < 2 or any(n not in known for n in names):
         return  # reported already
     kinds = ["bloc" if p in s.blocs else "actor" for p in forum.parties]
-    unseatable = FORUM_RULES[forum.decision_rule].seating_problem(kinds)
+    rule = FORUM_RULES[forum.decision_rule]
+    unseatable = rule.seating_problem(kinds)
     if unseatable:
         yield (*at, "decision_rule"), unseatable
+    if rule.needs_chair and not forum.chair:
+        yield (*at, "chair"), f"a {rule.name} forum needs a chair to propose the compromise"
     seated = set(members_of(s, forum.participants or list(forum.parties), groups))
     for pid in forum.parties:
         if pid not in s.blocs or s.blocs[pid].members not in groups:

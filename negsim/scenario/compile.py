@@ -8,6 +8,7 @@ depend only on its own generator, whatever batch it is computed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from dataclasses import dataclass, field
@@ -18,7 +19,14 @@ from scipy.special import ndtri
 from negsim import tactics
 from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
-from negsim.scenario.resolve import Where, group_members, members_of, resolve
+from negsim.scenario.resolve import (
+    Where,
+    decisive_of,
+    focus_of,
+    group_members,
+    members_of,
+    resolve,
+)
 from negsim.scenario.schema import (
     DEFAULT_TACTIC,
     RANGES,
@@ -38,8 +46,9 @@ class Party:
     name: str
     members: np.ndarray  # actor indices that make up this side at the table
     bloc: int | None = None  # bloc index when the party is a bloc
-    rule: str = "actor"  # actor | consensus | majority
+    rule: str = "actor"  # 'actor', or the bloc's decision rule
     bound_by: int | None = None  # bloc index whose consensus bound caps an actor party
+    code: int = -1  # its place in Compiled.party_names (actors first, then blocs)
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,16 @@ class ForumSpec:
     format: str
     exchanges: int
     decision_rule: str
-    parties: tuple[Party, Party]
+    parties: tuple[Party, ...]
     participants: np.ndarray  # actor indices that act: the parties' members, sorted
     required: np.ndarray  # actor indices whose acceptance an agreement needs
     agenda: np.ndarray  # bool (I,)
     chair: str | None
+    agreement: str = "issues"  # issues | package
+    deadline: float = math.inf  # the forum's own deadline in exchanges
+    days: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,) day of each exchange
+    voting: tuple[float, float] = (0.5, 0.5)  # shares of voters and of votes a proposal needs
+    mediator: str = "nash"
 
 
 @dataclass(frozen=True)
@@ -86,10 +100,13 @@ class Compiled:
     blocs: tuple[BlocSpec, ...]
     forums: tuple[ForumSpec, ...]
     total_exchanges: int
-    russia: int
-    west: int  # bloc index reported on
-    west_lead: int  # actor index traced beside Russia
+    focal: int  # actor index whose progress, utility and position are reported
+    bloc: int | None  # bloc index reported on (cohesion, bound), None where there is none
+    lead: int  # actor index traced beside the focal actor
     core: np.ndarray  # bool (I,)
+    status_quo: np.ndarray  # (I,) what stands without a deal
+    deadline_days: float  # the calendar deadline in days from the first forum, inf if none
+    party_names: tuple[str, ...]  # actors' names then blocs' ids: what Party.code indexes
     decisive: np.ndarray  # actor indices
     rule: np.ndarray  # (A,) concession rule ids
     link_gated: np.ndarray  # bool (A, K, I)
@@ -219,6 +236,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         Leaf(path, d, lo, hi, tuple(t)) for path, (d, lo, hi, t) in sorted(p.leaves.items())
     )
     bloc_idx = {b: q for q, b in enumerate(s.blocs)}
+    focal, bloc, lead = focus_of(s)
     return Compiled(
         scenario=s,
         issues=issues,
@@ -228,12 +246,18 @@ def compile_scenario(s: Scenario) -> Compiled:
         blocs=blocs,
         forums=forums,
         total_exchanges=sum(f.exchanges for f in forums),
-        russia=lay.idx[s.outcomes.russia],
-        west=bloc_idx[s.outcomes.west],
-        west_lead=lay.idx[s.outcomes.west_lead],
+        focal=lay.idx[focal],
+        bloc=bloc_idx[bloc] if bloc else None,
+        lead=lay.idx[lead],
         core=np.array([c == s.outcomes.core for c in lay.clusters]),
+        status_quo=np.array([s.issues[i].status_quo for i in issues]),
+        deadline_days=_deadline_days(s),
+        party_names=(
+            *(s.actors[a].name for a in actors),
+            *(b.upper() if len(b) <= 5 else b for b in s.blocs),
+        ),
         decisive=np.array(
-            [lay.idx[a] for a in members_of(s, s.outcomes.decisive, groups)], dtype=np.intp
+            [lay.idx[a] for a in members_of(s, decisive_of(s), groups)], dtype=np.intp
         ),
         rule=tables.rule,
         link_gated=tables.link_gated,
@@ -254,6 +278,7 @@ def _new_params(lay: _Layout, k_max: int) -> _Params:
     p.new("beta", (n_a,), fill=1.0)  # read only by tactics that declare an exponent
     for name in PER_ACTOR_NUMBERS:
         p.new(name, (n_a,))
+    p.new("votes", (n_a,))
     p.new("link_threshold", (n_a, k_max))
     p.new("bloc_cohesion", (len(s.blocs),))
     p.new("horizon", ())
@@ -272,6 +297,10 @@ def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
     for name in ("capability", "cohesion_susceptibility", "wedge_susceptibility", "wedge"):
         if (name,) in f:
             p.put(name, (k,), *f[(name,)], name)
+    if ("votes",) in f:
+        p.arrays["votes"][0, k] = float(f[("votes",)][0])
+    else:  # votes follow capability, the same draw where capability is uncertain
+        p.put("votes", (k,), *f[("capability",)], "capability")
     for name in ("beta", "reciprocity"):  # a tactic without an exponent has no beta
         if ("concession", name) in f:
             p.put(name, (k,), *f[("concession", name)], name)
@@ -307,6 +336,13 @@ def _blocs(lay: _Layout, p: _Params) -> tuple[BlocSpec, ...]:
     return tuple(out)
 
 
+def _deadline_days(s: Scenario) -> float:
+    """Days from the first forum to the calendar deadline, or inf: time counts in exchanges."""
+    if s.rules.deadline is None:
+        return math.inf
+    return float(max((s.rules.deadline - _schedule(s)[0][1].date).days, 1))
+
+
 def _schedule(s: Scenario) -> list:
     """Forums in date order (stable: file order on ties)."""
     return sorted(s.forums.items(), key=lambda kv: kv[1].date)
@@ -323,9 +359,9 @@ def _party(lay: _Layout, fs: Forum, pid: str, seated: set[str]) -> Party:
             s.actors[pid].name,
             np.array([lay.idx[pid]]),
             bound_by=bloc_idx[bound] if bound else None,
+            code=lay.idx[pid],
         )
-    other = next(o for o in fs.parties if o != pid)
-    others = set(members_of(s, [other], lay.groups))
+    others = set(members_of(s, [o for o in fs.parties if o != pid], lay.groups))
     mem = [a for a in members_of(s, [pid], lay.groups) if a in seated and a not in others]
     return Party(
         pid,
@@ -333,7 +369,18 @@ def _party(lay: _Layout, fs: Forum, pid: str, seated: set[str]) -> Party:
         np.array([lay.idx[a] for a in mem], dtype=np.intp),
         bloc=bloc_idx[pid],
         rule=s.blocs[pid].decision_rule,
+        code=len(lay.actors) + bloc_idx[pid],
     )
+
+
+def _days(s: Scenario, fs: Forum, n: int, start: dt.date) -> np.ndarray:
+    """The calendar day (from the first forum) of each of a forum's ``n`` exchanges: a meeting
+    spends its hours, a written phase (or any forum given ``days``) spreads over its days."""
+    offset = (fs.date - start).days
+    if fs.days is not None:
+        return offset + fs.days * np.arange(1, n + 1) / n
+    step = 0.0 if fs.format == "written" else s.rules.hours_per_exchange / 24
+    return offset + step * np.arange(1, n + 1)
 
 
 def _forum(lay: _Layout, fid: str, fs: Forum, blocs: tuple[BlocSpec, ...]) -> ForumSpec:
@@ -355,11 +402,18 @@ def _forum(lay: _Layout, fid: str, fs: Forum, blocs: tuple[BlocSpec, ...]) -> Fo
         fs.format,
         exchanges,
         fs.decision_rule,
-        (parties[0], parties[1]),
+        tuple(parties),
         np.unique(np.concatenate([p.members for p in parties])).astype(np.intp),
         np.array(sorted(required), dtype=np.intp),
         lay.mask(fs.agenda) if fs.agenda else np.ones(len(lay.issues), dtype=bool),
         fs.chair,
+        fs.agreement,
+        float(fs.deadline) if fs.deadline else math.inf,
+        _days(s, fs, exchanges, _schedule(s)[0][1].date),
+        (fs.voting.members, fs.voting.weight)
+        if fs.voting
+        else FORUM_RULES[fs.decision_rule].default_voting,
+        fs.mediator,
     )
 
 

@@ -124,3 +124,27 @@ def resolve(scenario: Scenario, groups: dict[str, list[str]] | None = None) -> d
         merged.update(_flatten(actor, ("actors", actor_id)))
         out[actor_id] = merged
     return out
+
+
+def decisive_of(s: Scenario) -> list[str]:
+    """Whose reservations decide open vs deadlock: as written, else every forum's parties."""
+    if s.outcomes.decisive:
+        return list(s.outcomes.decisive)
+    return list(dict.fromkeys(p for f in s.forums.values() for p in f.parties))
+
+
+def focus_of(s: Scenario) -> tuple[str | None, str | None, str | None]:
+    """The focal actor, the reported bloc and the traced lead, as named or by default.
+
+    Defaults come from the scenario itself, never from a case: the first actor and the first
+    bloc among the decisive, and the first actor that faces the focal actor at a table.
+    ``None`` where the scenario offers none (a forum of states without a bloc has no bloc).
+    """
+    o, decisive = s.outcomes, decisive_of(s)
+    focal = o.focal or o.russia or next((n for n in decisive if n in s.actors), None)
+    bloc = o.bloc or o.west or next((n for n in decisive if n in s.blocs), None)
+    lead = o.lead or o.west_lead
+    if lead is None:
+        facing = (p for f in s.forums.values() if focal in f.parties for p in f.parties)
+        lead = next((p for p in facing if p != focal and p in s.actors), None)
+    return focal, bloc, lead

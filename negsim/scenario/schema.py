@@ -92,6 +92,7 @@ MAX_EXCHANGES = 100  # per forum, given or computed from its hours
 # Sizes beyond any security conference (the OSCE has 57 states): a run's arrays are actors x
 # issues x linkages, so these bound its memory whatever a 2 MB file declares.
 MAX_ACTORS = 500
+MAX_PARTIES = 64
 MAX_ISSUES = 50
 MAX_LINKAGES = 20
 
@@ -151,9 +152,16 @@ Number = Annotated[
 
 
 class Issue(Frozen):
-    """One dimension of the talks: 0 is the Western/status-quo end, 1 is Russia's draft demand."""
+    """One dimension of the negotiation, on a scale from 0 to 1 whose ends ``scale`` names."""
 
     name: str
+    status_quo: Real = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="the value that stands if nothing is agreed: progress is utility gained "
+        "over it",
+    )
     cluster: str = Field(description="e.g. core, arms_control, principles, western")
     scale: dict[Real, str] = Field(description="what 0, 0.5 and 1 mean, in words")
     articles: list[str] = Field(default_factory=list, description="draft treaty articles")
@@ -232,6 +240,9 @@ class ActorFields(Frozen):
         default=None, description="west concedes toward 1, east toward 0"
     )
     capability: Number | None = num(0, 1, "Weight in forecasts and bloc medians.", None)
+    votes: Real | None = Field(
+        default=None, ge=0, description="votes under a weighted rule; default: its capability"
+    )
     positions: dict[str, Position] = Field(default_factory=dict)
     concession: Concession | None = None
     linkage: list[Linkage] | None = Field(default=None, max_length=MAX_LINKAGES)
@@ -270,6 +281,14 @@ class Bloc(Frozen):
     source: str | None = None
 
 
+class Voting(Frozen):
+    """A proposal passes when its supporters reach both shares (EU Council style)."""
+
+    members: Real = Field(default=0.5, ge=0, le=1, description="share of the voters")
+    weight: Real = Field(default=0.5, ge=0, le=1, description="share of the voters' votes")
+    source: str | None = None
+
+
 class Forum(Frozen):
     name: str
     date: Date
@@ -281,8 +300,35 @@ class Forum(Frozen):
     )
     parties: list[str] = Field(
         min_length=2,
-        max_length=2,
-        description="the two sides: actor or bloc ids, in speaking order",
+        max_length=MAX_PARTIES,
+        description="the sides at the table, two or more: actor or bloc ids, in speaking order",
+    )
+    agreement: Literal["issues", "package"] = Field(
+        default="issues",
+        description="issues: each issue is agreed on its own; package: the agenda's issues are "
+        "agreed together or not at all",
+    )
+    deadline: Whole | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_EXCHANGES,
+        description="the forum's own deadline in exchanges: time-dependent tactics reach their "
+        "reservation by then (besides the scenario's horizon)",
+    )
+    days: Real | None = Field(
+        default=None,
+        gt=0,
+        le=3660,
+        description="calendar days the forum takes (a written phase); default: its hours",
+    )
+    voting: Voting | None = Field(
+        default=None, description="thresholds of a majority or qualified_majority rule"
+    )
+    mediator: Literal["nash", "weighted_median"] = Field(
+        default="nash",
+        description="what the chair proposes under the mediator rule: nash (the Nash "
+        "bargaining solution over the parties' utilities) or weighted_median (capability x "
+        "salience weighted median of the participants' positions)",
     )
     participants: list[str] | None = Field(
         default=None,
@@ -307,23 +353,40 @@ class Rules(Frozen):
         "tactics reach their reservation there).",
     )
     hours_per_exchange: Real = Field(default=1.5, gt=0)
+    deadline: Date | None = Field(
+        default=None,
+        description="a calendar deadline: when given, tactics count time in days from the first "
+        "forum to it (a three-week written phase passes three weeks), not in exchanges",
+    )
     source: str | None = None
 
 
 class Outcomes(Frozen):
     tolerance: Number = num(0, 0.5, "Offers this close count as meeting.")
     core: str = Field(default="core", description="the cluster whose agreement is 'agreement'")
-    russia: str = Field(default="russia", description="whose core progress is reported")
-    west: str = Field(default="nato", description="the bloc whose cohesion is reported")
-    west_lead: str = Field(
-        default="united_states",
-        description="the actor whose position is traced beside Russia's and the bloc bound",
+    focal: str | None = Field(
+        default=None,
+        description="the actor whose core progress, utility and position are reported; "
+        "default: the first actor in decisive",
     )
-    decisive: list[str] = Field(
-        default_factory=lambda: ["russia", "nato"],
+    bloc: str | None = Field(
+        default=None,
+        description="the bloc whose cohesion and bound are reported; default: the first bloc "
+        "in decisive, if any",
+    )
+    lead: str | None = Field(
+        default=None,
+        description="the actor traced beside the focal actor; default: the first actor that "
+        "faces it in the schedule",
+    )
+    russia: str | None = Field(default=None, description="the old name of focal")
+    west: str | None = Field(default=None, description="the old name of bloc")
+    west_lead: str | None = Field(default=None, description="the old name of lead")
+    decisive: list[str] | None = Field(
+        default=None,
         min_length=1,
-        description="actors/groups whose reservations must overlap "
-        "for an issue to count as open rather than deadlocked",
+        description="actors/groups whose reservations must overlap for an issue to count as "
+        "open rather than deadlocked; default: every forum's parties",
     )
 
 
