@@ -145,14 +145,17 @@ def offer(tab: Table, k: int, x: np.ndarray) -> np.ndarray:
     return own if cap is None else rules.bounded(own, cap, tab.dirs[k])
 
 
-def _observe(tab: Table, offers: tuple[np.ndarray, ...], live: np.ndarray) -> np.ndarray:
-    """Each seated actor keeps the best value it has been offered by another party; returns
-    the progress it gained in this exchange (B, P, I)."""
+def _observe(
+    tab: Table, offers: tuple[np.ndarray, ...], live: np.ndarray, everyone: bool = False
+) -> np.ndarray:
+    """Each seated actor keeps the best value it has been offered (by another party, or, with
+    ``everyone``, a proposal to the whole table); returns the progress it gained (B, P, I)."""
     p, sees_live = tab.p, live[:, None, :]
     best = tab.best
     for k, o in enumerate(offers):
         others = tab.seated.copy()
-        others[tab.local[k]] = False
+        if not everyone:
+            others[tab.local[k]] = False
         d_new = np.abs(o[:, None, :] - p.ideal)
         better = np.isnan(best) | (d_new < np.abs(best - p.ideal))
         best = np.where(sees_live & others[None, :, None] & better, o[:, None, :], best)
@@ -219,12 +222,13 @@ def exchange(
     x = rules.position(p.ideal, p.reservation, tab.c)
     offers = tuple(offer(tab, k, x) for k in range(len(forum.parties)))
     live = forum.agenda[None, :] & ~st.agreed & active[:, None]  # (B, I)
-    step = _observe(tab, offers, live)
     v = view(tab, offers, x, live)
     rule = FORUM_RULES[forum.decision_rule]
     proposal = rule.propose(v)
-    if rule.needs_chair:  # a mediator's proposal is an offer to every party
-        step = step + _observe(tab, (proposal,), live)
+    if rule.offered == "proposal":  # a compromise put to everyone at the table
+        step = _observe(tab, (proposal,), live, everyone=True)
+    else:
+        step = _observe(tab, offers, live)
     cap, seen = _linkage(cp, tab, record)
     passed, blocker = rule.passes(v, accepts(tab, proposal, x, live))
     ok = (passed if forum.agreement == "issues" else passed[:, :1]) & live

@@ -60,6 +60,9 @@ class ForumRule:
     name: ClassVar[str]
     description: ClassVar[str]
     needs_chair: ClassVar[bool] = False
+    # what a seated actor counts as offered to it: the other parties' offers, or (where the
+    # table votes on or is handed a compromise) the proposal itself
+    offered: ClassVar[str] = "offers"
     default_voting: ClassVar[tuple[float, float]] = (0.5, 0.5)  # where a rule votes
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -182,6 +185,7 @@ class Vote(ForumRule):
 
     name = "majority"
     description = "a simple majority of the participants' votes passes the table's compromise"
+    offered = "proposal"
     default_voting: ClassVar[tuple[float, float]] = (0.0, 0.5 + 1e-6)
 
     @classmethod
@@ -239,6 +243,7 @@ class Mediator(ForumRule):
         "every party accepts or rejects it by its own rule"
     )
     needs_chair = True
+    offered = "proposal"
 
     @classmethod
     def propose(cls, v: View) -> np.ndarray:

@@ -72,13 +72,30 @@ def failed(frame: pd.DataFrame) -> pd.Series:
 
 def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
     """Shares of outcome classes and of issue statuses among the runs that completed (the
-    ``--json`` summary's content), and how many runs failed."""
+    ``--json`` summary's content), each issue's agreed values (percentiles over the runs that
+    agreed it), and how many runs failed."""
     bad = failed(frame)
     done = frame[~bad]
     n = max(len(done), 1)
     out = {o.label: float((done["outcome"] == o.label).sum() / n) for o in Outcome}
     per_issue = {
-        iid: {s.label: float((done[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus}
+        iid: {
+            **{s.label: float((done[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus},
+            "value": _percentiles(done.loc[done[f"{iid}.status"] == "agreed", f"{iid}.value"]),
+        }
         for iid in issues
     }
     return {"outcomes": out, "issues": per_issue, "failed": int(bad.sum())}
+
+
+def _percentiles(values: pd.Series) -> dict | None:
+    """5th, 50th and 95th percentile and mean of agreed values; None where nothing agreed."""
+    if values.empty:
+        return None
+    q = values.quantile([0.05, 0.5, 0.95]).to_numpy()
+    return {
+        "p05": float(q[0]),
+        "p50": float(q[1]),
+        "p95": float(q[2]),
+        "mean": float(values.mean()),
+    }

@@ -120,6 +120,22 @@ def raw_scenarios(draw) -> dict:
             "decision_rule": "consensus_all",
             "parties": ["all", "r"],
             "participants": ["all"],
+            "agreement": draw(st.sampled_from(["issues", "package"])),
+        },
+        "four": {  # two or more parties deciding by a vote or through a mediator
+            "name": "Four",
+            "date": "2022-01-14",
+            "exchanges": draw(st.integers(1, 3)),
+            "decision_rule": draw(
+                st.sampled_from(["majority", "qualified_majority", "mediator", "consensus_all"])
+            ),
+            "parties": [
+                "r",
+                *draw(st.lists(st.sampled_from(west), min_size=1, max_size=3, unique=True)),
+            ],
+            "chair": "sg",
+            "mediator": draw(st.sampled_from(["nash", "weighted_median"])),
+            "agreement": draw(st.sampled_from(["issues", "package"])),
         },
     }
     return {
@@ -135,6 +151,7 @@ def raw_scenarios(draw) -> dict:
                 "cohesion": draw(numbers(0.0, 1.0)),
             },
         },
+        "chairs": {"sg": {"name": "Chair", "role": "chair"}},
         "forums": forums,
         "rules": {"horizon": draw(numbers(2.0, 30.0))},
         "outcomes": {

@@ -37,8 +37,10 @@ def test_json_has_the_documented_shape(capsys) -> None:
         "deescalation",
     }
     for shares in doc["issues"].values():
-        assert set(shares) == {"agreed", "open", "deadlock"}
-        assert sum(shares.values()) == pytest.approx(1.0)
+        assert set(shares) == {"agreed", "open", "deadlock", "value"}
+        assert shares["agreed"] + shares["open"] + shares["deadlock"] == pytest.approx(1.0)
+        value = shares["value"]
+        assert value is None or value["p05"] <= value["p50"] <= value["p95"]
     assert doc["engine"] == "batch"
 
 

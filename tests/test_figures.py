@@ -75,16 +75,26 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
     for fig in figures.FIGURES.values():
         cols = fig.columns(cp.issues)
         assert [c for c in frame.columns if c in cols] == cols
-    assert list(frame.columns[:5]) == [
+    assert list(frame.columns[:6]) == [
         "run",
         "outcome",
         "rounds_completed",
         "core_progress",
         "bloc_spread",
+        "focal_utility",
     ]
     first = cp.issues[0]
     assert [c for c in frame.columns if c.startswith(f"{first}.")] == [
-        f"{first}.{k}" for k in ("status", "value", "gap", "forecast_mean", "forecast_median")
+        f"{first}.{k}"
+        for k in (
+            "status",
+            "value",
+            "gap",
+            "forecast_mean",
+            "forecast_median",
+            "agreed_in",
+            "agreed_at",
+        )
     ]
 
 
@@ -99,10 +109,13 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
         "rounds_completed",
         "core_progress",
         "bloc_spread",
+        "focal_utility",
         "status",
         "value",
         "gap",
         "forecasts",
+        "agreed_in",
+        "agreed_at",
         "inputs",
         "trajectory",
     )
@@ -168,13 +181,20 @@ def test_a_new_figure_reaches_table_failures_records_and_report(cp, new_figures)
     cols = list(frame.columns)
     new = ["russia_concession", *(f"{i}.max_concession" for i in cp.issues)]
     assert [c for c in cols if c not in new] == new_figures  # the old columns keep their order
-    assert cols.index("russia_concession") == cols.index("bloc_spread") + 1
+    assert cols.index("russia_concession") == cols.index("focal_utility") + 1
     first = cp.issues[0]
-    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.forecast_median") + 1
+    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.agreed_at") + 1
     assert frame["russia_concession"].between(0, 1).all()
     failed = figures.table(cp, figures.failed_summary(cp, 1), np.arange(1), errors=["boom"])
     assert failed[new].isna().all().all()
-    assert figures.recordable()[-4:] == ("forecasts", "extremes", "inputs", "trajectory")
+    assert figures.recordable()[-6:] == (
+        "forecasts",
+        "agreed_in",
+        "agreed_at",
+        "extremes",
+        "inputs",
+        "trajectory",
+    )
     assert figures.recorded(f"{first}.max_concession", {"extremes"})
     assert not figures.recorded(f"{first}.max_concession", {"gap", "russia_concession"})
     exp = Experiment(name="x", description="", scenario="s.yaml", design="monte_carlo")

@@ -7,7 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from negsim import rules
+from negsim.forum_rules import FORUM_RULES, ConsensusAll, Vote
 from negsim.model import NegotiationModel
+from negsim.rules import Response
 
 from .strategies import compiled_scenarios
 
@@ -47,20 +49,63 @@ def test_every_step_keeps_actors_within_their_range(cp, run) -> None:
                 assert (side * offer <= side * res[:, k] + EPS).all()
 
 
+def inside(ideal: np.ndarray, res: np.ndarray, value: float) -> np.ndarray:
+    """Which actors accept ``value`` at their reservation (utility: distance to the ideal)."""
+    return np.abs(value - ideal) <= np.abs(res - ideal) + EPS
+
+
+def carried(cp, params, forum, j: int, value: float) -> bool:
+    """Checked apart from the engine: the agreed value has the support the forum's rule needs,
+    counting only actors whose reservation admits it (their acceptance can be no wider)."""
+    ideal, res, votes = params.ideal[0, :, j], params.reservation[0, :, j], params.votes[0]
+    ok = inside(ideal, res, value)
+    rule = FORUM_RULES[forum.decision_rule]
+    if issubclass(rule, Vote):
+        voters = forum.participants
+        n_share = ok[voters].mean()
+        w_share = (votes[voters] * ok[voters]).sum() / votes[voters].sum()
+        return n_share >= forum.voting[0] - EPS and w_share >= forum.voting[1] - EPS
+    if rule is ConsensusAll and not ok[forum.participants].all():
+        return False
+    for party in forum.parties:
+        groups = [(party.members, party.rule)]
+        if party.bound_by is not None:
+            groups.append((cp.blocs[party.bound_by].members, cp.blocs[party.bound_by].rule))
+        for members, how in groups:
+            if how == "majority":
+                if (votes[members] * ok[members]).sum() <= votes[members].sum() / 2:
+                    return False
+            elif not ok[members].all():
+                return False
+    return True
+
+
 @SETTINGS
 @given(cp=compiled_scenarios(), run=st.integers(0, 1000))
-def test_agreed_values_lie_within_every_required_reservation(cp, run) -> None:
-    """Each agreed value is acceptable, at its reservation, to every actor whose consent the
-    forum of the agreement required."""
+def test_agreed_values_have_the_support_their_rule_needs(cp, run) -> None:
+    """Every agreed value is acceptable, at their reservations, to the actors whose consent
+    the forum's rule requires: every party by its own rule, or the voting shares."""
     model = NegotiationModel(cp, run, seed=5, transcript=True).run()
-    ideal, res = model.params.ideal[0], model.params.reservation[0]
     forums = {f.id: f for f in cp.forums}
     agreed = [e for e in model.events if e.kind == "agreed"]
     assert len(agreed) == int(model.agreed.sum())
     for e in agreed:
-        j, req = cp.issues.index(e.issue), forums[e.forum].required
         assert 0 <= e.value <= 1
-        assert (np.abs(e.value - ideal[req, j]) <= np.abs(res[req, j] - ideal[req, j]) + EPS).all()
+        assert carried(cp, model.params, forums[e.forum], cp.issues.index(e.issue), e.value)
+
+
+@SETTINGS
+@given(cp=compiled_scenarios(), run=st.integers(0, 1000))
+def test_no_actor_ever_accepts_beyond_its_reservation(cp, run) -> None:
+    """An ACCEPT in the transcript is always of a value inside every accepting actor's
+    reservation (so never below its reserved utility on that issue)."""
+    model = NegotiationModel(cp, run, seed=7, transcript=True).run()
+    ideal, res = model.params.ideal[0], model.params.reservation[0]
+    index = {a: k for k, a in enumerate(cp.actors)}
+    for e in model.events:
+        if e.kind == "offer" and e.response == Response.ACCEPT and e.responder in index:
+            k, j = index[e.responder], cp.issues.index(e.issue)
+            assert inside(ideal[k, j], res[k, j], e.value)
 
 
 @SETTINGS

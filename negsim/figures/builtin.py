@@ -59,6 +59,16 @@ def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return progress(cp, params, st, cp.core[None])[:, cp.focal]
 
 
+def _focal_utility(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    k, sq = cp.focal, cp.status_quo
+    outcome = np.where(st.agreed, st.value, sq)
+    ideal, sal = params.ideal[:, k], params.salience[:, k]
+    need = np.abs(sq - ideal)
+    gained = rules.gain(outcome, ideal, sq)
+    total = (sal * need).sum(axis=1)
+    return np.where(total > 0, (sal * gained).sum(axis=1) / np.where(total > 0, total, 1), 1.0)
+
+
 def _weights(params: Params) -> np.ndarray:
     return params.capability[:, :, None] * params.salience
 
@@ -219,13 +229,13 @@ register(
         "gap",
         "issue",
         _gap,
-        "final distance between the focal actor's position and the western bloc's bound",
+        "final distance between the focal actor's position and the reported bloc's bound",
         report=Report(
             _MEAN,
             heads=(("gap", 7),),
             order=2,
-            legend="gap: distance between Russia's position and the bloc's consensus bound at "
-            "the end",
+            legend="gap: distance between the focal actor's position and the reported bloc's "
+            "consensus bound at the end",
         ),
         plot=Plot(_issue_plot("gap_distributions", "final gaps"), "gaps"),
     )
@@ -247,9 +257,41 @@ for name, compute, head, order in (
     )
 register(
     Figure(
+        "agreed_in",
+        "issue",
+        lambda cp, params, st: st.agreed_in + 1,
+        "the forum of the deal, by its place in the schedule (1 = the first), NA where none",
+        dtype=np.int64,
+        missing=0,
+        to_column=lambda v: pd.array(np.where(v > 0, v, np.nan), dtype="Int64"),
+    )
+)
+register(
+    Figure(
+        "agreed_at",
+        "issue",
+        lambda cp, params, st: st.agreed_at,
+        "the exchange of the deal within its forum (1-based), NA where none",
+        dtype=np.int64,
+        missing=0,
+        to_column=lambda v: pd.array(np.where(v > 0, v, np.nan), dtype="Int64"),
+    )
+)
+register(
+    Figure(
+        "focal_utility",
+        "run",
+        _focal_utility,
+        "the focal actor's utility gained over the status quo by what was agreed, as a share of "
+        "what its ideal package would give (0 = nothing gained)",
+        point=mean,
+    )
+)
+register(
+    Figure(
         "trajectory",
         "forum",
         lambda cp, params, st: st.trajectory,
-        "positions of Russia, the west's lead and the bloc's bound after each forum",
+        "positions of the focal actor, the lead and the reported bloc's bound after each forum",
     )
 )
