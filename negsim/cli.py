@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         "files; prints one line per file, exit status 2 if any is invalid.",
     )
     val.add_argument("files", nargs="+", help="scenario YAML files")
+    val.add_argument(
+        "--all", action="store_true", help="list every problem of a file, one per line"
+    )
 
     sub.add_parser(
         "schema",
@@ -155,7 +158,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             cp = compile_scenario(load_scenario(file))
         except NegsimError as exc:
-            print(f"negsim: error: {exc}", file=sys.stderr)
+            for problem in exc.problems if args.all else [exc]:
+                print(f"negsim: error: {problem}", file=sys.stderr)
             status = 2
             continue
         print(

@@ -43,6 +43,7 @@ class NegsimError(Exception):
         self.file = file
         self.line = line
         self.path = path
+        self.problems: list[NegsimError] = [self]  # every problem found, this one first
         super().__init__(str(self))
 
     def __str__(self) -> str:

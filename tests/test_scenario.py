@@ -175,3 +175,19 @@ def test_set_replacing_a_mapping_blames_the_override_not_the_file() -> None:
     err = error_of(MINI, ["actors.russia.linkage=[{gated: [trade], unlocked_by: [core]}]"])
     assert err.file == str(MINI) and err.line is None
     assert "(from --set actors.russia.linkage=" in str(err)
+
+
+def test_validate_all_lists_every_problem_in_file_order(mini_text, write, capsys) -> None:
+    bad = write(
+        mini_text.replace("tolerance: 0.05", "tolerance: 0.9").replace(
+            "cohesion: 0.3", "cohesion: 3"
+        )
+    )
+    assert main(["validate", str(bad)]) == 2
+    one = capsys.readouterr().err.splitlines()
+    assert len(one) == 1 and "(and 1 more problem)" in one[0]
+    assert main(["validate", "--all", str(bad)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert "blocs.alliance.cohesion" in lines[0] and "outcomes.tolerance" in lines[1]
+    assert all(line.startswith(f"negsim: error: {bad}:") for line in lines)

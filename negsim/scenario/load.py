@@ -187,26 +187,40 @@ def _located(loc: Located, path: tuple, file: str) -> tuple[str, int | None, str
 
 
 def validate(raw: dict, loc: Located, file: str) -> Scenario:
-    """Pydantic validation, then cross-reference checks; the first problem becomes the error."""
+    """Pydantic validation, then cross-reference checks; the first problem becomes the error,
+    in file order, and carries every other one (``problems``) for ``negsim validate --all``."""
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        placed = [(err, *_located(loc, _clean(err["loc"], err["type"])[0], file)) for err in errors]
-        # the first problem in file order (within the file that holds it), not in model order
-        err, f, line, note = min(placed, key=lambda p: (p[1] != file, p[2] is None, p[2] or 0))
-        path, msg = explain(err)
-        more = len(errors) - 1
-        msg += note + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
-        raise NegsimError(msg, f, line, _dotted(path)) from None
+        found = []
+        for err in exc.errors(include_url=False):
+            f, line, note = _located(loc, _clean(err["loc"], err["type"])[0], file)
+            path, msg = explain(err)
+            found.append(NegsimError(msg + note, f, line, _dotted(path)))
+        raise _first(found, file) from None
     problems = check_scenario(scenario)
     if problems:
-        path, msg = problems[0]
-        f, line, note = _located(loc, tuple(path), file)
-        more = len(problems) - 1
-        msg += note + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
-        raise NegsimError(msg, f, line, _dotted(path))
+        found = []
+        for path, msg in problems:
+            f, line, note = _located(loc, tuple(path), file)
+            found.append(NegsimError(msg + note, f, line, _dotted(path)))
+        raise _first(found, file)
     return scenario
+
+
+def _first(found: list[NegsimError], file: str) -> NegsimError:
+    """The first problem in file order (within the file that holds it), counting the rest."""
+    found = sorted(found, key=lambda e: (e.file != file, e.line is None, e.line or 0))
+    first, more = found[0], len(found) - 1
+    if more:
+        first = NegsimError(
+            f"{first.message} (and {more} more problem{'s' * (more > 1)})",
+            first.file,
+            first.line,
+            first.path,
+        )
+    first.problems = found
+    return first
 
 
 def _dotted(path: tuple | list) -> str | None:
