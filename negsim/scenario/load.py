@@ -192,25 +192,25 @@ def validate(raw: dict, loc: Located, file: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        found = []
+        found = []  # reported in file order (within the file that holds it), not model order
         for err in exc.errors(include_url=False):
             f, line, note = _located(loc, _clean(err["loc"], err["type"])[0], file)
             path, msg = explain(err)
             found.append(NegsimError(msg + note, f, line, _dotted(path)))
-        raise _first(found, file) from None
+        found.sort(key=lambda e: (e.file != file, e.line is None, e.line or 0))
+        raise _first(found) from None
     problems = check_scenario(scenario)
     if problems:
         found = []
         for path, msg in problems:
             f, line, note = _located(loc, tuple(path), file)
             found.append(NegsimError(msg + note, f, line, _dotted(path)))
-        raise _first(found, file)
+        raise _first(found)  # the checks report in file order, the specific problem first
     return scenario
 
 
-def _first(found: list[NegsimError], file: str) -> NegsimError:
-    """The first problem in file order (within the file that holds it), counting the rest."""
-    found = sorted(found, key=lambda e: (e.file != file, e.line is None, e.line or 0))
+def _first(found: list[NegsimError]) -> NegsimError:
+    """The first problem, counting the rest, and carrying them all."""
     first, more = found[0], len(found) - 1
     if more:
         first = NegsimError(
