@@ -1,3 +1,4 @@
-"""negsim: the January 2022 Russia-West security talks as an agent-based model."""
+"""negsim: multi-party negotiations as an agent-based model on Mesa (first case: the January
+2022 security talks in Geneva, Brussels and Vienna)."""
 
 __version__ = "0.1.0"

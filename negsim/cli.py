@@ -39,8 +39,8 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="negsim",
-        description="Simulate the January 2022 Russia-West security talks "
-        "(Geneva, Brussels, Vienna) as an agent-based model and ask 'what if'.",
+        description="Simulate negotiations between states, blocs and forums as an agent-based "
+        "model and ask 'what if' (scenarios/baseline.yaml: the January 2022 security talks).",
     )
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a scenario value, e.g. actors.russia.patience.rounds=1 "
+        help="override a scenario value, e.g. actors.ACTOR.patience.rounds=1 "
         "(repeatable; VALUE is YAML, so {uniform: [1, 3]} works)",
     )
     run.add_argument(

@@ -22,7 +22,7 @@ class Params:
     salience: np.ndarray  # (B, A, I) how much each issue matters to it
     capability: np.ndarray  # (B, A) its weight
     votes: np.ndarray  # (B, A) its votes under a weighted decision rule
-    side: np.ndarray  # (B, A) +1 concedes up the scale (west), -1 down (east)
+    side: np.ndarray  # (B, A) +1 concedes up the scale, -1 down
     beta: np.ndarray  # (B, A) concession exponent of time-dependent tactics
     reciprocity: np.ndarray  # (B, A) share of the other side's move it matches
     cohesion_susceptibility: np.ndarray  # (B, A) pull toward its bloc

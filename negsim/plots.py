@@ -20,7 +20,7 @@ OUTCOME_COLOURS = {
     "breakdown": "#d95f02",
 }
 SIDE_COLOURS = {"focal": "#c0392b", "lead": "#1f4e9c", "bloc": "#2e8b57"}
-SCALE = "position (0 = Western/status quo, 1 = Russia's draft demand)"
+SCALE = "position on the issue's 0-1 scale"
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figure, Axes]:
@@ -68,7 +68,7 @@ def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = No
 
 
 def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
-    """Box plots per issue of the final gap between Russia and the bloc's consensus bound."""
+    """Box plots per issue of the final gap between the focal actor and the bloc's bound."""
     fig, ax = _axes(ax, (7.5, 5.0))
     gaps = dist[dist["measure"] == "gap"]
     issues = list(dict.fromkeys(gaps["issue"]))
@@ -76,7 +76,7 @@ def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) ->
     ax.boxplot(data, orientation="horizontal", tick_labels=issues, whis=(5, 95), showfliers=False)
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("final gap |Russia - NATO consensus bound| on the issue's 0-1 scale")
+    ax.set_xlabel("final gap |focal actor - bloc's consensus bound| on the issue's 0-1 scale")
     n = len(data[0]) if data else 0
     ax.set_title(f"{title}\nper issue, n = {n} runs; box: middle half, whiskers: 5-95%")
     return fig
@@ -160,7 +160,7 @@ def fan_chart(
     issue: str,
     ax: Axes | None = None,
 ) -> Figure:
-    """Positions of Russia, the west's lead and the bloc's bound after each forum: median line,
+    """Positions of the focal actor, the lead and the bloc's bound after each forum: median line,
     25-75% band (dark) and 5-95% band (light) over the runs still at the table."""
     fig, ax = _axes(ax)
     for side, g in q.groupby("side", sort=False):

@@ -3,8 +3,8 @@ responses, cohesion, the acceptable range.
 
 Every function works elementwise over a leading batch axis (and any actor axis after it);
 :mod:`negsim.dynamics` composes them into the exchange, :mod:`negsim.tactics` and
-:mod:`negsim.forum_rules` hold the registered rules. Conventions: on the issue scale, 0 is
-the Western end and 1 Russia's demand; an actor's concession level ``c`` in [0, 1] places it
+:mod:`negsim.forum_rules` hold the registered rules. Conventions: an issue's scale runs from 0 to
+1 (the scenario says what its ends mean); an actor's concession level ``c`` in [0, 1] places it
 between its ideal (0) and its reservation (1), so no rule can move an actor past its
 reservation.
 """

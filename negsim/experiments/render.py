@@ -26,13 +26,13 @@ FIELDS = {
     "patience.progress_required": "core progress it requires (0-1)",
     "cohesion": "cohesion: pull of members toward the bloc position (0-1)",
     "threshold": "linkage threshold: core progress needed before it moves (0-1)",
-    "reservation": "furthest acceptable position (0 = West, 1 = Russia's draft)",
-    "ideal": "ideal position (0 = West, 1 = Russia's draft)",
+    "reservation": "furthest acceptable position (issue scale 0-1)",
+    "ideal": "ideal position (issue scale 0-1)",
     "salience": "salience (0-1)",
     "concession.beta": "concession exponent beta (<1 holds firm, >1 concedes early)",
     "concession.reciprocity": "reciprocity: share of the other side's step returned (0-1)",
     "wedge": "wedge pressure on allies (0-1)",
-    "wedge_susceptibility": "receptiveness to Russia's wedge (0-1)",
+    "wedge_susceptibility": "receptiveness to the other side's wedge (0-1)",
     "cohesion_susceptibility": "receptiveness to the bloc's pull (0-1)",
     "capability": "capability weight (0-1)",
     "horizon": "negotiation horizon (exchanges until reservations are reached)",
@@ -146,7 +146,7 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
     for ax in axes.flat[len(issues) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel("position (0 West, 1 Russia)")
+        ax.set_ylabel("position (issue scale 0-1)")
     for ax in axes[-1, :]:
         ax.set_xlabel("after forum (month-day)", fontsize=8)
     handles, texts = axes.flat[0].get_legend_handles_labels()

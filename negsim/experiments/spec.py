@@ -145,7 +145,7 @@ def design_problems(e: Experiment) -> list[tuple[tuple[str, ...], str]]:
     for path, p in e.parameters.items():
         where = ("parameters", path)
         if not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", path):
-            out.append((where, "a parameter is a dotted scenario path, e.g. blocs.nato.cohesion"))
+            out.append((where, "a parameter is a dotted scenario path, e.g. blocs.BLOC.cohesion"))
         if isinstance(p, Range) and not p.range[0] < p.range[1]:
             out.append(((*where, "range"), f"empty range [{p.range[0]}, {p.range[1]}]"))
         if isinstance(p, Values) and e.design in ("sobol", "morris"):

@@ -10,7 +10,8 @@ Layout of ``OUT``:
   then ``os.replace``). A resumed sweep runs only the chunks without a file.
 - ``runs.parquet``: one row per run, sorted by run, assembled from the chunks at the end.
 - ``trajectories.parquet``: ``run`` and one ``traj:FORUM:WHO:ISSUE`` column per forum, side
-  (``russia``, ``lead`` = the west's lead negotiator, ``bloc`` = the bloc's consensus bound)
+  (``focal`` = the focal actor, ``lead`` = the actor traced beside it, ``bloc`` = the reported
+  bloc's consensus bound; the manifest's ``trajectory_sides`` names them)
   and issue: positions after each forum, NaN after a breakdown. Fan charts take quantiles of it.
 - ``summary.csv``: one row per design point; ``plots/``: PNG and SVG figures.
 """

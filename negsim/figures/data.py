@@ -35,7 +35,7 @@ def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
 
 def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
     """Long table issue, measure (``gap`` or ``agreed value``), value: the final distance
-    between Russia and the bloc's bound per issue, and the values of the deals reached."""
+    between the focal actor and the bloc's bound per issue, and the values of the deals reached."""
     issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
     parts = []
     for i in issues:

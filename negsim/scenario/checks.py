@@ -26,6 +26,7 @@ from negsim.scenario.schema import (
     DIST_KINDS,
     MAX_EXCHANGES,
     RANGES,
+    UP,
     Normal,
     Scenario,
     Triangular,
@@ -336,21 +337,21 @@ def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
             (ideal, _), (res, res_where) = got["ideal"], got["reservation"]
             i_lo, i_hi = _bounds(ideal)
             r_lo, r_hi = _bounds(res)
-            if side == "west" and r_lo < i_hi:
+            if side in UP and r_lo < i_hi:
                 yield (
                     res_where,
                     (
                         f"reservation on '{iid}' can fall below the ideal "
-                        f"(reservation from {r_lo:g}, ideal up to {i_hi:g}); a west-side"
-                        " actor concedes toward 1, so its reservation must be >= ideal"
+                        f"(reservation from {r_lo:g}, ideal up to {i_hi:g}); an actor on side "
+                        f"'{side}' concedes toward 1, so its reservation must be >= ideal"
                     ),
                 )
-            if side == "east" and r_hi > i_lo:
+            if side not in UP and r_hi > i_lo:
                 yield (
                     res_where,
                     (
                         f"reservation on '{iid}' can rise above the ideal "
-                        f"(reservation up to {r_hi:g}, ideal from {i_lo:g}); an east-side"
-                        " actor concedes toward 0, so its reservation must be <= ideal"
+                        f"(reservation up to {r_hi:g}, ideal from {i_lo:g}); an actor on side "
+                        f"'{side}' concedes toward 0, so its reservation must be <= ideal"
                     ),
                 )

@@ -30,6 +30,7 @@ from negsim.scenario.resolve import (
 from negsim.scenario.schema import (
     DEFAULT_TACTIC,
     RANGES,
+    UP,
     Forum,
     Normal,
     Scenario,
@@ -227,9 +228,7 @@ def compile_scenario(s: Scenario) -> Compiled:
     )
     for a, f in fields.items():
         _actor(lay, lay.idx[a], f, p, tables)
-    p.arrays["side"] = np.array(
-        [[1.0 if fields[a][("side",)][0] == "west" else -1.0 for a in actors]]
-    )
+    p.arrays["side"] = np.array([[1.0 if fields[a][("side",)][0] in UP else -1.0 for a in actors]])
     blocs = _blocs(lay, p)
     forums = tuple(_forum(lay, fid, fs, blocs) for fid, fs in _schedule(s))
     leaves = tuple(

@@ -233,11 +233,16 @@ class Patience(Frozen):
     source: str | None = None
 
 
+UP = ("up", "west")  # sides that concede toward 1
+
+
 class ActorFields(Frozen):
     """Fields an actor has and a group may give as defaults."""
 
-    side: Literal["west", "east"] | None = Field(
-        default=None, description="west concedes toward 1, east toward 0"
+    side: Literal["up", "down", "west", "east"] | None = Field(
+        default=None,
+        description="which way it concedes: up toward 1, down toward 0 ('west' and 'east' are "
+        "the same, as the first case names them)",
     )
     capability: Number | None = num(0, 1, "Weight in forecasts and bloc medians.", None)
     votes: Real | None = Field(
