@@ -67,3 +67,15 @@ def extremes(
 def influential(table: pd.DataFrame, threshold: float = THRESHOLD) -> pd.DataFrame:
     """The inputs that move some outcome share by at least ``threshold``."""
     return table[table["effect"] >= threshold - 1e-12]
+
+
+def render(table: pd.DataFrame, runs: int) -> str:
+    """The ranked table as text: each input's range and the change of each share from its low
+    to its high end; '(no effect)' where nothing moves."""
+    head = f"{'input':<56}{'low':>7}{'high':>7}" + "".join(f"{o:>11}" for o in OUTCOMES)
+    lines = [f"change of each outcome share from low to high ({runs} runs each end)", "", head]
+    for row in table.itertuples(index=False):
+        cells = "".join(f"{getattr(row, o):>+11.3f}" for o in OUTCOMES)
+        flag = "  (no effect)" if row.effect == 0 else ""
+        lines.append(f"{row.input[:55]:<56}{row.low:>7.3g}{row.high:>7.3g}{cells}{flag}")
+    return "\n".join(lines)
