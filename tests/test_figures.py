@@ -94,6 +94,7 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
             "forecast_median",
             "agreed_in",
             "agreed_at",
+            "blocked_by",
         )
     ]
 
@@ -116,6 +117,7 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
         "forecasts",
         "agreed_in",
         "agreed_at",
+        "blocked_by",
         "inputs",
         "trajectory",
     )
@@ -183,14 +185,14 @@ def test_a_new_figure_reaches_table_failures_records_and_report(cp, new_figures)
     assert [c for c in cols if c not in new] == new_figures  # the old columns keep their order
     assert cols.index("russia_concession") == cols.index("focal_utility") + 1
     first = cp.issues[0]
-    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.agreed_at") + 1
+    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.blocked_by") + 1
     assert frame["russia_concession"].between(0, 1).all()
     failed = figures.table(cp, figures.failed_summary(cp, 1), np.arange(1), errors=["boom"])
     assert failed[new].isna().all().all()
     assert figures.recordable()[-6:] == (
-        "forecasts",
         "agreed_in",
         "agreed_at",
+        "blocked_by",
         "extremes",
         "inputs",
         "trajectory",

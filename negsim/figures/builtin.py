@@ -279,6 +279,18 @@ register(
 )
 register(
     Figure(
+        "blocked_by",
+        "issue",
+        lambda cp, params, st: st.blocker,
+        "who last refused the table's proposal on an issue left open (a party, or the largest "
+        "refusing voter), empty where it was agreed or never proposed",
+        dtype=np.int64,
+        missing=-1,
+        labels=lambda cp: cp.party_names,
+    )
+)
+register(
+    Figure(
         "focal_utility",
         "run",
         _focal_utility,

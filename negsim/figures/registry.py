@@ -65,6 +65,7 @@ class Figure:
     dtype: type = np.float64
     missing: float = np.nan
     to_column: Callable[[np.ndarray], Any] = np.asarray  # summary values -> table column
+    labels: Callable[[Compiled], Sequence[str]] | None = None  # codes -> names (-1: none)
     record: str | None = ""  # the name in ``record:`` that keeps it; "" = column, None = always
     point: Callable[[pd.Series], float] | None = None  # its summary over a design point's runs
     point_name: str = ""  # the summary column, ISSUE.point_name per issue; "" = column
@@ -155,15 +156,26 @@ def table(
     """
     cols: dict[str, object] = {"run": np.asarray(runs, dtype=np.int64)}
     for f in of("run"):
-        cols[f.column] = f.to_column(summary[f.name])
+        cols[f.column] = _column(cp, f, summary[f.name])
     for j, iid in enumerate(cp.issues):
         for f in of("issue"):
-            cols[f.column_at(iid)] = f.to_column(summary[f.name][:, j])
+            cols[f.column_at(iid)] = _column(cp, f, summary[f.name][:, j])
     if samples is not None:
         for j, leaf in enumerate(cp.leaves):
             cols[f"in:{leaf.path}"] = samples[:, j]
     cols["error"] = errors if errors is not None else [""] * len(cols["run"])
     return pd.DataFrame(cols)
+
+
+def _column(cp: Compiled, f: Figure, values: np.ndarray) -> Any:
+    """A figure's table column: its own conversion, or its codes named by the scenario."""
+    if f.labels is None:
+        return f.to_column(values)
+    names = np.array([*f.labels(cp), ""], dtype=object)  # code -1 picks the blank
+    named = names[np.where(values >= 0, values, -1).astype(int)]
+    return pd.Categorical(
+        np.where(named == "", None, named), categories=list(dict.fromkeys(names[:-1]))
+    )
 
 
 def recordable() -> tuple[str, ...]:
