@@ -114,3 +114,15 @@ def test_calendar_deadline_makes_a_written_phase_pass_its_weeks() -> None:
     params = draw(short, range(200), 5)[1]
     a, b = dynamics.simulate(short, params), dynamics.simulate(long, params)
     assert (b.c >= a.c - 1e-12).all() and np.abs(b.c - a.c).max() > 0.01  # more time, more moved
+
+
+def test_equal_saliences_change_the_baselines_results() -> None:
+    """The baseline's United States trades (concedes what matters least to it first): with
+    every salience set to one value, its offers and the final gaps differ."""
+    cp = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+    params = draw(cp, range(200), 4)[1]
+    flat = replace(params, salience=np.full_like(params.salience, 0.5))
+    a, b = dynamics.simulate(cp, params), dynamics.simulate(cp, flat)
+    us = cp.actors.index("united_states")
+    assert np.abs(a.c[:, us] - b.c[:, us]).max() > 0.05
+    assert not np.allclose(a.trajectory, b.trajectory, equal_nan=True)
