@@ -189,10 +189,6 @@ class Vote(ForumRule):
     default_voting: ClassVar[tuple[float, float]] = (0.0, 0.5 + 1e-6)
 
     @classmethod
-    def seating_problem(cls, party_kinds: Sequence[str]) -> str | None:
-        return None
-
-    @classmethod
     def required(
         cls,
         parties: Sequence[Seated],

@@ -71,10 +71,17 @@ def reciprocal(s: TacticInput) -> np.ndarray:
     return s.c + s.reciprocity * np.maximum(s.other_step, 0.0)
 
 
-class Boulware(Tactic):
-    name = "boulware"
-    description = "time-dependent, holds firm and concedes late (beta <= 1); reciprocates moves"
-    beta_range = (0.01, 1.0)
+class Polynomial(Tactic):
+    """The polynomial time-dependent family over its whole range of exponents: what a sweep of
+    the exponent across firm and early concession uses; Boulware and Conceder are its two
+    regimes by name."""
+
+    name = "polynomial"
+    description = (
+        "time-dependent, the polynomial family with any exponent (beta < 1 firm, > 1 early); "
+        "reciprocates moves"
+    )
+    beta_range = (0.01, 50.0)
     citation = "Faratin, Sierra & Jennings (1998), polynomial time-dependent tactic"
 
     @classmethod
@@ -82,7 +89,13 @@ class Boulware(Tactic):
         return np.maximum(polynomial(s.t_frac, s.beta), reciprocal(s))
 
 
-class Conceder(Boulware):
+class Boulware(Polynomial):
+    name = "boulware"
+    description = "time-dependent, holds firm and concedes late (beta <= 1); reciprocates moves"
+    beta_range = (0.01, 1.0)
+
+
+class Conceder(Polynomial):
     name = "conceder"
     description = "time-dependent, concedes early (beta >= 1); reciprocates moves"
     beta_range = (1.0, 50.0)

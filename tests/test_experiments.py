@@ -16,6 +16,8 @@ from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many
 
+from .conftest import ROOT
+
 MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
 
 # Patience of 3 rounds or more lets the mini scenario reach a partial deal; less breaks down.
@@ -176,3 +178,13 @@ def test_replay_reproduces_the_stored_outcome(tmp_path: Path, reference: pd.Data
         assert stored == replayed == reference.loc[k, "outcome"]
         assert lines[0].startswith(f"mini_sweep, run {k} (design point {k // 4}")
         assert any("Bilateral" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_every_shipped_experiment_is_accepted_with_its_design(path) -> None:
+    """The shipped experiments load and compile at every design point's corners: a change of
+    the scenario format or a tactic's range that breaks one is caught here, not by a user."""
+    prep = prepare(path)
+    assert prep.n_runs > 0

@@ -18,6 +18,7 @@ from negsim.tactics import (
     Conceder,
     Exponential,
     Linear,
+    Polynomial,
     RelativeTitForTat,
     TacticInput,
     TitForTat,
@@ -126,6 +127,17 @@ class TestConceder(TimedContract):
 
     def test_concedes_early(self) -> None:
         assert self.target(0.0, 0.2) > 0.6
+
+
+class TestPolynomial(TimedContract):
+    tactic, beta = Polynomial, 3.0
+
+    def test_spans_both_regimes_with_one_formula(self) -> None:
+        for beta in (0.2, 4.0):
+            for t in TIMES:
+                assert Polynomial.target(one(0.0, t, beta)) == pytest.approx(
+                    (Boulware if beta < 1 else Conceder).target(one(0.0, t, beta))
+                )
 
 
 class TestLinear(TimedContract):

@@ -69,6 +69,11 @@ def _focal_utility(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return np.where(total > 0, (sal * gained).sum(axis=1) / np.where(total > 0, total, 1), 1.0)
 
 
+def _count_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """A 1-based number (a forum's place, an exchange), NA where it is 0: there was none."""
+    return pd.array(np.where(values > 0, values, np.nan), dtype="Int64")
+
+
 def _weights(params: Params) -> np.ndarray:
     return params.capability[:, :, None] * params.salience
 
@@ -263,7 +268,7 @@ register(
         "the forum of the deal, by its place in the schedule (1 = the first), NA where none",
         dtype=np.int64,
         missing=0,
-        to_column=lambda v: pd.array(np.where(v > 0, v, np.nan), dtype="Int64"),
+        to_column=_count_or_na,
     )
 )
 register(
@@ -274,7 +279,7 @@ register(
         "the exchange of the deal within its forum (1-based), NA where none",
         dtype=np.int64,
         missing=0,
-        to_column=lambda v: pd.array(np.where(v > 0, v, np.nan), dtype="Int64"),
+        to_column=_count_or_na,
     )
 )
 register(
