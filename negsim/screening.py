@@ -18,7 +18,7 @@ import pandas as pd
 from negsim.outcomes import OUTCOMES
 from negsim.runner import run_many
 from negsim.scenario.compile import Compiled, Leaf
-from negsim.scenario.schema import Normal, Triangular, Uniform
+from negsim.scenario.schema import Choice, Normal, Triangular, Uniform
 
 THRESHOLD = 0.02  # an outcome share moving less than this over an input's range is no effect
 
@@ -30,6 +30,8 @@ def support(leaf: Leaf) -> tuple[float, float]:
         lo, hi = d.uniform
     elif isinstance(d, Triangular):
         lo, hi = d.triangular[0], d.triangular[2]
+    elif isinstance(d, Choice):
+        lo, hi = d.support()
     else:
         assert isinstance(d, Normal)
         lo, hi = d.normal[0] - 2 * d.normal[1], d.normal[0] + 2 * d.normal[1]

@@ -24,13 +24,11 @@ from negsim.scenario.resolve import (
 from negsim.scenario.schema import (
     DEFAULT_TACTIC,
     DIST_KINDS,
+    DISTS,
     MAX_EXCHANGES,
     RANGES,
     UP,
-    Normal,
     Scenario,
-    Triangular,
-    Uniform,
 )
 from negsim.tactics import TACTICS
 
@@ -98,7 +96,7 @@ def _group_nesting(s: Scenario) -> list[Problem]:
 
 
 def _bounds(value: Any) -> tuple[float, float] | None:
-    if isinstance(value, (Uniform, Triangular, Normal)):
+    if isinstance(value, DISTS):
         return value.support()
     if isinstance(value, (int, float)):
         return float(value), float(value)
@@ -131,6 +129,8 @@ def _in_range(value: Any, where: Where, bounds: tuple[float, float]) -> Iterator
     lo, hi = bounds
     if isinstance(value, dict):
         kind, params = next(iter(value.items()))
+        if kind == "choice":  # every value it can take (a malformed one the schema reports)
+            params = params.get("values", []) if isinstance(params, dict) else []
         vals = list(params)[:1] if kind == "normal" else list(params)
         what = "mean " if kind == "normal" else ""
     else:

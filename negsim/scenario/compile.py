@@ -29,8 +29,10 @@ from negsim.scenario.resolve import (
 )
 from negsim.scenario.schema import (
     DEFAULT_TACTIC,
+    DISTS,
     RANGES,
     UP,
+    Choice,
     Forum,
     Normal,
     Scenario,
@@ -85,7 +87,7 @@ class Leaf:
     """A distribution written at ``path``; its draw fills every (array, index) in targets."""
 
     path: str
-    dist: Uniform | Triangular | Normal
+    dist: Uniform | Triangular | Normal | Choice
     lo: float
     hi: float
     targets: tuple[tuple[str, tuple[int, ...]], ...]
@@ -148,7 +150,7 @@ class _Params:
     def put(
         self, name: str, index: tuple[int, ...], value: object, where: Where, field_name: str
     ) -> None:
-        if isinstance(value, (Uniform, Triangular, Normal)):
+        if isinstance(value, DISTS):
             path = ".".join(map(str, where))
             lo, hi = RANGES[field_name]
             entry = self.leaves.setdefault(path, (value, lo, hi, []))
@@ -157,12 +159,14 @@ class _Params:
         self.arrays[name][(0, *index)] = float(value)
 
 
-def _central(d: Uniform | Triangular | Normal, lo: float, hi: float) -> float:
+def _central(d: Uniform | Triangular | Normal | Choice, lo: float, hi: float) -> float:
     """A representative value (used until sampled; e.g. for the 'central' run)."""
     if isinstance(d, Uniform):
         return sum(d.uniform) / 2
     if isinstance(d, Triangular):
         return d.triangular[1]
+    if isinstance(d, Choice):  # the most likely value
+        return d.choice.values[max(range(len(d.choice.p)), key=d.choice.p.__getitem__)]
     return min(max(d.normal[0], lo), hi)
 
 
@@ -428,6 +432,10 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
         x = np.where(
             u < f, a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c))
         )
+    elif isinstance(d, Choice):  # value k where u falls in the k-th probability interval
+        cum = np.cumsum(d.choice.p)
+        k = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(cum) - 1)
+        x = np.asarray(d.choice.values, dtype=float)[k]
     else:
         mean, sd = d.normal
         x = mean + sd * ndtri(np.clip(u, 1e-12, 1 - 1e-12))

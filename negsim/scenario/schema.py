@@ -87,7 +87,33 @@ class Normal(Frozen):
         return mean - 8 * sd, mean + 8 * sd
 
 
-Dist = Uniform | Triangular | Normal
+class ChoiceSpec(Frozen):
+    values: list[Real] = Field(min_length=2, max_length=64, description="the possible values")
+    p: list[Annotated[Real, Field(ge=0)]] = Field(
+        min_length=2, max_length=64, description="their probabilities, summing to 1"
+    )
+
+    @model_validator(mode="after")
+    def _same_length_summing_to_one(self) -> ChoiceSpec:
+        if len(self.values) != len(self.p):
+            raise ValueError(f"choice has {len(self.values)} values but {len(self.p)} p")
+        if abs(sum(self.p) - 1) > 1e-9:
+            raise ValueError(f"choice p must sum to 1, got {sum(self.p):g}")
+        return self
+
+
+class Choice(Frozen):
+    """A discrete uncertainty: one of ``values`` with probabilities ``p`` (a red line that may
+    bend: ``{choice: {values: [0, 0.5], p: [0.7, 0.3]}}``)."""
+
+    choice: ChoiceSpec = Field(description="{values: [...], p: [...]}")
+
+    def support(self) -> tuple[float, float]:
+        return min(self.choice.values), max(self.choice.values)
+
+
+Dist = Uniform | Triangular | Normal | Choice
+DISTS = (Uniform, Triangular, Normal, Choice)
 MAX_EXCHANGES = 100  # per forum, given or computed from its hours
 # Sizes beyond any security conference (the OSCE has 57 states): a run's arrays are actors x
 # issues x linkages, so these bound its memory whatever a 2 MB file declares.
@@ -130,23 +156,24 @@ RANGES: dict[str, tuple[float, float]] = {
 def _number_kind(value: object) -> str | None:
     if isinstance(value, dict):
         return next(iter(value)) if len(value) == 1 and next(iter(value)) in DIST_KINDS else None
-    if isinstance(value, Uniform | Triangular | Normal):
+    if isinstance(value, DISTS):
         return next(iter(type(value).model_fields))
     return "number"
 
 
-DIST_KINDS = ("uniform", "triangular", "normal")
+DIST_KINDS = ("uniform", "triangular", "normal", "choice")
 
 Number = Annotated[
     Annotated[Real, Tag("number")]
     | Annotated[Uniform, Tag("uniform")]
     | Annotated[Triangular, Tag("triangular")]
-    | Annotated[Normal, Tag("normal")],
+    | Annotated[Normal, Tag("normal")]
+    | Annotated[Choice, Tag("choice")],
     Discriminator(
         _number_kind,
         custom_error_type="number_or_distribution",
         custom_error_message="expected a number or one of {uniform: [lo, hi]}, "
-        "{triangular: [lo, mode, hi]}, {normal: [mean, sd]}",
+        "{triangular: [lo, mode, hi]}, {normal: [mean, sd]}, {choice: {values: [...], p: [...]}}",
     ),
 ]
 
