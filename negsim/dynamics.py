@@ -67,6 +67,7 @@ class Table:
     best: np.ndarray
     prog: np.ndarray
     moved: np.ndarray  # (B, parties) each party's mean concession level last exchange
+    sit: np.ndarray | slice  # the seated rows: all of them, or their positions (work on those)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     return Table(
         forum, f, idx, seated, local, binding, p, cp.rule[idx], linked, dirs, caps, spans,
         cp.status_quo, c, st.best[:, idx], st.prog[:, idx], _moved(forum, local, c),
+        slice(None) if seated.all() else np.flatnonzero(seated),
     )  # fmt: skip
 
 
@@ -149,20 +151,26 @@ def _observe(
     tab: Table, offers: tuple[np.ndarray, ...], live: np.ndarray, everyone: bool = False
 ) -> np.ndarray:
     """Each seated actor keeps the best value it has been offered (by another party, or, with
-    ``everyone``, a proposal to the whole table); returns the progress it gained (B, P, I)."""
-    p, sees_live = tab.p, live[:, None, :]
-    best = tab.best
+    ``everyone``, a proposal to the whole table); returns the progress it gained (B, P, I).
+
+    Only the seated rows are worked on: a bilateral forum bound by a bloc consults thirty
+    allies but seats two actors."""
+    sit, sees_live = tab.sit, live[:, None, :]
+    ideal, best, before = tab.p.ideal[:, sit], tab.best[:, sit], tab.prog[:, sit]
+    seat = np.zeros(tab.seated.shape, dtype=bool)
     for k, o in enumerate(offers):
-        others = tab.seated.copy()
+        seat[:] = tab.seated
         if not everyone:
-            others[tab.local[k]] = False
-        d_new = np.abs(o[:, None, :] - p.ideal)
-        better = np.isnan(best) | (d_new < np.abs(best - p.ideal))
+            seat[tab.local[k]] = False
+        others = seat[sit]
+        d_new = np.abs(o[:, None, :] - ideal)
+        better = np.isnan(best) | (d_new < np.abs(best - ideal))
         best = np.where(sees_live & others[None, :, None] & better, o[:, None, :], best)
-    prog = rules.progress(np.where(np.isnan(best), tab.sq, best), tab.sq, p.ideal)
-    prog = np.where(sees_live & tab.seated[None, :, None], np.maximum(prog, tab.prog), tab.prog)
-    step = prog - tab.prog
-    tab.best, tab.prog = best, prog
+    prog = rules.progress(np.where(np.isnan(best), tab.sq, best), tab.sq, ideal)
+    prog = np.where(sees_live, np.maximum(prog, before), before)
+    step = np.zeros(tab.c.shape)
+    step[:, sit] = prog - before
+    tab.best[:, sit], tab.prog[:, sit] = best, prog
     return step
 
 
@@ -235,12 +243,7 @@ def exchange(
     blocker = np.where(live & ~ok, np.broadcast_to(blocker, live.shape), -1)
     _settle_deal(st, tab.index, number, ok, proposal, blocker, live)
 
-    seat_live = live[:, None, :] & tab.seated[None, :, None]
-    s = tactics.TacticInput(
-        tab.c, _time(cp, tab, p, t, number), p.beta[:, :, None], p.reciprocity[:, :, None], step,
-        p.salience, np.abs(p.reservation - p.ideal), _relative(tab),
-    )  # fmt: skip
-    tab.c = rules.concede(tab.c, np.minimum(tactics.targets(tab.rule, s), cap), seat_live)
+    _concede(cp, tab, p, t, number, step, cap, live)
     tab.c = _cohere(tab, live)
     responses = None
     if record:
@@ -248,6 +251,27 @@ def exchange(
         responses = np.stack([rules.respond(o[:, None, :], p.ideal, x, p.reservation, held)
                               for o in offers], axis=1)  # fmt: skip
     return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen)
+
+
+def _concede(
+    cp: Compiled,
+    tab: Table,
+    p: Params,
+    t: int,
+    number: int,
+    step: np.ndarray,
+    cap: np.ndarray,
+    live: np.ndarray,
+) -> None:
+    """Each seated actor concedes by its own tactic on the live issues, within its linkage."""
+    sit, moved = tab.sit, _relative(tab)
+    s = tactics.TacticInput(
+        tab.c[:, sit], _time(cp, tab, p, t, number), p.beta[:, sit, None],
+        p.reciprocity[:, sit, None], step[:, sit], p.salience[:, sit],
+        np.abs(p.reservation - p.ideal)[:, sit], moved[:, sit],
+    )  # fmt: skip
+    target = np.minimum(tactics.targets(tab.rule[sit], s), cap[:, sit])
+    tab.c[:, sit] = rules.concede(tab.c[:, sit], target, live[:, None, :])
 
 
 def _settle_deal(
