@@ -16,6 +16,7 @@ import pandas as pd
 
 from negsim import dynamics
 from negsim.agents import BlocAgent, Negotiator
+from negsim.outcomes import Outcome, outcome_class
 from negsim.params import Params
 from negsim.scenario.compile import Compiled, compile_scenario, draw, run_generator
 from negsim.scenario.load import load_scenario
@@ -56,13 +57,16 @@ class NegotiationModel(mesa.Model):
         reporters = {iid: (lambda a, j=j: float(a.position[j])) for j, iid in enumerate(cp.issues)}
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "forum": lambda m: m.forum_done,
+                "forum": lambda m: m.last.table.forum.id if m.last else "",
+                "exchange": lambda m: m.last.number if m.last else 0,
+                "forum_done": lambda m: m.forum_done,
                 "agreed": lambda m: int(m.state.agreed.sum()),
                 "broke": lambda m: bool(m.state.broke[0]),
+                "outcome": lambda m: m.outcome,
             },
             agent_reporters=reporters,
         )
-        self.forum_done = ""
+        self.forum_done = False
 
     def step(self) -> None:
         """One exchange of the current forum; after a forum's last one, the judgement."""
@@ -79,10 +83,10 @@ class NegotiationModel(mesa.Model):
             assert isinstance(verdict, dynamics.Judgement)
             if self.keep_transcript:
                 self.events += judgement_events(self.cp, self.params, self.state, verdict)
-            self.forum_done = verdict.forum.id
-            self.datacollector.collect(self)
+        self.forum_done = rec.number == rec.table.forum.exchanges
         if self._left == 0 or self.state.broke[0]:
             self.running = False
+        self.datacollector.collect(self)  # every step, as Mesa's batch_run reads it
 
     def run(self) -> NegotiationModel:
         while self.running:
@@ -114,18 +118,23 @@ class NegotiationModel(mesa.Model):
         """Every actor's current position (1, A, I)."""
         return self.params.ideal + self.state.c * (self.params.reservation - self.params.ideal)
 
+    @property
+    def outcome(self) -> str:
+        """The run's class so far (final once the model stops): a Mesa model reporter."""
+        return Outcome(int(outcome_class(self.cp, self.state)[0])).label
+
     def positions_by_forum(self) -> pd.DataFrame:
         """Each agent's position per issue after each forum, from the DataCollector: one row
         per (forum, agent), with the agent's id and kind (an actor or a bloc's offer)."""
         agents = self.datacollector.get_agent_vars_dataframe().reset_index()
-        forums = self.datacollector.get_model_vars_dataframe()["forum"].tolist()
-        steps = sorted(agents["Step"].unique())
-        by_step = dict(zip(steps, forums, strict=True))
+        steps = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        ends = {k + 1: row.forum for k, row in steps.iterrows() if row.forum_done}
+        agents = agents[agents["Step"].isin(ends)]
         who = {a.unique_id: a for a in self.agents}
-        agents.insert(0, "forum", agents["Step"].map(by_step))
+        agents.insert(0, "forum", agents["Step"].map(ends))
         agents.insert(1, "agent", [who[u].ident for u in agents["AgentID"]])
         agents.insert(2, "kind", [who[u].kind for u in agents["AgentID"]])
-        return agents.drop(columns=["Step", "AgentID"])
+        return agents.drop(columns=["Step", "AgentID"]).reset_index(drop=True)
 
     @property
     def transcript(self) -> list[str]:

@@ -54,3 +54,22 @@ def test_one_step_is_one_exchange(cp) -> None:
     assert steps <= cp.total_exchanges
     if not model.state.broke[0]:
         assert steps == cp.total_exchanges
+
+
+def test_mesa_batch_run_yields_the_outcome_column(cp) -> None:
+    """A Mesa user's batch_run over the model gets the outcome as a model reporter."""
+    import mesa
+
+    rows = mesa.batch_run(
+        NegotiationModel,
+        parameters={"scenario": [cp], "run": [0, 1, 2], "seed": [5], "transcript": [False]},
+        iterations=1,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    outcome = {r["run"]: r["outcome"] for r in rows}  # a row per agent, the run's on each
+    assert outcome == {
+        k: NegotiationModel(cp, k, 5, transcript=False).run().outcome for k in (0, 1, 2)
+    }
+    assert set(outcome.values()) <= {"agreement", "partial", "stalemate", "breakdown"}
