@@ -94,6 +94,7 @@ class Judgement:
     index: int
     judged: np.ndarray  # (B, A) progress each actor judged
     out: np.ndarray  # (B, A) walked out now
+    expected: np.ndarray  # (B, A) what staying is worth to it (a decision's basis)
 
 
 def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
@@ -344,17 +345,43 @@ def _cohere(tab: Table, live: np.ndarray) -> np.ndarray:
     return c
 
 
-def judge(cp: Compiled, params: Params, st: RunState, f: int, active: np.ndarray) -> Judgement:
-    """Between rounds: an actor out of patience without progress leaves the process."""
+def judge(
+    cp: Compiled, params: Params, st: RunState, f: int, active: np.ndarray, t: int
+) -> Judgement:
+    """Between rounds, each actor with patience at the table decides whether to stay.
+
+    ``rounds``: it walks out once it has spent more rounds than its patience short of the
+    progress it requires. ``decision`` (Fearon 1995: breakdown from what is expected and the
+    cost of waiting): it walks out when the deal it expects before the deadline, discounted,
+    is worth less than its outside option. It expects its progress to go on at the rate it
+    has come so far (aspiration learning from the offers seen), up to its ideal.
+    """
     part = np.zeros(cp.n_actors, dtype=bool)
     part[cp.forums[f].participants] = True
     judged = progress(cp, params, st, cp.patience_on[None])
-    short = cp.has_patience[None] & part[None] & (judged < params.progress_required - rules.EPS)
+    counts = cp.has_patience & ~cp.decides
+    short = counts[None] & part[None] & (judged < params.progress_required - rules.EPS)
     st.strikes += short & active[:, None]
-    out = cp.has_patience[None] & (st.strikes > params.patience_rounds + rules.EPS)
+    out = counts[None] & (st.strikes > params.patience_rounds + rules.EPS)
+    expected = expected_deal(cp, params, judged, f, t)
+    out |= cp.decides[None] & part[None] & (expected < params.outside_option - rules.EPS)
     out &= active[:, None]
     st.broke |= out.any(axis=1)
-    return Judgement(cp.forums[f], f, judged, out)
+    return Judgement(cp.forums[f], f, judged, out, expected)
+
+
+def expected_deal(cp: Compiled, params: Params, judged: np.ndarray, f: int, t: int) -> np.ndarray:
+    """What staying is worth (B, A) after forum f: progress extrapolated at its rate so far to
+    the deadline (capped at the ideal), discounted by the days left until then."""
+    if np.isfinite(cp.deadline_days):
+        now = np.full(params.horizon.shape, cp.forums[f].days[-1] / cp.deadline_days)
+        days_left = np.full(params.horizon.shape, cp.deadline_days - cp.forums[f].days[-1])
+    else:
+        now = t / params.horizon
+        days_left = (params.horizon - t) * cp.scenario.rules.hours_per_exchange / 24
+    elapsed = np.maximum(now, rules.EPS)[:, None]
+    reach = np.where(now[:, None] >= 1, judged, np.minimum(1.0, judged / elapsed))
+    return reach * params.discount ** np.maximum(days_left, 0)[:, None]
 
 
 def progress(cp: Compiled, params: Params, st: RunState, mask: np.ndarray) -> np.ndarray:
@@ -393,7 +420,7 @@ def steps(
                 close_table(tab, st)
             yield done
         st.rounds += active
-        verdict = judge(cp, params, st, f, active)
+        verdict = judge(cp, params, st, f, active, t)
         x = rules.position(params.ideal, params.reservation, st.c)
         point = trajectory_point(cp, params, x)
         st.trajectory[:, f] = np.where(active[:, None, None], point, np.nan)

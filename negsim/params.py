@@ -31,6 +31,8 @@ class Params:
     link_threshold: np.ndarray  # (B, A, K) progress each linkage waits for
     patience_rounds: np.ndarray  # (B, A) rounds without progress it tolerates
     progress_required: np.ndarray  # (B, A) progress it needs between rounds
+    outside_option: np.ndarray  # (B, A) what walking out is worth, on the scale of progress
+    discount: np.ndarray  # (B, A) per-day discount factor of a later deal
     bloc_cohesion: np.ndarray  # (B, Q) strength of each bloc's pull
     horizon: np.ndarray  # (B,) deadline in exchanges
     tolerance: np.ndarray  # (B,) how close offers must come to agree
@@ -39,7 +41,7 @@ class Params:
     PER_ACTOR: ClassVar[tuple[str, ...]] = (
         "ideal", "reservation", "salience", "capability", "votes", "side", "beta", "reciprocity",
         "cohesion_susceptibility", "wedge_susceptibility", "wedge", "link_threshold",
-        "patience_rounds", "progress_required",
+        "patience_rounds", "progress_required", "outside_option", "discount",
     )  # fmt: skip
     NAMES: ClassVar[tuple[str, ...]]
 

@@ -125,12 +125,19 @@ def judgement_events(cp: Compiled, params: Params, st: RunState, verdict: Judgem
     """Who walked out after a forum, and why, in the terms of its patience."""
     out = []
     for k in np.flatnonzero(verdict.out[0]):
-        why = (
-            f"progress {verdict.judged[0, k]:.2f} below the "
-            f"{params.progress_required[0, k]:.2f} it requires, "
-            f"{int(st.strikes[0, k])} rounds without it (patience "
-            f"{params.patience_rounds[0, k]:.1f})"
-        )
+        if cp.decides[k]:
+            why = (
+                f"staying is worth {verdict.expected[0, k]:.2f} (progress "
+                f"{verdict.judged[0, k]:.2f} so far), less than its outside option "
+                f"{params.outside_option[0, k]:.2f}"
+            )
+        else:
+            why = (
+                f"progress {verdict.judged[0, k]:.2f} below the "
+                f"{params.progress_required[0, k]:.2f} it requires, "
+                f"{int(st.strikes[0, k])} rounds without it (patience "
+                f"{params.patience_rounds[0, k]:.1f})"
+            )
         forum = verdict.forum
         who = (cp.actors[k], cp.names[k])
         out.append(

@@ -116,6 +116,7 @@ class Compiled:
     link_on: np.ndarray  # bool (A, K, I)
     patience_on: np.ndarray  # bool (A, I)
     has_patience: np.ndarray  # bool (A,)
+    decides: np.ndarray  # bool (A,): walking out is a decision (patience rule 'decision')
     base: dict[str, np.ndarray] = field(repr=False)
     leaves: tuple[Leaf, ...] = ()
 
@@ -194,6 +195,7 @@ class _ActorTables:
     link_on: np.ndarray  # (A, K, I)
     patience_on: np.ndarray  # (A, I)
     has_patience: np.ndarray  # (A,)
+    decides: np.ndarray  # (A,) its patience is a decision, not a count of rounds
 
 
 PER_ACTOR_NUMBERS = (
@@ -228,6 +230,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         np.zeros((len(actors), k_max, len(issues)), dtype=bool),
         np.zeros((len(actors), k_max, len(issues)), dtype=bool),
         np.zeros((len(actors), len(issues)), dtype=bool),
+        np.zeros(len(actors), dtype=bool),
         np.zeros(len(actors), dtype=bool),
     )
     for a, f in fields.items():
@@ -267,6 +270,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         link_on=tables.link_on,
         patience_on=tables.patience_on,
         has_patience=tables.has_patience,
+        decides=tables.decides,
         base=p.arrays,
         leaves=leaves,
     )
@@ -282,6 +286,8 @@ def _new_params(lay: _Layout, k_max: int) -> _Params:
     for name in PER_ACTOR_NUMBERS:
         p.new(name, (n_a,))
     p.new("votes", (n_a,))
+    p.new("outside_option", (n_a,), fill=-1.0)  # no outside option: staying always wins
+    p.new("discount", (n_a,), fill=1.0)
     p.new("link_threshold", (n_a, k_max))
     p.new("bloc_cohesion", (len(s.blocs),))
     p.new("horizon", ())
@@ -318,14 +324,15 @@ def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
         pat, where = f[("patience",)]
         t.has_patience[k] = True
         t.patience_on[k] = lay.mask(pat.judged_on)
-        p.put("patience_rounds", (k,), pat.rounds, (*where, "rounds"), "patience")
-        p.put(
-            "progress_required",
-            (k,),
-            pat.progress_required,
-            (*where, "progress_required"),
-            "progress_required",
-        )
+        t.decides[k] = pat.rule == "decision"
+        for name, value, key, field_name in (
+            ("patience_rounds", pat.rounds, "rounds", "patience"),
+            ("progress_required", pat.progress_required, "progress_required", "progress_required"),
+            ("outside_option", pat.outside_option, "outside_option", "outside_option"),
+            ("discount", pat.discount, "discount", "discount"),
+        ):
+            if value is not None:
+                p.put(name, (k,), value, (*where, key), field_name)
 
 
 def _blocs(lay: _Layout, p: _Params) -> tuple[BlocSpec, ...]:

@@ -150,6 +150,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "cohesion": (0.0, 1.0),
     "tolerance": (0.0, 0.5),
     "horizon": (1.0, 1000.0),
+    "outside_option": (-1.0, 1.0),
+    "discount": (0.5, 1.0),
 }
 
 
@@ -252,12 +254,40 @@ class Linkage(Frozen):
 
 
 class Patience(Frozen):
-    """Between rounds: rounds without enough progress tolerated before walking out."""
+    """Between rounds, whether to stay: by a count of rounds without enough progress
+    (``rule: rounds``), or as a decision (``rule: decision``): stay while the deal it expects
+    to reach before the deadline, discounted, is worth more than its outside option."""
 
-    rounds: Number = num(0, 50, "Rounds without sufficient progress tolerated.")
-    progress_required: Number = num(0, 1, "Progress on ``judged_on`` that counts as progress.")
+    rule: Literal["rounds", "decision"] = Field(
+        default="rounds",
+        description="rounds: walk out after `rounds` rounds short of `progress_required`; "
+        "decision: walk out when the outside option beats the expected, discounted deal "
+        "(Fearon 1995)",
+    )
+    rounds: Number | None = num(0, 50, "Rounds without sufficient progress tolerated.", None)
+    progress_required: Number | None = num(
+        0, 1, "Progress on ``judged_on`` that counts as progress.", None
+    )
+    outside_option: Number | None = num(
+        -1,
+        1,
+        "What walking out is worth, on the scale of progress: 0 the status quo, 1 its ideal "
+        "on the judged issues, below 0 worse than the status quo.",
+        None,
+    )
+    discount: Number | None = num(
+        0.5, 1, "Per-day discount factor of a deal reached later (1: no discounting).", None
+    )
     judged_on: list[str] = Field(min_length=1, description="issue ids or clusters judged")
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _what_the_rule_needs(self) -> Patience:
+        need = ("rounds", "progress_required") if self.rule == "rounds" else ("outside_option",)
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"patience with rule {self.rule} needs {' and '.join(missing)}")
+        return self
 
 
 UP = ("up", "west")  # sides that concede toward 1
