@@ -184,9 +184,13 @@ def cmd_screen(args: argparse.Namespace) -> int:
     print(screening.render(table.head(args.top), args.runs))
     print(
         f"\n{len(moving)} of {len(table)} uncertain inputs move some outcome share by "
-        f"{screening.THRESHOLD} or more; {int((table['effect'] == 0).sum())} move none at all"
+        f"{screening.THRESHOLD} or more; {_count(int((table['effect'] == 0).sum()))} none at all"
     )
     return 0
+
+
+def _count(n: int) -> str:
+    return f"{n} moves" if n == 1 else f"{n} move"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -198,7 +202,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             cp = compile_scenario(load_scenario(file))
         except NegsimError as exc:
-            for problem in exc.problems if args.all else [exc]:
+            listed = sorted(exc.problems, key=lambda e: (e.file or "", e.line or 0))
+            for problem in listed if args.all else [exc]:
                 print(f"negsim: error: {problem}", file=sys.stderr)
             status = 2
             continue

@@ -55,7 +55,7 @@ class Table:
     idx: np.ndarray  # (P,) actor indices
     seated: np.ndarray  # (P,) bool
     local: tuple[np.ndarray, ...]  # each party's members, as positions in idx
-    binding: tuple[tuple[np.ndarray, str] | None, ...]
+    binding: tuple[tuple[np.ndarray, str, int] | None, ...]  # members, rule, party code
     p: Params
     rule: np.ndarray  # (P,) tactic ids
     linked: np.ndarray  # positions (in idx) of seated actors with a linkage
@@ -110,7 +110,11 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     binding = tuple(
         None
         if party.bound_by is None
-        else (np.searchsorted(idx, cp.blocs[party.bound_by].members), cp.blocs[party.bound_by].rule)
+        else (
+            np.searchsorted(idx, cp.blocs[party.bound_by].members),
+            cp.blocs[party.bound_by].rule,
+            cp.n_actors + party.bound_by,
+        )
         for party in forum.parties
     )
     spans = tuple(
@@ -170,7 +174,8 @@ def _observe(
     prog = rules.progress(np.where(np.isnan(best), tab.sq, best), tab.sq, ideal)
     prog = np.where(sees_live, np.maximum(prog, before), before)
     step = np.zeros(tab.c.shape)
-    step[:, sit] = prog - before
+    needed = np.abs(tab.sq - ideal) >= rules.EPS  # where the status quo is its ideal, nobody
+    step[:, sit] = np.where(needed, prog - before, 0.0)  # moved toward it: nothing to answer
     tab.best[:, sit], tab.prog[:, sit] = best, prog
     return step
 

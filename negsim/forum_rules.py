@@ -38,7 +38,7 @@ class View:
     offers: tuple[np.ndarray, ...]  # (B, I) each party's offer
     members: tuple[np.ndarray, ...]  # each party's members (positions in the table)
     bloc_rules: tuple[str | None, ...]  # each party's bloc rule, None for an actor
-    binding: tuple[tuple[np.ndarray, str] | None, ...]  # an actor party's binding bloc
+    binding: tuple[tuple[np.ndarray, str, int] | None, ...]  # a bound actor's bloc, its code
     codes: tuple[int, ...]  # each party's code (Compiled.party_names)
     actor_codes: np.ndarray  # (P,) each table actor's code
     seated: np.ndarray  # (P,) bool: at the table (the voters)
@@ -113,11 +113,13 @@ class ForumRule:
                 yes = accept[:, members[0]]
             else:
                 yes = BLOC_RULES[rule].passes(accept[:, members], v.votes[:, members])
-            if v.binding[k] is not None:
-                bound, bound_rule = v.binding[k]  # type: ignore[misc]
-                yes = yes & BLOC_RULES[bound_rule].passes(accept[:, bound], v.votes[:, bound])
             blocker = np.where(ok & ~yes, v.codes[k], blocker)
             ok &= yes
+            if v.binding[k] is not None:  # the two-level game: the bloc behind the actor
+                bound, bound_rule, code = v.binding[k]  # type: ignore[misc]
+                bloc_yes = BLOC_RULES[bound_rule].passes(accept[:, bound], v.votes[:, bound])
+                blocker = np.where(ok & ~bloc_yes, code, blocker)
+                ok &= bloc_yes
         return ok, blocker
 
 
@@ -167,7 +169,7 @@ class ConsensusAll(ForumRule):
     @classmethod
     def passes(cls, v: View, accept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ok, blocker = super().passes(v, accept)
-        refuse = ~accept & v.seated[None, :, None]
+        refuse = ~accept  # every participant and every consulted bloc member
         first = np.argmax(refuse, axis=1)  # the first refusing participant
         someone = refuse.any(axis=1)
         blocker = np.where((blocker < 0) & someone, v.actor_codes[first], blocker)
@@ -274,8 +276,9 @@ def nash_solution(v: View) -> np.ndarray:
     for _ in range(SWEEPS):
         for i in np.flatnonzero(v.live.any(axis=0)):
             grid = lo[:, i, None] + (hi - lo)[:, i, None] * np.linspace(0, 1, GRID)[None, :]
+            grid = np.concatenate([p[:, i, None], grid], axis=1)  # never worse than the start
             scores = np.zeros(grid.shape)
-            for g in range(GRID):
+            for g in range(grid.shape[1]):
                 trial = p.copy()
                 trial[:, i] = grid[:, g]
                 gains = np.stack([_party_gain(v, k, trial) for k in range(len(v.offers))])

@@ -21,12 +21,12 @@ EXTRA = (
 )  # a meeting of two red lines: it offers nothing new
 
 
-def patience(rule: str, option: str = "{uniform: [0.3, 0.9]}", discount: float = 1.0) -> list:
+def patience(rule: str, option: str = "{uniform: [0.05, 0.35]}", discount: float = 1.0) -> list:
     return [
         "rules.deadline=2022-02-15",
         "actors.russia.linkage.0.threshold=0",
         f"actors.russia.patience={{rule: {rule}, outside_option: {option}, discount: {discount},"
-        " rounds: {uniform: [0, 3]}, progress_required: 0.04, judged_on: [core, missiles]}",
+        " rounds: {uniform: [1, 5]}, progress_required: 0.0135, judged_on: [core, missiles]}",
     ]
 
 
@@ -49,9 +49,9 @@ def test_the_count_of_rounds_is_not_invariant_so_the_test_above_can_fail() -> No
 
 
 def test_a_better_outside_option_and_a_costlier_wait_mean_more_walkouts() -> None:
-    low = breakdown(patience("decision", "{uniform: [0.2, 0.8]}"))
-    high = breakdown(patience("decision", "{uniform: [0.4, 1.0]}"))
-    impatient = breakdown(patience("decision", "{uniform: [0.2, 0.8]}", discount=0.98))
+    low = breakdown(patience("decision", "{uniform: [0.05, 0.25]}"))
+    high = breakdown(patience("decision", "{uniform: [0.15, 0.35]}"))
+    impatient = breakdown(patience("decision", "{uniform: [0.05, 0.25]}", discount=0.98))
     assert high > low + 0.1
     assert impatient > low + 0.05
 

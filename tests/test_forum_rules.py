@@ -54,7 +54,7 @@ def table(kinds: tuple[str, str], b: int = 40, seed: int = 3) -> View:
         )
     else:
         members = (np.array([0]), np.array([3]))
-        binding = ((np.array([1, 2]), "consensus"), None)
+        binding = ((np.array([1, 2]), "consensus", 91), None)
         bloc_rules = (None, None)
     ideal = rng.random((b, 5, i))
     res = np.clip(ideal + rng.normal(0, 0.4, (b, 5, i)), 0, 1)
@@ -140,7 +140,10 @@ class TestBilateral(ForumRuleContract):
         accept = np.ones((40, 5, 3), dtype=bool)
         accept[:, 2] = False  # a member of the bloc that binds party 0
         ok, blocker = Bilateral.passes(v, accept)
-        assert not ok.any() and (blocker == 90).all()
+        assert not ok.any() and (blocker == 91).all()  # the bloc blocked, not its actor
+        accept[:, 2], accept[:, 0] = True, False
+        ok, blocker = Bilateral.passes(v, accept)
+        assert not ok.any() and (blocker == 90).all()  # the actor itself refused
 
 
 class TestBlocConsensus(ForumRuleContract):

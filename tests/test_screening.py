@@ -43,5 +43,8 @@ def test_the_command_prints_the_ranking_and_the_count(capsys, tmp_path) -> None:
     assert main(["screen", str(MINI), "--runs", "50", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.index("actors.russia.patience.rounds") < text.index("(no effect)")
-    assert "1 of 4 uncertain inputs move some outcome share by 0.02 or more" in text
+    assert (
+        "1 of 4 uncertain inputs move some outcome share by 0.02 or more; 3 move none at all"
+        in text
+    )
     assert out.read_text().startswith("input,low,high,agreement")

@@ -141,7 +141,7 @@ def _outcome_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing:
 
 # -- the figures ----------------------------------------------------------------------------
 
-_MEAN = cells(lambda v: f"{v.mean():.2f}")
+_MEAN = cells(lambda v: f"{v.mean():.2f}" if v.notna().any() else "-")  # '-': not defined here
 _FC = "fc.: capability x salience weighted mean/median of initial positions"
 
 register(

@@ -63,7 +63,7 @@ class ForumSpec:
     exchanges: int
     decision_rule: str
     parties: tuple[Party, ...]
-    participants: np.ndarray  # actor indices that act: the parties' members, sorted
+    participants: np.ndarray  # actor indices at the table (listed participants and the parties)
     required: np.ndarray  # actor indices whose acceptance an agreement needs
     agenda: np.ndarray  # bool (I,)
     chair: str | None
@@ -413,7 +413,7 @@ def _forum(lay: _Layout, fid: str, fs: Forum, blocs: tuple[BlocSpec, ...]) -> Fo
         exchanges,
         fs.decision_rule,
         tuple(parties),
-        np.unique(np.concatenate([p.members for p in parties])).astype(np.intp),
+        np.array(sorted(lay.idx[a] for a in seated), dtype=np.intp),  # all at the table
         np.array(sorted(required), dtype=np.intp),
         lay.mask(fs.agenda) if fs.agenda else np.ones(len(lay.issues), dtype=bool),
         fs.chair,
