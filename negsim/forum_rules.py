@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from negsim.rules import EPS, weighted_median_over
+from negsim.rules import EPS, register_class, weighted_median_over
 
 FORUM_RULES: dict[str, type[ForumRule]] = {}
 BLOC_RULES: dict[str, type[BlocRule]] = {}
@@ -67,9 +67,7 @@ class ForumRule:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name in FORUM_RULES:
-            raise ValueError(f"two forum decision rules named {cls.name!r}")
-        FORUM_RULES[cls.name] = cls
+        register_class(FORUM_RULES, cls, "forum decision rules")
 
     @classmethod
     def seating_problem(cls, party_kinds: Sequence[str]) -> str | None:
@@ -299,9 +297,7 @@ class BlocRule:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name in BLOC_RULES:
-            raise ValueError(f"two bloc decision rules named {cls.name!r}")
-        BLOC_RULES[cls.name] = cls
+        register_class(BLOC_RULES, cls, "bloc decision rules")
 
     @classmethod
     def offer(cls, x: np.ndarray, w: np.ndarray, dirn: np.ndarray) -> np.ndarray:

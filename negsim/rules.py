@@ -212,3 +212,12 @@ def utility_progress(
     1 where nothing is needed."""
     need = np.abs(sq - ideal)
     return weighted(prog, salience * need, mask)
+
+
+def register_class(registry: dict, cls: type, kind: str) -> None:
+    """Enter a rule class in its registry by name: what a subclass does to exist (tactics,
+    forum rules, bloc rules); a second class of the same name is refused."""
+    name = cls.name  # type: ignore[attr-defined]
+    if name in registry:
+        raise ValueError(f"two {kind} named {name!r}")
+    registry[name] = cls

@@ -12,12 +12,12 @@ never lets a level fall or pass 1, whatever a tactic asks for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
 
-from negsim.rules import unit
+from negsim.rules import register_class, unit
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,7 @@ class Tactic:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name in TACTICS:
-            raise ValueError(f"two concession tactics named {cls.name!r}")
-        TACTICS[cls.name] = cls
+        register_class(TACTICS, cls, "concession tactics")
 
     @classmethod
     def target(cls, s: TacticInput) -> np.ndarray:
@@ -188,16 +186,7 @@ class RelativeTitForTat(Tactic):
         return s.c + s.reciprocity * np.maximum(s.other_relative, 0.0)
 
 
-_FIELDS = (
-    "c",
-    "t_frac",
-    "beta",
-    "reciprocity",
-    "other_step",
-    "salience",
-    "reach",
-    "other_relative",
-)
+_FIELDS = tuple(f.name for f in fields(TacticInput))
 
 
 def ids() -> dict[str, int]:

@@ -84,21 +84,12 @@ def _forecast_mean(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 
 
 def _forecast_median(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    return _weighted_median_actors(params.ideal, _weights(params))
+    return rules.weighted_median_over(params.ideal, _weights(params), None)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, NaN where nothing carries weight (no forecast can be made)."""
     return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
-
-
-def _weighted_median_actors(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted median over the actor axis with per-issue weights: x, w (B, A, I)."""
-    order = np.argsort(x, axis=1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=1)
-    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
-    pick = np.argmax(cum >= cum[:, -1:, :] / 2 - rules.EPS, axis=1)
-    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
 
 
 def _core_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
