@@ -57,16 +57,25 @@ def test_one_step_is_one_exchange(cp) -> None:
 
 
 def test_mesa_batch_run_yields_the_outcome_column(cp) -> None:
-    """A Mesa user's batch_run over the model gets the outcome as a model reporter."""
+    """A Mesa user's batch_run over the model gets the outcome as a model reporter. Mesa 3.4+
+    hands the seed in through its own ``rng`` argument (into the model's ``seed``); 3.3 takes
+    it as a parameter."""
+    import inspect
+
     import mesa
 
+    params = {"scenario": [cp], "run": [0, 1, 2], "transcript": [False]}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        seeding: dict = {"rng": [5]}
+    else:
+        params["seed"], seeding = [5], {"iterations": 1}
     rows = mesa.batch_run(
         NegotiationModel,
-        parameters={"scenario": [cp], "run": [0, 1, 2], "seed": [5], "transcript": [False]},
-        iterations=1,
+        parameters=params,
         number_processes=1,
         data_collection_period=-1,
         display_progress=False,
+        **seeding,
     )
     outcome = {r["run"]: r["outcome"] for r in rows}  # a row per agent, the run's on each
     assert outcome == {
