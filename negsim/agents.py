@@ -14,7 +14,6 @@ import numpy as np
 
 from negsim import dynamics
 from negsim.forum_rules import BLOC_RULES
-from negsim.scenario.compile import Party
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
@@ -59,13 +58,12 @@ class BlocAgent(mesa.Agent):
         spec = model.cp.blocs[index]
         self.ident = spec.id
         self.spec = spec
-        self.party = Party(spec.id, spec.id, spec.members, bloc=index, rule=spec.rule)
 
     @property
     def position(self) -> np.ndarray:
         """The offer the bloc would make now, all its members counted (I,)."""
         m: NegotiationModel = self.model  # type: ignore[assignment]
         x = m.positions()[:, self.spec.members]
-        dirn = dynamics.party_direction(self.party, m.params, m.cp.n_issues)
+        dirn = dynamics.direction(self.spec.members, m.params, m.cp.n_issues)
         w = m.params.capability[:, self.spec.members]
         return BLOC_RULES[self.spec.rule].offer(x, w, dirn)[0]

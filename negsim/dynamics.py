@@ -25,14 +25,14 @@ import numpy as np
 from negsim import rules, tactics
 from negsim.forum_rules import BLOC_RULES, FORUM_RULES, View, consensus_bound
 from negsim.params import Params
-from negsim.scenario.compile import Compiled, ForumSpec, Party
+from negsim.scenario.compile import Compiled, ForumSpec
 from negsim.state import RunState
 
 
-def party_direction(p: Party, params: Params, n_issues: int) -> np.ndarray:
-    """Which way the party concedes (B, I): its members' declared side, capability-weighted."""
-    w = params.capability[:, p.members]
-    side = (params.side[:, p.members] * w).sum(axis=1)
+def direction(members: np.ndarray, params: Params, n_issues: int) -> np.ndarray:
+    """Which way a set of actors concedes (B, I): their declared side, capability-weighted."""
+    w = params.capability[:, members]
+    side = (params.side[:, members] * w).sum(axis=1)
     return np.repeat(np.where(side >= 0, 1.0, -1.0)[:, None], n_issues, axis=1)
 
 
@@ -59,6 +59,7 @@ class Table:
     p: Params
     rule: np.ndarray  # (P,) tactic ids
     linked: np.ndarray  # positions (in idx) of seated actors with a linkage
+    link_masks: tuple[np.ndarray, np.ndarray]  # their gated and unlocking issues (1, L, K, I)
     dirs: tuple[np.ndarray, ...]
     caps: tuple[np.ndarray | None, ...]
     spans: tuple[rules.Span | None, ...]
@@ -102,7 +103,7 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     idx = np.union1d(forum.participants, forum.required).astype(np.intp)
     p = params.actors(idx)
     local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
-    dirs = tuple(party_direction(party, params, cp.n_issues) for party in forum.parties)
+    dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
     caps = tuple(
         None if party.bound_by is None else bloc_bound(cp, party.bound_by, params.reservation, d)
         for party, d in zip(forum.parties, dirs, strict=True)
@@ -124,8 +125,9 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     seated = np.isin(idx, forum.participants)
     c = st.c[:, idx]
     linked = np.flatnonzero(seated & cp.link_gated[idx].any(axis=(1, 2)))
+    masks = (cp.link_gated[idx][linked][None], cp.link_on[idx][linked][None])
     return Table(
-        forum, f, idx, seated, local, binding, p, cp.rule[idx], linked, dirs, caps, spans,
+        forum, f, idx, seated, local, binding, p, cp.rule[idx], linked, masks, dirs, caps, spans,
         cp.status_quo, c, st.best[:, idx], st.prog[:, idx], _moved(forum, local, c),
         slice(None) if seated.all() else np.flatnonzero(seated),
     )  # fmt: skip
@@ -188,11 +190,9 @@ def _linkage(cp: Compiled, tab: Table, record: bool) -> tuple[np.ndarray, np.nda
     cap = np.ones(tab.c.shape)
     seen = np.zeros((*tab.c.shape[:2], cp.link_gated.shape[1])) if record else None
     if len(linked):
-        gated = cp.link_gated[tab.idx][linked][None]
-        on = cp.link_on[tab.idx][linked][None]
         cap[:, linked], got = rules.linkage_cap(
             tab.prog[:, linked], p.ideal[:, linked], tab.sq, p.salience[:, linked],
-            gated, on, p.link_threshold[:, linked],
+            *tab.link_masks, p.link_threshold[:, linked],
         )  # fmt: skip
         if seen is not None:
             seen[:, linked] = got
@@ -249,7 +249,7 @@ def exchange(
     blocker = np.where(live & ~ok, np.broadcast_to(blocker, live.shape), -1)
     _settle_deal(st, tab.index, number, ok, proposal, blocker, live)
 
-    _concede(cp, tab, p, t, number, step, cap, live)
+    _concede(cp, tab, t, number, step, cap, live)
     tab.c = _cohere(tab, live)
     responses = None
     if record:
@@ -262,7 +262,6 @@ def exchange(
 def _concede(
     cp: Compiled,
     tab: Table,
-    p: Params,
     t: int,
     number: int,
     step: np.ndarray,
@@ -270,9 +269,9 @@ def _concede(
     live: np.ndarray,
 ) -> None:
     """Each seated actor concedes by its own tactic on the live issues, within its linkage."""
-    sit, moved = tab.sit, _relative(tab)
+    p, sit, moved = tab.p, tab.sit, _relative(tab)
     s = tactics.TacticInput(
-        tab.c[:, sit], _time(cp, tab, p, t, number), p.beta[:, sit, None],
+        tab.c[:, sit], _time(cp, tab, t, number), p.beta[:, sit, None],
         p.reciprocity[:, sit, None], step[:, sit], p.salience[:, sit],
         np.abs(p.reservation - p.ideal)[:, sit], moved[:, sit],
     )  # fmt: skip
@@ -296,13 +295,14 @@ def _settle_deal(
     st.blocker = np.where(live, blocker, st.blocker)
 
 
-def _time(cp: Compiled, tab: Table, p: Params, t: int, number: int) -> np.ndarray:
+def _time(cp: Compiled, tab: Table, t: int, number: int) -> np.ndarray:
     """Time pressure (B, 1, 1): elapsed share of the scenario's deadline (exchanges, or
     calendar days where the scenario gives a date) or of the forum's own, whichever is more."""
+    horizon = tab.p.horizon
     if np.isfinite(cp.deadline_days):
-        overall = np.full(p.horizon.shape, tab.forum.days[number - 1] / cp.deadline_days)
+        overall = np.full(horizon.shape, tab.forum.days[number - 1] / cp.deadline_days)
     else:
-        overall = t / p.horizon
+        overall = t / horizon
     return np.maximum(overall, number / tab.forum.deadline)[:, None, None]
 
 
@@ -402,8 +402,8 @@ def trajectory_point(cp: Compiled, params: Params, x: np.ndarray) -> np.ndarray:
     if cp.bloc is None:
         bound = np.full_like(focal, np.nan)
     else:
-        bloc = Party(cp.blocs[cp.bloc].id, "", cp.blocs[cp.bloc].members, bloc=cp.bloc)
-        bound = bloc_bound(cp, cp.bloc, x, party_direction(bloc, params, cp.n_issues))
+        dirn = direction(cp.blocs[cp.bloc].members, params, cp.n_issues)
+        bound = bloc_bound(cp, cp.bloc, x, dirn)
     return np.stack([focal, lead, bound], axis=1)
 
 

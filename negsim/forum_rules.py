@@ -49,7 +49,7 @@ class View:
     capability: np.ndarray  # (B, P)
     votes: np.ndarray  # (B, P)
     live: np.ndarray  # (B, I) issues still open on the agenda
-    status_quo: np.ndarray  # (B, I) what stands without a deal (agreed values where agreed)
+    status_quo: np.ndarray  # (B, I) each issue's status quo: what stands without a deal
     voting: tuple[float, float]  # shares of voters and of votes a proposal needs
     mediator: str
 
@@ -199,7 +199,7 @@ class Vote(ForumRule):
 
     @classmethod
     def propose(cls, v: View) -> np.ndarray:
-        return weighted_median_over(v.x, v.capability[:, :, None] * v.salience, v.seated)
+        return table_median(v)
 
     @classmethod
     def passes(cls, v: View, accept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,8 +244,14 @@ class Mediator(ForumRule):
     @classmethod
     def propose(cls, v: View) -> np.ndarray:
         if v.mediator == "weighted_median":
-            return weighted_median_over(v.x, v.capability[:, :, None] * v.salience, v.seated)
+            return table_median(v)
         return nash_solution(v)
+
+
+def table_median(v: View) -> np.ndarray:
+    """The capability x salience weighted median of the seated participants' positions (B, I):
+    the compromise a weighted vote can carry (Black's median voter, Bueno de Mesquita)."""
+    return weighted_median_over(v.x, v.capability[:, :, None] * v.salience, v.seated)
 
 
 GRID = 21  # candidate values per issue and sweep of the Nash search

@@ -18,7 +18,7 @@ import pandas as pd
 from negsim.outcomes import OUTCOMES
 from negsim.runner import run_many
 from negsim.scenario.compile import Compiled, Leaf
-from negsim.scenario.schema import Choice, Normal, Triangular, Uniform
+from negsim.scenario.schema import Normal
 
 THRESHOLD = 0.02  # an outcome share moving less than this over an input's range is no effect
 
@@ -26,15 +26,10 @@ THRESHOLD = 0.02  # an outcome share moving less than this over an input's range
 def support(leaf: Leaf) -> tuple[float, float]:
     """The documented range of an uncertain input (a normal: mean +- 2 sd, within the field)."""
     d = leaf.dist
-    if isinstance(d, Uniform):
-        lo, hi = d.uniform
-    elif isinstance(d, Triangular):
-        lo, hi = d.triangular[0], d.triangular[2]
-    elif isinstance(d, Choice):
-        lo, hi = d.support()
-    else:
-        assert isinstance(d, Normal)
+    if isinstance(d, Normal):  # its support is wide: screen the bulk of its draws
         lo, hi = d.normal[0] - 2 * d.normal[1], d.normal[0] + 2 * d.normal[1]
+    else:
+        lo, hi = d.support()
     return max(lo, leaf.lo), min(hi, leaf.hi)
 
 

@@ -260,7 +260,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         deadline_days=_deadline_days(s),
         party_names=(
             *(s.actors[a].name for a in actors),
-            *(b.upper() if len(b) <= 5 else b for b in s.blocs),
+            *(_bloc_name(b) for b in s.blocs),
         ),
         decisive=np.array(
             [lay.idx[a] for a in members_of(s, decisive_of(s), groups)], dtype=np.intp
@@ -358,6 +358,11 @@ def _schedule(s: Scenario) -> list:
     return sorted(s.forums.items(), key=lambda kv: kv[1].date)
 
 
+def _bloc_name(bloc: str) -> str:
+    """How output names a bloc: a short id as an acronym (nato -> NATO), a long one as is."""
+    return bloc.upper() if len(bloc) <= 5 else bloc
+
+
 def _party(lay: _Layout, fs: Forum, pid: str, seated: set[str]) -> Party:
     """One side at the table: an actor (perhaps bound by a bloc), or a bloc's seated members
     who are not also the other side."""
@@ -375,7 +380,7 @@ def _party(lay: _Layout, fs: Forum, pid: str, seated: set[str]) -> Party:
     mem = [a for a in members_of(s, [pid], lay.groups) if a in seated and a not in others]
     return Party(
         pid,
-        pid.upper() if len(pid) <= 5 else pid,
+        _bloc_name(pid),
         np.array([lay.idx[a] for a in mem], dtype=np.intp),
         bloc=bloc_idx[pid],
         rule=s.blocs[pid].decision_rule,
