@@ -35,7 +35,7 @@ class Negotiator(mesa.Agent):
         """Where it stands now on each issue (I,)."""
         m: NegotiationModel = self.model  # type: ignore[assignment]
         k = self.index
-        ideal, res = m.params.ideal[0, k], m.params.reservation[0, k]
+        ideal, res = m.params.ideal[0, k], m.state.reservation[0, k]
         return ideal + m.state.c[0, k] * (res - ideal)
 
     @property
@@ -44,7 +44,7 @@ class Negotiator(mesa.Agent):
 
     @property
     def reservation(self) -> np.ndarray:
-        return self.model.params.reservation[0, self.index]  # type: ignore[attr-defined]
+        return self.model.state.reservation[0, self.index]  # type: ignore[attr-defined]
 
 
 class BlocAgent(mesa.Agent):

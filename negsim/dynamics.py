@@ -18,7 +18,7 @@ members drift toward their bloc and the facing actors' wedge. Between forums: th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,6 +63,8 @@ class Table:
     dirs: tuple[np.ndarray, ...]
     caps: tuple[np.ndarray | None, ...]
     spans: tuple[rules.Span | None, ...]
+    bends: tuple[tuple[np.ndarray, np.ndarray] | None, ...]  # a bloc's members' bend ranges
+    deciders: np.ndarray  # positions (in idx) of seated actors whose leaving is a decision
     sq: np.ndarray  # (I,) status quo
     c: np.ndarray
     best: np.ndarray
@@ -85,14 +87,17 @@ class Exchange:
     x: np.ndarray  # (B, P, I) positions when the offers were made
     responses: np.ndarray | None  # (B, parties, P, I) each actor's answer to each offer
     seen: np.ndarray | None  # (B, P, K) progress each linkage saw (zeros where none)
+    verdict: Judgement | None = None  # who decided to walk out at the end of this exchange
 
 
 @dataclass(frozen=True)
 class Judgement:
-    """The judgement after a forum: who walked out, and on what progress."""
+    """A judgement, after an exchange (``number``) or a forum (0): who walked out, and on
+    what progress."""
 
     forum: ForumSpec
     index: int
+    number: int
     judged: np.ndarray  # (B, A) progress each actor judged
     out: np.ndarray  # (B, A) walked out now
     expected: np.ndarray  # (B, A) what staying is worth to it (a decision's basis)
@@ -102,10 +107,11 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     forum = cp.forums[f]
     idx = np.union1d(forum.participants, forum.required).astype(np.intp)
     p = params.actors(idx)
+    p = replace(p, reservation=st.reservation[:, idx])  # as they stand: red lines may bend
     local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
     dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
     caps = tuple(
-        None if party.bound_by is None else bloc_bound(cp, party.bound_by, params.reservation, d)
+        None if party.bound_by is None else bloc_bound(cp, party.bound_by, st.reservation, d)
         for party, d in zip(forum.parties, dirs, strict=True)
     )
     binding = tuple(
@@ -126,11 +132,25 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     c = st.c[:, idx]
     linked = np.flatnonzero(seated & cp.link_gated[idx].any(axis=(1, 2)))
     masks = (cp.link_gated[idx][linked][None], cp.link_on[idx][linked][None])
+    bends = tuple(
+        _bend_range(params, idx[m]) if party.bloc is not None else None
+        for party, m in zip(forum.parties, local, strict=True)
+    )
     return Table(
         forum, f, idx, seated, local, binding, p, cp.rule[idx], linked, masks, dirs, caps, spans,
-        cp.status_quo, c, st.best[:, idx], st.prog[:, idx], _moved(forum, local, c),
+        bends, np.flatnonzero(seated & cp.decides[idx]), cp.status_quo, c, st.best[:, idx],
+        st.prog[:, idx], _moved(forum, local, c),
         slice(None) if seated.all() else np.flatnonzero(seated),
     )  # fmt: skip
+
+
+def _bend_range(params: Params, members: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Between its reservation as declared and its limit: where a member's reservation may
+    bend (B, M, I); None where no member's limit lies beyond its reservation."""
+    limit, res = params.limit[:, members], params.reservation[:, members]
+    if (limit == res).all():
+        return None
+    return np.minimum(res, limit), np.maximum(res, limit)
 
 
 def _moved(forum: ForumSpec, local: tuple[np.ndarray, ...], c: np.ndarray) -> np.ndarray:
@@ -141,6 +161,7 @@ def _moved(forum: ForumSpec, local: tuple[np.ndarray, ...], c: np.ndarray) -> np
 def close_table(tab: Table, st: RunState) -> None:
     rows = tab.idx[tab.seated]
     st.c[:, rows] = tab.c[:, tab.seated]
+    st.reservation[:, rows] = tab.p.reservation[:, tab.seated]
     st.best[:, rows], st.prog[:, rows] = tab.best[:, tab.seated], tab.prog[:, tab.seated]
 
 
@@ -251,12 +272,16 @@ def exchange(
 
     _concede(cp, tab, t, number, step, cap, live)
     tab.c = _cohere(tab, live)
+    verdict = decide(cp, tab, st, t, number)
     responses = None
     if record:
         held = cap < 1 - rules.EPS
         responses = np.stack([rules.respond(o[:, None, :], p.ideal, x, p.reservation, held)
                               for o in offers], axis=1)  # fmt: skip
-    return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen)
+        if verdict is not None:  # its answer to this exchange's offers: it walks out
+            leaving = verdict.out[:, None, tab.idx, None] & live[:, None, None, :]
+            responses[np.broadcast_to(leaving, responses.shape)] = rules.Response.WALK_OUT
+    return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen, verdict)
 
 
 def _concede(
@@ -321,72 +346,130 @@ def _relative(tab: Table) -> np.ndarray:
 
 
 def _cohere(tab: Table, live: np.ndarray) -> np.ndarray:
-    """Bloc members drift toward their bloc; each facing actor's wedge pulls the susceptible."""
+    """Bloc members drift toward their bloc; each facing actor's wedge pulls the susceptible.
+
+    Positions and, where a member declares a limit, reservations alike: a reservation harder
+    than the bloc's (capability-weighted) is pulled toward it, and toward the facing actor's
+    position by the wedge, never past the member's own limit and never back behind where it
+    began. A consensus then breaks only when every member has bent."""
     p, c = tab.p, tab.c
     x = rules.position(p.ideal, p.reservation, c)
-    parties = tab.forum.parties
-    for k, party in enumerate(parties):
+    for k, party in enumerate(tab.forum.parties):
         if party.bloc is None:
             continue
         m = tab.local[k]
-        xm = x[:, m]
-        mean = rules.weighted_mean(xm, p.capability[:, m])
-        xm = rules.drift(
-            xm,
-            mean[:, None, :],
-            p.bloc_cohesion[:, party.bloc, None, None],
-            p.cohesion_susceptibility[:, m, None],
-        )
-        for j, other in enumerate(parties):
-            if j != k and other.bloc is None:
-                lead = tab.local[j][0]
-                xm = rules.drift(
-                    xm,
-                    x[:, lead][:, None, :],
-                    p.wedge[:, lead, None, None],
-                    p.wedge_susceptibility[:, m, None],
-                )
+        xm = _pull(tab, k, x[:, m], x)
+        if tab.bends[k] is not None:
+            lo, hi = tab.bends[k]
+            r = np.minimum(np.maximum(_pull(tab, k, p.reservation[:, m], x), lo), hi)
+            p.reservation[:, m] = np.where(live[:, None, :], r, p.reservation[:, m])
+            tab.spans = (*tab.spans[:k], rules.span(p.ideal[:, m], p.reservation[:, m]),
+                         *tab.spans[k + 1 :])  # fmt: skip
         c[:, m] = np.where(live[:, None, :], rules.settle(xm, tab.spans[k]), c[:, m])
     return c
+
+
+def _pull(tab: Table, k: int, v: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Values ``v`` (B, M, I) of bloc party k's members after one exchange's pulls: toward
+    the members' capability-weighted mean (cohesion), then toward each facing actor (wedge)."""
+    p, party, m = tab.p, tab.forum.parties[k], tab.local[k]
+    mean = rules.weighted_mean(v, p.capability[:, m])
+    v = rules.drift(
+        v, mean[:, None, :], p.bloc_cohesion[:, party.bloc, None, None],
+        p.cohesion_susceptibility[:, m, None],
+    )  # fmt: skip
+    for j, other in enumerate(tab.forum.parties):
+        if j != k and other.bloc is None:
+            lead = tab.local[j][0]
+            v = rules.drift(
+                v, x[:, lead][:, None, :], p.wedge[:, lead, None, None],
+                p.wedge_susceptibility[:, m, None],
+            )  # fmt: skip
+    return v
 
 
 def judge(
     cp: Compiled, params: Params, st: RunState, f: int, active: np.ndarray, t: int
 ) -> Judgement:
-    """Between rounds, each actor with patience at the table decides whether to stay.
-
-    ``rounds``: it walks out once it has spent more rounds than its patience short of the
-    progress it requires. ``decision`` (Fearon 1995: breakdown from what is expected and the
-    cost of waiting): it walks out when the deal it expects before the deadline, discounted,
-    is worth less than its outside option. It expects its progress to go on at the rate it
-    has come so far (aspiration learning from the offers seen), up to its ideal.
-    """
+    """Between rounds, each actor with a patience of rounds at the table counts the round
+    against it if its progress fell short, and walks out once it has spent more rounds than
+    its patience short of the progress it requires (the first version's rule, kept as a
+    special case: it counts meetings, so it depends on how the calendar is cut)."""
     part = np.zeros(cp.n_actors, dtype=bool)
     part[cp.forums[f].participants] = True
     judged = progress(cp, params, st, cp.patience_on[None])
     counts = cp.has_patience & ~cp.decides
     short = counts[None] & part[None] & (judged < params.progress_required - rules.EPS)
     st.strikes += short & active[:, None]
-    out = counts[None] & (st.strikes > params.patience_rounds + rules.EPS)
-    expected = expected_deal(cp, params, judged, f, t)
-    out |= cp.decides[None] & part[None] & (expected < params.outside_option - rules.EPS)
-    out &= active[:, None]
-    st.broke |= out.any(axis=1)
-    return Judgement(cp.forums[f], f, judged, out, expected)
+    out = counts[None] & (st.strikes > params.patience_rounds + rules.EPS) & active[:, None]
+    _break(st, out.any(axis=1), f)
+    return Judgement(cp.forums[f], f, 0, judged, out, np.full(judged.shape, np.nan))
 
 
-def expected_deal(cp: Compiled, params: Params, judged: np.ndarray, f: int, t: int) -> np.ndarray:
-    """What staying is worth (B, A) after forum f: progress extrapolated at its rate so far to
-    the deadline (capped at the ideal), discounted by the days left until then."""
+def decide(cp: Compiled, tab: Table, st: RunState, t: int, number: int) -> Judgement | None:
+    """After an exchange, each seated actor whose patience is a decision stays or walks out.
+
+    Staying is worth the progress it has (best offers so far, ``judged_on`` plus its
+    ``credited`` issues at their credit) plus what it still hopes for, times its belief that
+    the other side will move again before its deadline, discounted to the deadline (Fearon
+    1995: war, here walking out, from private information and the cost of waiting). The
+    belief is Bayesian: the other side's concessions arrive at an unknown rate with a Gamma
+    prior (mean one per ``expected_wait`` days, shape ``confidence``); each exchange in which
+    its progress rose is one concession seen, every day without one is exposure, so the
+    posterior depends on what was offered and when, not on how many meetings it took. Its
+    hope adapts to what it is offered (aspiration learning, Karandikar et al. 1998): each day
+    it falls toward the progress offered by the share ``learning``. It walks out when its
+    outside option is worth more."""
+    rows = tab.deciders
+    if not len(rows):
+        return None
+    p, who = tab.p, tab.idx[rows]
+    g = _judged(cp, p, tab.prog[:, rows], rows, who)
+    rose = g > st.judged[:, who] + rules.EPS
+    st.moves[:, who] += rose
+    st.judged[:, who] = g
+    day = tab.forum.days[number - 1]
+    left = _days_left(cp, p.deadline_days[:, rows], day, p.horizon, t)
+    shape = p.confidence[:, rows] + st.moves[:, who]
+    rate = p.confidence[:, rows] * p.expected_wait[:, rows] + day  # the posterior's rate
+    again = 1.0 - (rate / (rate + left)) ** shape  # P(it moves again before the deadline)
+    hope = g + np.maximum(p.hope[:, rows] - g, 0.0) * (1.0 - p.learning[:, rows]) ** day
+    worth = (g + (hope - g) * again) * p.discount[:, rows] ** left
+    leave = (worth < p.outside_option[:, rows] - rules.EPS) & ~st.broke[:, None]
+    out = np.zeros(st.judged.shape, dtype=bool)
+    out[:, who] = leave
+    _break(st, leave.any(axis=1), tab.index)
+    expected, judged = np.full(out.shape, np.nan), np.full(out.shape, np.nan)
+    expected[:, who], judged[:, who] = worth, g
+    return Judgement(tab.forum, tab.index, number, judged, out, expected)
+
+
+def _break(st: RunState, now: np.ndarray, f: int) -> None:
+    """Runs in which a party walked out now, in or after forum f."""
+    st.broke_in = np.where(now & ~st.broke, f, st.broke_in)
+    st.broke |= now
+
+
+def _judged(
+    cp: Compiled, p: Params, prog: np.ndarray, rows: np.ndarray, who: np.ndarray
+) -> np.ndarray:
+    """Utility progress (B, D) on the issues judged, those credited weighing ``credit``:
+    ``rows`` index the table's parameters ``p``, ``who`` the same actors in the scenario."""
+    weight = cp.patience_on[who][None] + p.credit[:, rows, None] * cp.credited_on[who][None]
+    ideal, salience = p.ideal[:, rows], p.salience[:, rows]
+    return rules.utility_progress(prog, ideal, cp.status_quo, salience, weight)
+
+
+def _days_left(
+    cp: Compiled, own: np.ndarray, day: float, horizon: np.ndarray, t: int
+) -> np.ndarray:
+    """Days from ``day`` to each actor's deadline (B, D): its own, else the scenario's
+    calendar deadline, else the horizon's exchanges at the scenario's hours per exchange."""
     if np.isfinite(cp.deadline_days):
-        now = np.full(params.horizon.shape, cp.forums[f].days[-1] / cp.deadline_days)
-        days_left = np.full(params.horizon.shape, cp.deadline_days - cp.forums[f].days[-1])
+        scenario = np.full(horizon.shape, cp.deadline_days - day)
     else:
-        now = t / params.horizon
-        days_left = (params.horizon - t) * cp.scenario.rules.hours_per_exchange / 24
-    elapsed = np.maximum(now, rules.EPS)[:, None]
-    reach = np.where(now[:, None] >= 1, judged, np.minimum(1.0, judged / elapsed))
-    return reach * params.discount ** np.maximum(days_left, 0)[:, None]
+        scenario = (horizon - t) * cp.scenario.rules.hours_per_exchange / 24
+    return np.maximum(np.where(own > 0, own - day, scenario[:, None]), 0.0)
 
 
 def progress(cp: Compiled, params: Params, st: RunState, mask: np.ndarray) -> np.ndarray:
@@ -420,13 +503,13 @@ def steps(
         tab = open_table(cp, f, params, st)
         for e in range(forum.exchanges):
             t += 1
-            done = exchange(cp, tab, st, active, t, e + 1, record)
+            done = exchange(cp, tab, st, ~st.broke, t, e + 1, record)
             if e == forum.exchanges - 1:
                 close_table(tab, st)
             yield done
-        st.rounds += active
-        verdict = judge(cp, params, st, f, active, t)
-        x = rules.position(params.ideal, params.reservation, st.c)
+        st.rounds += ~st.broke
+        verdict = judge(cp, params, st, f, ~st.broke, t)
+        x = rules.position(params.ideal, st.reservation, st.c)
         point = trajectory_point(cp, params, x)
         st.trajectory[:, f] = np.where(active[:, None, None], point, np.nan)
         yield verdict
@@ -434,7 +517,7 @@ def steps(
 
 def simulate(cp: Compiled, params: Params) -> RunState:
     """Run every forum of the schedule for a batch of sampled parameter sets."""
-    st = RunState.start(cp, params.n_runs)
+    st = RunState.start(cp, params)
     for _ in steps(cp, params, st):
         pass
     return st

@@ -46,7 +46,7 @@ class NegotiationModel(mesa.Model):
             fixed_one = {k: np.array([v]) for k, v in (fixed or {}).items()}
             params = draw(cp, [run], seed, fixed_one)[1]
         self.cp, self.params, self.run_index, self.seed = cp, params, run, seed
-        self.state = RunState.start(cp, 1)
+        self.state = RunState.start(cp, self.params)
         self.keep_transcript = transcript
         self.events: list[Event] = []
         self.last: dynamics.Exchange | None = None
@@ -78,6 +78,8 @@ class NegotiationModel(mesa.Model):
         self.last, self._left = rec, self._left - 1
         if self.keep_transcript:
             self.events += exchange_events(self.cp, rec)
+            if rec.verdict is not None:
+                self.events += judgement_events(self.cp, self.params, self.state, rec.verdict)
         if rec.number == rec.table.forum.exchanges:
             verdict = next(self._steps)
             assert isinstance(verdict, dynamics.Judgement)
@@ -116,7 +118,7 @@ class NegotiationModel(mesa.Model):
 
     def positions(self) -> np.ndarray:
         """Every actor's current position (1, A, I)."""
-        return self.params.ideal + self.state.c * (self.params.reservation - self.params.ideal)
+        return self.params.ideal + self.state.c * (self.state.reservation - self.params.ideal)
 
     @property
     def outcome(self) -> str:

@@ -46,7 +46,7 @@ def issue_status(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     """(B, I) IssueStatus codes: agreed, else open where the decisive parties' reservations
     still leave a zone of agreement, else deadlock."""
     dec = cp.decisive
-    ideal, res = params.ideal[:, dec], params.reservation[:, dec]
+    ideal, res = params.ideal[:, dec], st.reservation[:, dec]
     zone = rules.zone_exists(ideal, res, params.tolerance[:, None])
     return np.where(
         st.agreed, IssueStatus.AGREED, np.where(zone, IssueStatus.OPEN, IssueStatus.DEADLOCK)

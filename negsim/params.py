@@ -33,6 +33,13 @@ class Params:
     progress_required: np.ndarray  # (B, A) progress it needs between rounds
     outside_option: np.ndarray  # (B, A) what walking out is worth, on the scale of progress
     discount: np.ndarray  # (B, A) per-day discount factor of a later deal
+    limit: np.ndarray  # (B, A, I) how far its reservation may bend (the reservation: none)
+    hope: np.ndarray  # (B, A) progress it believes the other side could still give
+    learning: np.ndarray  # (B, A) share of the gap between hope and offers closed each day
+    expected_wait: np.ndarray  # (B, A) prior mean days to the other side's next concession
+    confidence: np.ndarray  # (B, A) the prior's shape: concessions' worth of evidence
+    deadline_days: np.ndarray  # (B, A) days it gives the talks, 0: the scenario's
+    credit: np.ndarray  # (B, A) weight of progress on its credited issues
     bloc_cohesion: np.ndarray  # (B, Q) strength of each bloc's pull
     horizon: np.ndarray  # (B,) deadline in exchanges
     tolerance: np.ndarray  # (B,) how close offers must come to agree
@@ -41,7 +48,8 @@ class Params:
     PER_ACTOR: ClassVar[tuple[str, ...]] = (
         "ideal", "reservation", "salience", "capability", "votes", "side", "beta", "reciprocity",
         "cohesion_susceptibility", "wedge_susceptibility", "wedge", "link_threshold",
-        "patience_rounds", "progress_required", "outside_option", "discount",
+        "patience_rounds", "progress_required", "outside_option", "discount", "limit", "hope",
+        "learning", "expected_wait", "confidence", "deadline_days", "credit",
     )  # fmt: skip
     NAMES: ClassVar[tuple[str, ...]]
 

@@ -67,6 +67,23 @@ def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = No
     return fig
 
 
+def consensus_holds(shares: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Bars per issue: the share of runs in which the bloc's consensus held, with 95% (Wilson)
+    intervals (every run is an independent draw of the scenario's prior)."""
+    fig, ax = _axes(ax, (7.0, 0.45 * len(shares) + 2.0))
+    y = np.arange(len(shares))
+    err = np.vstack([shares["share"] - shares["lo"], shares["hi"] - shares["share"]])
+    ax.barh(y, shares["share"], color="#2e8b57")
+    ax.errorbar(shares["share"], y, xerr=err, fmt="none", ecolor="black", capsize=4)
+    ax.set_yticks(y, [i.replace("_", " ") for i in shares["issue"]])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("share of runs in which the consensus bound stays where it began")
+    n = int(shares["n"].iloc[0]) if len(shares) else 0
+    ax.set_title(f"{title}\nn = {n} runs; bars: share, whiskers: 95% interval")
+    return fig
+
+
 def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
     """Box plots per issue of the final gap between the focal actor and the bloc's bound."""
     fig, ax = _axes(ax, (7.5, 5.0))

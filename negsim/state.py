@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from negsim.params import Params
 from negsim.scenario.compile import Compiled
 
 
@@ -23,12 +24,17 @@ class RunState:
     blocker: np.ndarray  # (B, I) who last refused the table's proposal (a party code), -1 none
     strikes: np.ndarray  # (B, A) rounds without enough progress
     broke: np.ndarray  # (B,) bool: a party walked out
+    broke_in: np.ndarray  # (B,) the forum (index) it walked out in or after, -1 where none
     rounds: np.ndarray  # (B,) forums completed
     trajectory: np.ndarray  # (B, F, 3, I): focal actor, lead, bloc bound after each forum
+    reservation: np.ndarray  # (B, A, I) reservations now (they bend toward a limit)
+    judged: np.ndarray  # (B, A) the progress each deciding actor judged last
+    moves: np.ndarray  # (B, A) how many times it has seen that progress rise
 
     @classmethod
-    def start(cls, cp: Compiled, b: int) -> RunState:
+    def start(cls, cp: Compiled, params: Params) -> RunState:
         a, i, f = cp.n_actors, cp.n_issues, len(cp.forums)
+        b = params.n_runs
         return cls(
             c=np.zeros((b, a, i)),
             best=np.full((b, a, i), np.nan),
@@ -40,6 +46,10 @@ class RunState:
             blocker=np.full((b, i), -1, dtype=np.int64),
             strikes=np.zeros((b, a)),
             broke=np.zeros(b, dtype=bool),
+            broke_in=np.full(b, -1, dtype=np.int64),
             rounds=np.zeros(b, dtype=np.int64),
             trajectory=np.full((b, f, 3, i), np.nan),
+            reservation=params.reservation.copy(),
+            judged=np.zeros((b, a)),
+            moves=np.zeros((b, a)),
         )

@@ -42,9 +42,10 @@ class Event:
     reason: str = ""
 
     def line(self) -> str:
-        if self.kind == "walkout":
-            return f"After {self.forum_name}: {self.party_name} walks out: {self.reason}"
         head = f"{self.forum_name}, exchange {self.exchange}"
+        if self.kind == "walkout":
+            when = head if self.exchange else f"After {self.forum_name}"
+            return f"{when}: {self.party_name} walks out: {self.reason}"
         if self.kind == "agreed":
             return f"{head}: AGREED {self.issue} at {self.value:.2f}"
         if self.kind == "blocked":
@@ -122,14 +123,14 @@ def exchange_events(cp: Compiled, rec: Exchange) -> list[Event]:
 
 
 def judgement_events(cp: Compiled, params: Params, st: RunState, verdict: Judgement) -> list[Event]:
-    """Who walked out after a forum, and why, in the terms of its patience."""
+    """Who walked out after an exchange or a forum, and why, in the terms of its patience."""
     out = []
     for k in np.flatnonzero(verdict.out[0]):
         if cp.decides[k]:
             why = (
                 f"staying is worth {verdict.expected[0, k]:.2f} (progress "
-                f"{verdict.judged[0, k]:.2f} so far), less than its outside option "
-                f"{params.outside_option[0, k]:.2f}"
+                f"{verdict.judged[0, k]:.2f} so far, {int(st.moves[0, k])} concessions seen), "
+                f"less than its outside option {params.outside_option[0, k]:.2f}"
             )
         else:
             why = (
@@ -141,7 +142,15 @@ def judgement_events(cp: Compiled, params: Params, st: RunState, verdict: Judgem
         forum = verdict.forum
         who = (cp.actors[k], cp.names[k])
         out.append(
-            Event(forum.id, forum.name, 0, "walkout", *who, response=Response.WALK_OUT, reason=why)
+            Event(
+                forum.id,
+                forum.name,
+                verdict.number,
+                "walkout",
+                *who,
+                response=Response.WALK_OUT,
+                reason=why,
+            )
         )
     return out
 

@@ -8,6 +8,7 @@ import pytest
 
 from negsim.cli import main
 from negsim.model import NegotiationModel
+from negsim.rules import Response
 from negsim.runner import run_many
 from negsim.scenario.compile import compile_scenario
 from negsim.scenario.load import load_scenario
@@ -21,7 +22,7 @@ EXTRA = (
 )  # a meeting of two red lines: it offers nothing new
 
 
-def patience(rule: str, option: str = "{uniform: [0.05, 0.35]}", discount: float = 1.0) -> list:
+def patience(rule: str, option: str = "{uniform: [0.3, 0.7]}", discount: float = 1.0) -> list:
     return [
         "rules.deadline=2022-02-15",
         "actors.russia.linkage.0.threshold=0",
@@ -49,9 +50,9 @@ def test_the_count_of_rounds_is_not_invariant_so_the_test_above_can_fail() -> No
 
 
 def test_a_better_outside_option_and_a_costlier_wait_mean_more_walkouts() -> None:
-    low = breakdown(patience("decision", "{uniform: [0.05, 0.25]}"))
-    high = breakdown(patience("decision", "{uniform: [0.15, 0.35]}"))
-    impatient = breakdown(patience("decision", "{uniform: [0.05, 0.25]}", discount=0.98))
+    low = breakdown(patience("decision", "{uniform: [0.3, 0.6]}"))
+    high = breakdown(patience("decision", "{uniform: [0.4, 0.7]}"))
+    impatient = breakdown(patience("decision", "{uniform: [0.3, 0.6]}", discount=0.99))
     assert high > low + 0.1
     assert impatient > low + 0.05
 
@@ -62,6 +63,11 @@ def test_the_transcript_says_why_it_walked_out() -> None:
     (walkout,) = [e for e in m.events if e.kind == "walkout"]
     assert "less than its outside option 0.95" in walkout.line()
     assert m.state.broke[0]
+    # leaving is its answer to the offers of the exchange it leaves in
+    answers = [e for e in m.events if e.kind == "offer" and e.exchange == walkout.exchange]
+    mine = [e.response for e in answers if e.responder == "russia"]
+    assert mine and set(mine) == {Response.WALK_OUT}
+    assert not [e for e in m.events if e.forum == walkout.forum and e.exchange > walkout.exchange]
 
 
 @pytest.mark.parametrize(
@@ -84,3 +90,28 @@ def test_no_outside_option_no_walkout() -> None:
     frame = run_many(cp, range(500), 2).frame
     assert not (frame["outcome"] == "breakdown").any()
     assert np.isfinite(frame["core_progress"]).all()
+
+
+@pytest.mark.parametrize(
+    ("field", "low", "high", "sign"),
+    [
+        ("hope", 0.3, 0.9, -1),  # hoping for more from the other side: it stays longer
+        ("expected_wait", 5, 120, +1),  # expecting the other side to take long: it leaves
+        ("deadline_days", 10, 90, -1),  # more time left for the other side to move: it stays
+    ],
+)
+def test_each_belief_moves_the_decision_its_own_way(field, low, high, sign) -> None:
+    """The Gamma-Poisson belief's inputs each move the decision, in the direction the rule
+    says (so none of them is decoration)."""
+    base = patience("decision")
+    at = [breakdown([*base, f"actors.russia.patience.{field}={v}"]) for v in (low, high)]
+    assert sign * (at[1] - at[0]) > 0.05, at
+
+
+def test_credited_progress_keeps_it_at_the_table() -> None:
+    """Progress on the credited issues counts at its credit: with the other side conceding
+    there, a higher credit means fewer walk-outs."""
+    base = [*patience("decision"), "actors.russia.patience.judged_on=[core]",
+            "actors.russia.patience.credited=[missiles]"]  # fmt: skip
+    at = [breakdown([*base, f"actors.russia.patience.credit={v}"]) for v in (0.0, 1.0)]
+    assert at[0] - at[1] > 0.05, at

@@ -95,6 +95,7 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
             "agreed_in",
             "agreed_at",
             "blocked_by",
+            "holds",
         )
     ]
 
@@ -111,6 +112,7 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
         "core_progress",
         "bloc_spread",
         "focal_utility",
+        "broke_in",
         "status",
         "value",
         "gap",
@@ -118,6 +120,7 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
         "agreed_in",
         "agreed_at",
         "blocked_by",
+        "holds",
         "inputs",
         "trajectory",
     )
@@ -183,16 +186,17 @@ def test_a_new_figure_reaches_table_failures_records_and_report(cp, new_figures)
     cols = list(frame.columns)
     new = ["russia_concession", *(f"{i}.max_concession" for i in cp.issues)]
     assert [c for c in cols if c not in new] == new_figures  # the old columns keep their order
-    assert cols.index("russia_concession") == cols.index("focal_utility") + 1
+    assert cols.index("russia_concession") == cols.index("broke_in") + 1
     first = cp.issues[0]
-    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.blocked_by") + 1
+    assert cols.index(f"{first}.max_concession") == cols.index(f"{first}.holds") + 1
     assert frame["russia_concession"].between(0, 1).all()
     failed = figures.table(cp, figures.failed_summary(cp, 1), np.arange(1), errors=["boom"])
     assert failed[new].isna().all().all()
-    assert figures.recordable()[-6:] == (
+    assert figures.recordable()[-7:] == (
         "agreed_in",
         "agreed_at",
         "blocked_by",
+        "holds",
         "extremes",
         "inputs",
         "trajectory",
@@ -203,7 +207,8 @@ def test_a_new_figure_reaches_table_failures_records_and_report(cp, new_figures)
     assert {"russia_concession", "extremes"} <= set(exp.recorded)
     lines = summary_text(cp, results, {"seed": 2, "seconds": 0.0}).splitlines()
     assert any(line.startswith("Russia's mean concession: ") for line in lines)
-    assert next(line for line in lines if line.startswith("issue")).endswith("fc.median  max.c")
+    head = next(line for line in lines if line.startswith("issue"))
+    assert head.endswith("fc.median  holds  max.c")
     points = analysis.point_summary(frame.assign(point=0), [])
     assert points["russia_concession"].iloc[0] == pytest.approx(frame["russia_concession"].mean())
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import progress, trajectory_point
+from negsim.dynamics import direction, progress, trajectory_point
 from negsim.figures.registry import (
     Draw,
     Figure,
@@ -26,6 +26,7 @@ from negsim.figures.registry import (
     nullable_int,
     register,
 )
+from negsim.forum_rules import consensus_bound
 from negsim.outcomes import IssueStatus, Outcome, issue_status, outcome_class
 from negsim.params import Params
 from negsim.scenario.compile import Compiled
@@ -40,7 +41,7 @@ def share_agreed(status: pd.Series) -> float:
 
 
 def _positions(params: Params, st: RunState) -> np.ndarray:
-    return rules.position(params.ideal, params.reservation, st.c)
+    return rules.position(params.ideal, st.reservation, st.c)
 
 
 def _gap(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
@@ -72,6 +73,19 @@ def _focal_utility(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 def _count_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
     """A 1-based number (a forum's place, an exchange), NA where it is 0: there was none."""
     return pd.array(np.where(values > 0, values, np.nan), dtype="Int64")
+
+
+def _holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    """Whether the reported bloc's consensus holds on each issue (B, I): its bound over every
+    member's reservation (what its most reluctant member accepts) ends within the tolerance
+    of where it began. 1 holds, 0 broke, NaN where no bloc is reported."""
+    if cp.bloc is None:
+        return np.full(st.agreed.shape, np.nan)
+    members = cp.blocs[cp.bloc].members
+    dirn = direction(members, params, cp.n_issues)
+    start = consensus_bound(params.reservation[:, members], dirn)
+    end = consensus_bound(st.reservation[:, members], dirn)
+    return (np.abs(end - start) <= params.tolerance[:, None] + rules.EPS).astype(float)
 
 
 def _weights(params: Params) -> np.ndarray:
@@ -107,6 +121,21 @@ def _spread_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
 
 def _rounds_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
     return (f"rounds completed: mean {values.mean():.2f} of {len(cp.forums)}",)
+
+
+def _broke_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
+    """The breakdown share per forum: in which round the walk-outs came."""
+    n = max(len(values), 1)
+    cells = [f"{f.id} {(values == k + 1).sum() / n:.3f}" for k, f in enumerate(cp.forums)]
+    return ("breakdown by forum: " + ", ".join(cells),)
+
+
+def _holds_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
+    from negsim import plots
+    from negsim.figures import data as analysis
+
+    shares = analysis.holds_shares(frame)
+    return None if shares.empty else plots.consensus_holds(shares, f"{name}: consensus holds")
 
 
 def _issue_plot(drawing: str, title: str) -> Draw:
@@ -293,6 +322,36 @@ register(
         "the focal actor's utility gained over the status quo by what was agreed, as a share of "
         "what its ideal package would give (0 = nothing gained)",
         point=mean,
+    )
+)
+register(
+    Figure(
+        "holds",
+        "issue",
+        _holds,
+        "the reported bloc's consensus holds: its most reluctant member's reservation ends "
+        "within the tolerance of where it began (1), or every member has bent (0)",
+        report=Report(
+            _MEAN,
+            heads=(("holds", 7),),
+            order=6,
+            legend="holds: share of runs in which the reported bloc's consensus bound stays "
+            "where it began",
+        ),
+        plot=Plot(_holds_plot, "consensus_holds"),
+    )
+)
+register(
+    Figure(
+        "broke_in",
+        "run",
+        lambda cp, params, st: st.broke_in + 1,
+        "the forum in or after which a party walked out, by its place in the schedule "
+        "(1 = the first), NA where none",
+        dtype=np.int64,
+        missing=0,
+        to_column=_count_or_na,
+        report=Report(_broke_line, order=4),
     )
 )
 register(

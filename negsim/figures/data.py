@@ -52,3 +52,16 @@ def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
 def by_outcome(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """A run figure (``column``) beside each run's outcome: columns outcome and ``column``."""
     return pd.DataFrame({"outcome": frame["outcome"].astype(str), column: frame[column]})
+
+
+def holds_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per issue, the share of runs in which the reported bloc's consensus held, with its 95%
+    interval: columns issue, k, n, share, lo, hi (issues without a bloc left out)."""
+    frame = frame[~failed(frame)]
+    rows = []
+    for column in [c for c in frame.columns if c.endswith(".holds")]:
+        values = frame[column].dropna()
+        if len(values):
+            issue = column.removesuffix(".holds")
+            rows.append({"issue": issue, **share_rows(int((values == 1).sum()), len(values))})
+    return pd.DataFrame(rows, columns=["issue", "k", "n", "share", "lo", "hi"])

@@ -321,6 +321,7 @@ def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
                         *getattr(item, "gated", []),
                         *getattr(item, "unlocked_by", []),
                         *getattr(item, "judged_on", []),
+                        *getattr(item, "credited", []),
                     ]:
                         if n not in names:
                             loc = (*where, k) if isinstance(value, list) else where
@@ -355,3 +356,27 @@ def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
                         f"'{side}' concedes toward 0, so its reservation must be <= ideal"
                     ),
                 )
+            limit = fields.get(("positions", iid, "limit"))
+            if limit is not None:
+                yield from _limit(iid, side, (r_lo, r_hi), limit)
+
+
+def _limit(
+    iid: str, side: str, res: tuple[float, float], limit: tuple[object, Where]
+) -> Iterator[Problem]:
+    """A red line may bend only outward: the limit lies at or beyond the reservation."""
+    l_lo, l_hi = _bounds(limit[0])
+    if side in UP and l_lo < res[1] - 1e-12:
+        yield (
+            limit[1],
+            f"limit on '{iid}' can fall below the reservation (limit from {l_lo:g}, "
+            f"reservation up to {res[1]:g}); a limit is how far the reservation may bend, "
+            "so it must be >= the reservation",
+        )
+    if side not in UP and l_hi > res[0] + 1e-12:
+        yield (
+            limit[1],
+            f"limit on '{iid}' can rise above the reservation (limit up to {l_hi:g}, "
+            f"reservation from {res[0]:g}); a limit is how far the reservation may bend, "
+            "so it must be <= the reservation",
+        )

@@ -115,6 +115,7 @@ class Compiled:
     link_gated: np.ndarray  # bool (A, K, I)
     link_on: np.ndarray  # bool (A, K, I)
     patience_on: np.ndarray  # bool (A, I)
+    credited_on: np.ndarray  # bool (A, I): progress there counts with the actor's credit
     has_patience: np.ndarray  # bool (A,)
     decides: np.ndarray  # bool (A,): walking out is a decision (patience rule 'decision')
     base: dict[str, np.ndarray] = field(repr=False)
@@ -194,6 +195,7 @@ class _ActorTables:
     link_gated: np.ndarray  # (A, K, I)
     link_on: np.ndarray  # (A, K, I)
     patience_on: np.ndarray  # (A, I)
+    credited_on: np.ndarray  # (A, I) issues whose progress counts with the actor's credit
     has_patience: np.ndarray  # (A,)
     decides: np.ndarray  # (A,) its patience is a decision, not a count of rounds
 
@@ -207,6 +209,12 @@ PER_ACTOR_NUMBERS = (
     "patience_rounds",
     "progress_required",
 )
+
+
+DECISION_NUMBERS = (
+    "outside_option", "discount", "hope", "learning", "expected_wait", "confidence",
+    "deadline_days", "credit",
+)  # fmt: skip
 
 
 def compile_scenario(s: Scenario) -> Compiled:
@@ -229,6 +237,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         np.zeros(len(actors), dtype=np.int8),
         np.zeros((len(actors), k_max, len(issues)), dtype=bool),
         np.zeros((len(actors), k_max, len(issues)), dtype=bool),
+        np.zeros((len(actors), len(issues)), dtype=bool),
         np.zeros((len(actors), len(issues)), dtype=bool),
         np.zeros(len(actors), dtype=bool),
         np.zeros(len(actors), dtype=bool),
@@ -269,6 +278,7 @@ def compile_scenario(s: Scenario) -> Compiled:
         link_gated=tables.link_gated,
         link_on=tables.link_on,
         patience_on=tables.patience_on,
+        credited_on=tables.credited_on,
         has_patience=tables.has_patience,
         decides=tables.decides,
         base=p.arrays,
@@ -288,6 +298,13 @@ def _new_params(lay: _Layout, k_max: int) -> _Params:
     p.new("votes", (n_a,))
     p.new("outside_option", (n_a,), fill=-1.0)  # no outside option: staying always wins
     p.new("discount", (n_a,), fill=1.0)
+    p.new("limit", (n_a, n_i))  # where none is given, the reservation's own draw: no bending
+    p.new("hope", (n_a,), fill=1.0)
+    p.new("learning", (n_a,))
+    p.new("expected_wait", (n_a,), fill=30.0)
+    p.new("confidence", (n_a,), fill=1.0)
+    p.new("deadline_days", (n_a,))  # 0: the scenario's deadline
+    p.new("credit", (n_a,))
     p.new("link_threshold", (n_a, k_max))
     p.new("bloc_cohesion", (len(s.blocs),))
     p.new("horizon", ())
@@ -303,6 +320,11 @@ def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
         for name in ("ideal", "reservation", "salience"):
             value, where = f[("positions", iid, name)]
             p.put(name, (k, j), value, where, name)
+        limit = f.get(("positions", iid, "limit"))
+        if limit is None:  # the same draw as the reservation: it does not bend
+            p.put("limit", (k, j), *f[("positions", iid, "reservation")], "reservation")
+        else:
+            p.put("limit", (k, j), *limit, "limit")
     for name in ("capability", "cohesion_susceptibility", "wedge_susceptibility", "wedge"):
         if (name,) in f:
             p.put(name, (k,), *f[(name,)], name)
@@ -324,12 +346,12 @@ def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
         pat, where = f[("patience",)]
         t.has_patience[k] = True
         t.patience_on[k] = lay.mask(pat.judged_on)
-        t.decides[k] = pat.rule == "decision"
+        t.credited_on[k] = lay.mask(pat.credited)
+        t.decides[k] = pat.kind == "decision"
         for name, value, key, field_name in (
             ("patience_rounds", pat.rounds, "rounds", "patience"),
             ("progress_required", pat.progress_required, "progress_required", "progress_required"),
-            ("outside_option", pat.outside_option, "outside_option", "outside_option"),
-            ("discount", pat.discount, "discount", "discount"),
+            *((n, getattr(pat, n), n, n) for n in DECISION_NUMBERS),
         ):
             if value is not None:
                 p.put(name, (k,), value, (*where, key), field_name)

@@ -96,7 +96,7 @@ def _flatten(fields: ActorFields, where: Where) -> Resolved:
             if value is not None:
                 out[("concession", name)] = (value, (*where, "concession", name))
     for issue, pos in fields.positions.items():
-        for name in ("ideal", "reservation", "salience"):
+        for name in ("ideal", "reservation", "salience", "limit"):
             value = getattr(pos, name)
             if value is not None:
                 out[("positions", issue, name)] = (value, (*where, "positions", issue, name))

@@ -152,6 +152,13 @@ RANGES: dict[str, tuple[float, float]] = {
     "horizon": (1.0, 1000.0),
     "outside_option": (-1.0, 1.0),
     "discount": (0.5, 1.0),
+    "limit": (0.0, 1.0),
+    "hope": (0.0, 1.0),
+    "learning": (0.0, 1.0),
+    "expected_wait": (0.1, 3650.0),
+    "confidence": (0.1, 100.0),
+    "deadline_days": (1.0, 3650.0),
+    "credit": (0.0, 1.0),
 }
 
 
@@ -226,6 +233,13 @@ class Position(Frozen):
         0, 1, "Furthest the actor will go; equal to ideal on a red line.", None
     )
     salience: Number | None = num(0, 1, "How much the issue matters to the actor.", None)
+    limit: Number | None = num(
+        0,
+        1,
+        "How far its reservation may bend under its bloc's cohesion and the other side's wedge "
+        "(a red line that may bend); default: the reservation itself, no bending.",
+        None,
+    )
     source: str | None = Field(default=None, description="seed file(s) and what they document")
 
 
@@ -254,15 +268,18 @@ class Linkage(Frozen):
 
 
 class Patience(Frozen):
-    """Between rounds, whether to stay: by a count of rounds without enough progress
-    (``rule: rounds``), or as a decision (``rule: decision``): stay while the deal it expects
-    to reach before the deadline, discounted, is worth more than its outside option."""
+    """Whether to stay at the table. ``rule: decision`` (the default): after every exchange
+    the actor compares the deal it expects before its deadline, discounted, with its outside
+    option, learning from the offers it sees how likely the other side is to move (Fearon
+    1995; a Gamma-Poisson belief on the rate of concessions). ``rule: rounds``, the special
+    case kept from the first version: it walks out after ``rounds`` rounds short of
+    ``progress_required``. Without ``rule``, a patience giving ``rounds`` is the rounds rule."""
 
-    rule: Literal["rounds", "decision"] = Field(
-        default="rounds",
-        description="rounds: walk out after `rounds` rounds short of `progress_required`; "
-        "decision: walk out when the outside option beats the expected, discounted deal "
-        "(Fearon 1995)",
+    rule: Literal["rounds", "decision"] | None = Field(
+        default=None,
+        description="decision (default): walk out when the outside option beats the expected, "
+        "discounted deal (Fearon 1995); rounds: walk out after `rounds` rounds short of "
+        "`progress_required` (the default only where `rounds` is given)",
     )
     rounds: Number | None = num(0, 50, "Rounds without sufficient progress tolerated.", None)
     progress_required: Number | None = num(
@@ -278,15 +295,66 @@ class Patience(Frozen):
     discount: Number | None = num(
         0.5, 1, "Per-day discount factor of a deal reached later (1: no discounting).", None
     )
+    hope: Number | None = num(
+        0,
+        1,
+        "decision: the progress it believes the other side could still give (its belief "
+        "about the other side's reserved value); default 1, everything it asks.",
+        None,
+    )
+    learning: Number | None = num(
+        0,
+        1,
+        "decision: how fast its hope falls toward what it is offered: the share of the gap "
+        "closed each day (aspiration learning); default 0, it keeps its hope.",
+        None,
+    )
+    expected_wait: Number | None = num(
+        0.1,
+        3650,
+        "decision: days it expects to wait, before seeing any offer, for the other side's "
+        "next real concession (the prior mean of the Gamma-Poisson belief); default 30.",
+        None,
+    )
+    confidence: Number | None = num(
+        0.1,
+        100,
+        "decision: how firmly it holds that expectation, in concessions' worth of evidence "
+        "(the prior's shape); default 1.",
+        None,
+    )
+    deadline_days: Number | None = num(
+        1,
+        3650,
+        "decision: days from the first forum it gives the talks; default the scenario's "
+        "deadline (or its horizon).",
+        None,
+    )
+    credited: list[str] = Field(
+        default_factory=list,
+        description="issue ids or clusters whose progress counts too, weighted by `credit`",
+    )
+    credit: Number | None = num(
+        0, 1, "Weight of progress on `credited` against `judged_on` (1: the same).", None
+    )
     judged_on: list[str] = Field(min_length=1, description="issue ids or clusters judged")
     source: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """The rule in force: as written, else rounds where ``rounds`` is given."""
+        if self.rule is not None:
+            return self.rule
+        return "rounds" if self.rounds is not None else "decision"
+
     @model_validator(mode="after")
     def _what_the_rule_needs(self) -> Patience:
-        need = ("rounds", "progress_required") if self.rule == "rounds" else ("outside_option",)
+        need = ("rounds", "progress_required") if self.kind == "rounds" else ("outside_option",)
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"patience with rule {self.rule} needs {' and '.join(missing)}")
+            raise ValueError(f"patience with rule {self.kind} needs {' and '.join(missing)}")
+        if self.credited and self.credit is None:
+            raise ValueError("patience with credited issues needs credit")
         return self
 
 
