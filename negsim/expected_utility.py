@@ -35,11 +35,15 @@ bdm-scholz results up to 10 rounds"). One round:
 
 The forecast of a run is the mean of the rounds' medians (ten rounds by default): on the EU
 car-emission table this gives 9.055 years, the 9.05 Scholz et al. report, while the medians
-themselves oscillate (8.42, 9.61, 9.96, 9.96, 9.96, 7.47, 8.82, 9.67, 9.67, 7.00).
+themselves oscillate (8.42, 9.61, 9.96, 9.96, 9.96, 7.47, 8.82, 9.67, 9.67, 7.00); that the
+9.05 is this mean is our reading (the tenth median alone is 7.0).
 
 What differs from the publication: the replication's capitulation test can never hold
 (``eu_ji < abs(eu_ji)``), so there no actor ever capitulates; here capitulation is as
-published (on the EU table the ten rounds come out the same).
+published (on the EU table the rounds come out the same, for twenty rounds). Among several
+compromises an actor takes the replication's choice (the lowest |EU|-weighted position), which
+its author traces to Scholz et al.'s code, not the published "least movement".
+
 Actors with the same position and salience behave identically in every step, so each run
 works on these *types* (weights and counts summed), which is exact and keeps the cost down.
 """
