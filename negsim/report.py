@@ -39,7 +39,7 @@ def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
         lines += r.text(cp, frame[f.column])
     shown = figures.reported("run") + figures.reported("issue")
     legends = dict.fromkeys(r.legend for _, r in shown if r.legend)
-    if side:
+    if side and doc["eu_runs"]:
         legends[
             f"fc.eu: Bueno de Mesquita's expected-utility model (Scholz et al. 2011), median "
             f"over the first {doc['eu_runs']} runs"

@@ -71,6 +71,12 @@ def test_the_cli_sets_the_four_forecasts_beside_the_actual(capsys) -> None:
     assert 4 <= years["value"] <= 10  # the concession model's deal, where one passed
 
 
+def test_eu_runs_0_skips_the_model(capsys) -> None:
+    assert main(["run", str(EU_CASE), "--runs", "20", "--eu-runs", "0"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("delay"))
+    assert row.split()[-2:] == ["-", "0.81"]  # fc.eu not computed; the actual outcome stays
+
+
 def test_positions_and_forecasts_do_not_depend_on_the_scale() -> None:
     unit = medians((YEARS - 4) / 6)
     np.testing.assert_allclose(4 + 6 * unit, medians(), atol=1e-9)
