@@ -21,6 +21,9 @@ from negsim.errors import NegsimError
 from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
     from negsim.model import NegotiationModel
     from negsim.runner import Results
     from negsim.scenario.compile import Compiled
@@ -37,6 +40,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from negsim.expected_utility import EU_RUNS
+
     parser = Parser(
         prog="negsim",
         description="Simulate negotiations between states, blocs and forums as an agent-based "
@@ -88,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-run table format for --out (default parquet)",
     )
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
+    run.add_argument(
+        "--eu-runs",
+        type=_seed,
+        default=EU_RUNS,
+        metavar="N",
+        help="runs the expected-utility forecast (fc.eu) is computed on, the first N "
+        f"(default {EU_RUNS}; it costs about four concession runs each)",
+    )
     add_engine_option(run)
     run.add_argument(
         "--workers",
@@ -216,7 +229,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from negsim.model import NegotiationModel
-    from negsim.report import report_failures, summary_text, write_outputs
+    from negsim.report import forecast_doc, report_failures, summary_text, write_outputs
     from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
@@ -240,14 +253,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     elapsed = time.perf_counter() - started
     doc = summary_doc(cp, results, args, elapsed)
+    side = side_by_side(cp, results, args)
+    doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
     if args.out is not None:
         transcript = NegotiationModel(cp, args.run_index, args.seed).run().transcript
-        write_outputs(args.out, results.frame, doc, transcript, args.format)
+        drawings = {"forecasts.png": forecast_plot(cp, side)}
+        write_outputs(args.out, results.frame, doc, transcript, args.format, drawings)
     if args.json:
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
     return 1 if report_failures(results.frame) else 0
+
+
+def side_by_side(cp: Compiled, results: Results, args: argparse.Namespace) -> pd.DataFrame:
+    """The four forecasts per issue; the expected-utility model on the first ``--eu-runs``."""
+    from negsim import expected_utility
+    from negsim.figures.data import forecasts
+
+    eu = expected_utility.run_forecasts(cp, range(min(args.runs, args.eu_runs)), args.seed)
+    actual = {i: cp.scenario.issues[i].actual for i in cp.issues}
+    return forecasts(results.frame, cp.issues, eu, actual)
+
+
+def forecast_plot(cp: Compiled, side: pd.DataFrame) -> Figure:
+    from negsim import plots
+
+    return plots.forecasts(side, f"{cp.scenario.name}: forecasts per issue")
 
 
 def run_line(model: NegotiationModel) -> str:

@@ -272,3 +272,28 @@ def prim_trajectory(
     ax.legend(fontsize=8, loc="lower left")
     ax.set_title(title)
     return fig
+
+
+FORECAST_STYLE = {  # column -> (label, marker, colour)
+    "value": ("concession model: agreed value", "o", "#1f4e9c"),
+    "mean": ("weighted mean", "s", "#999999"),
+    "median": ("weighted median", "D", "#555555"),
+    "eu": ("expected-utility model", "^", "#d95f02"),
+}
+
+
+def forecasts(data: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+    """Per issue, the forecasts side by side (one marker each) and the documented outcome
+    (a black bar) where the scenario declares one: which forecast lands nearest."""
+    fig, ax = _axes(ax, (7.0, 1.6 + 0.45 * len(data)))
+    y = np.arange(len(data))[::-1]
+    for k, (col, (label, marker, colour)) in enumerate(FORECAST_STYLE.items()):
+        ax.scatter(data[col], y + (k - 1.5) * 0.12, marker=marker, color=colour, label=label)
+    if data["actual"].notna().any():
+        ax.scatter(data["actual"], y, marker="|", s=400, color="black", label="actual outcome")
+    ax.set_yticks(y, data["issue"])
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_xlabel(SCALE)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="best")
+    return fig

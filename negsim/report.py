@@ -33,32 +33,68 @@ def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
         k = int((frame["outcome"] == o.label).sum())
         lo, hi = share_ci(k, n)
         lines.append(f"{o.label:<12}{k / n:>8.3f}   [{lo:.3f}, {hi:.3f}]")
-    lines += ["", *issue_table(cp, frame), ""]
+    side = doc.get("forecasts")
+    lines += ["", *issue_table(cp, frame, side), ""]
     for f, r in figures.reported("run"):
         lines += r.text(cp, frame[f.column])
     shown = figures.reported("run") + figures.reported("issue")
     legends = dict.fromkeys(r.legend for _, r in shown if r.legend)
+    if side and doc["eu_runs"]:
+        legends[
+            f"fc.eu: Bueno de Mesquita's expected-utility model (Scholz et al. 2011), median "
+            f"over the first {doc['eu_runs']} runs"
+        ] = None
     if legends:
         lines.append("; ".join(legends))
     return "\n".join(lines)
 
 
-def issue_table(cp: Compiled, frame: pd.DataFrame) -> list[str]:
-    """The summary's table of issue figures: a header, then one row per issue."""
+def issue_table(cp: Compiled, frame: pd.DataFrame, side: dict | None = None) -> list[str]:
+    """The summary's table of issue figures: a header, then one row per issue; with ``side``
+    (the summary's ``forecasts``) the expected-utility forecast, and the documented outcome
+    where the scenario declares one, at the end."""
     shown = figures.reported("issue")
-    heads = [h for _, r in shown for h in r.heads]
+    extra = _side_columns(side)
+    heads = [h for _, r in shown for h in r.heads] + [(h, 8) for h, _ in extra]
     lines = [f"{'issue':<20}" + "".join(f"{h:>{w}}" for h, w in heads)]
     for iid in cp.issues:
         cells = [c for f, r in shown for c in r.text(cp, frame[f.column_at(iid)])]
+        cells += [_cell(side[iid][key]) for _, key in extra]  # type: ignore[index]
         row = "".join(f"{c:>{w}}" for c, (_, w) in zip(cells, heads, strict=True))
         lines.append(f"{iid:<20}{row}")
     return lines
 
 
+def _side_columns(side: dict | None) -> list[tuple[str, str]]:
+    """(header, key) of the side-by-side columns the text adds: fc.eu, and actual if any."""
+    if not side:
+        return []
+    declared = any(v["actual"] is not None for v in side.values())
+    return [("fc.eu", "eu")] + ([("actual", "actual")] if declared else [])
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
+    """The summary's ``forecasts``: per issue the four forecasts (medians over runs) and the
+    documented outcome, None where there is none (JSON has no NaN)."""
+    clean = data.set_index("issue").astype(object)
+    clean = clean.where(clean.notna(), None)
+    return {"eu_runs": eu_runs, "forecasts": clean.to_dict(orient="index")}
+
+
 def write_outputs(
-    out: Path, frame: pd.DataFrame, doc: dict, transcript: list[str], fmt: str
+    out: Path,
+    frame: pd.DataFrame,
+    doc: dict,
+    transcript: list[str],
+    fmt: str,
+    drawings: dict | None = None,
 ) -> None:
-    """Write the table, summary and transcript; each file appears whole or not at all."""
+    """Write the table, summary, transcript and ``drawings`` (file name -> matplotlib
+    figure, saved as PNG); each file appears whole or not at all."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
@@ -72,7 +108,9 @@ def write_outputs(
             frame.to_csv(tmp / name, index=False, float_format="%.10g")
         (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
         (tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
-        for f in (name, "summary.json", "transcript.txt"):
+        for png, drawing in (drawings or {}).items():
+            drawing.savefig(tmp / png, dpi=120)
+        for f in (name, "summary.json", "transcript.txt", *(drawings or {})):
             os.replace(tmp / f, out / f)
     except OSError as exc:
         raise NegsimError(f"cannot write results ({exc.strerror})", str(out)) from None

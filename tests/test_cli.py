@@ -69,7 +69,9 @@ def test_out_writes_table_summary_and_transcript(tmp_path, capsys) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["runs"] == 25
     assert "offers" in (out / "transcript.txt").read_text()
+    assert summary["eu_runs"] == 25 and set(summary["forecasts"]) == set(summary["issues"])
     assert sorted(p.name for p in out.iterdir()) == [
+        "forecasts.png",
         "runs.parquet",
         "summary.json",
         "transcript.txt",

@@ -65,3 +65,37 @@ def holds_shares(frame: pd.DataFrame) -> pd.DataFrame:
             issue = column.removesuffix(".holds")
             rows.append({"issue": issue, **share_rows(int((values == 1).sum()), len(values))})
     return pd.DataFrame(rows, columns=["issue", "k", "n", "share", "lo", "hi"])
+
+
+FORECASTS = ("value", "mean", "median", "eu")  # the side-by-side columns, in their order
+
+
+def forecasts(
+    frame: pd.DataFrame,
+    issues: tuple[str, ...],
+    eu: np.ndarray,
+    actual: dict[str, float | None] | None = None,
+) -> pd.DataFrame:
+    """The four forecasts per issue, each the median over runs, beside the documented outcome.
+
+    ``value``: the concession model's agreed value over the runs that agreed the issue (NaN
+    where none did); ``mean``/``median``: the capability x salience weighted mean and median
+    of the initial positions; ``eu``: the expected-utility model's forecast (``eu`` (K, I),
+    :func:`negsim.expected_utility.run_forecasts`, often on fewer runs); ``actual``: what the
+    scenario declares happened, NaN where it declares nothing. One row per issue."""
+    done = frame[~failed(frame)]
+    rows = []
+    for j, iid in enumerate(issues):
+        agreed = done.loc[done[f"{iid}.status"] == "agreed", f"{iid}.value"]
+        column = eu[:, j] if len(eu) else np.array([np.nan])
+        rows.append(
+            {
+                "issue": iid,
+                "value": float(agreed.median()) if len(agreed) else np.nan,
+                "mean": float(done[f"{iid}.forecast_mean"].median()),
+                "median": float(done[f"{iid}.forecast_median"].median()),
+                "eu": float(np.nanmedian(column)) if np.isfinite(column).any() else np.nan,
+                "actual": np.nan if (actual or {}).get(iid) is None else float(actual[iid]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["issue", *FORECASTS, "actual"])

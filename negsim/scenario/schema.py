@@ -201,6 +201,13 @@ class Issue(Frozen):
     cluster: str = Field(description="e.g. core, arms_control, principles, western")
     scale: dict[Real, str] = Field(description="what 0, 0.5 and 1 mean, in words")
     articles: list[str] = Field(default_factory=list, description="draft treaty articles")
+    actual: Real | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="the documented outcome on this scale, where one is known: drawn beside "
+        "the forecasts (say where it comes from in source)",
+    )
     source: str
 
 
