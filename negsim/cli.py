@@ -131,13 +131,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     scr = sub.add_parser(
         "screen",
-        help="which uncertain inputs move the outcome (elementary effects at the extremes)",
-        description="Fix each uncertain input at the low and the high end of its range, all "
-        "others drawn with common random numbers, and rank the inputs by how far that moves "
-        "an outcome share; inputs that move nothing are flagged.",
+        help="which uncertain inputs move the outcome (Morris elementary effects)",
+        description="Rank every uncertain input by its influence on each outcome share and "
+        "flag those with no effect. morris (default): SALib's Morris screening over every "
+        "input's own distribution (--trajectories paths, each run's inputs all set by the "
+        "design); extremes: each input fixed at the low and the high end of its range, the "
+        "others drawn with common random numbers (--runs per end).",
     )
     scr.add_argument("scenario", help="scenario YAML file")
-    scr.add_argument("--runs", type=_positive, default=500, help="runs per end (default 500)")
+    scr.add_argument(
+        "--method", choices=("morris", "extremes"), default="morris",
+        help="morris (default) or extremes",
+    )  # fmt: skip
+    scr.add_argument(
+        "--trajectories", type=_positive, default=60,
+        help="morris: one-at-a-time paths, each (inputs + 1) runs (default 60)",
+    )  # fmt: skip
+    scr.add_argument(
+        "--runs", type=_positive, default=500, help="extremes: runs per end (default 500)"
+    )
     scr.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
     scr.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
@@ -145,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     scr.add_argument("--top", type=_positive, default=20, help="inputs to list (default 20)")
     scr.add_argument("--out", help="write the whole table to this CSV file")
+    scr.add_argument("--plot", help="draw the most influential inputs to this image (.png, .pdf)")
 
     experiments_cli.add_parsers(sub)
     return parser
@@ -190,11 +203,23 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if not cp.leaves:
         print(f"{args.scenario}: no uncertain inputs to screen")
         return 0
-    table = screening.extremes(cp, args.runs, args.seed)
+    if args.method == "morris":
+        table = screening.morris(cp, args.trajectories, args.seed)
+        text = screening.render_morris(table.head(args.top))
+    else:
+        table = screening.extremes(cp, args.runs, args.seed)
+        text = screening.render(table.head(args.top), args.runs)
     if args.out:
         table.to_csv(args.out, index=False)
+    if args.plot:
+        from negsim import plots
+
+        name = cp.scenario.name
+        plots.screening(table, args.method, f"{name}: which inputs move the outcome").savefig(
+            args.plot, dpi=120
+        )
     moving = screening.influential(table)
-    print(screening.render(table.head(args.top), args.runs))
+    print(text)
     print(
         f"\n{len(moving)} of {len(table)} uncertain inputs move some outcome share by "
         f"{screening.THRESHOLD} or more; {_count(int((table['effect'] == 0).sum()))} none at all"

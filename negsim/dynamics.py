@@ -499,7 +499,6 @@ def steps(
     """
     t = 0
     for f, forum in enumerate(cp.forums):
-        active = ~st.broke
         tab = open_table(cp, f, params, st)
         for e in range(forum.exchanges):
             t += 1
@@ -507,11 +506,12 @@ def steps(
             if e == forum.exchanges - 1:
                 close_table(tab, st)
             yield done
-        st.rounds += ~st.broke
-        verdict = judge(cp, params, st, f, ~st.broke, t)
+        through = ~st.broke  # at the table to the forum's end (it may walk out after it)
+        st.rounds += through
+        verdict = judge(cp, params, st, f, through, t)
         x = rules.position(params.ideal, st.reservation, st.c)
         point = trajectory_point(cp, params, x)
-        st.trajectory[:, f] = np.where(active[:, None, None], point, np.nan)
+        st.trajectory[:, f] = np.where(through[:, None, None], point, np.nan)
         yield verdict
 
 

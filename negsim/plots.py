@@ -297,3 +297,31 @@ def forecasts(data: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
     return fig
+
+
+def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Figure:
+    """One panel per outcome that moves: the ``top`` inputs by their effect on its share.
+    Morris: mu* with its 95% interval (bootstrap, SALib); extremes: the signed change of the
+    share from the input's low to its high end."""
+    from negsim.outcomes import OUTCOMES
+
+    moving = [o for o in OUTCOMES if (table[o].abs() > 0).any()] or [OUTCOMES[0]]
+    fig = Figure(figsize=(8.0 * len(moving), 0.32 * top + 2.2), layout="constrained")
+    for k, o in enumerate(moving):
+        ax = fig.add_subplot(1, len(moving), k + 1)
+        rows = table.reindex(table[o].abs().sort_values(ascending=False).index).head(top)
+        y = np.arange(len(rows))
+        err = rows.get(f"{o}.conf", None)
+        ax.barh(y, rows[o], xerr=err, color=OUTCOME_COLOURS.get(o, "C0"), capsize=3)
+        ax.set_yticks(y, [str(p)[-48:] for p in rows["input"]], fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.5)
+        what = (
+            "mu*: mean |change| of the share over the input's range"
+            if method == "morris"
+            else "change of the share from the low to the high end"
+        )
+        ax.set_xlabel(what, fontsize=8)
+        ax.set_title(f"{o}", fontsize=10)
+    fig.suptitle(title)
+    return fig

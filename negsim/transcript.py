@@ -178,7 +178,7 @@ def reason(cp: Compiled, rec: Exchange, m: int, code: Response, j: int) -> str:
     """Why participant ``m`` (a position at the table) answered as it did, in its own terms."""
     p = rec.table.p
     ideal, res, x = p.ideal[0, m, j], p.reservation[0, m, j], rec.x[0, m, j]
-    if code == Response.ACCEPT:
+    if code in (Response.ACCEPT, Response.WALK_OUT):  # a walk-out gives its reason once
         return ""
     if code == Response.REJECT:
         if abs(res - ideal) < rules.EPS:

@@ -13,7 +13,7 @@ from negsim.runner import run_many
 from negsim.scenario.compile import compile_scenario
 from negsim.scenario.load import load_scenario
 
-from .conftest import MINI
+from .conftest import MINI, SCENARIOS
 
 RUNS = 3000
 EXTRA = (
@@ -26,8 +26,12 @@ def patience(rule: str, option: str = "{uniform: [0.3, 0.7]}", discount: float =
     return [
         "rules.deadline=2022-02-15",
         "actors.russia.linkage.0.threshold=0",
-        f"actors.russia.patience={{rule: {rule}, outside_option: {option}, discount: {discount},"
-        " rounds: {uniform: [1, 5]}, progress_required: 0.0135, judged_on: [core, missiles]}",
+        f"actors.russia.patience={{rule: {rule}, judged_on: [core, missiles], "
+        + (
+            f"outside_option: {option}, discount: {discount}}}"
+            if rule == "decision"
+            else "rounds: {uniform: [1, 5]}, progress_required: 0.0135}"
+        ),
     ]
 
 
@@ -115,3 +119,36 @@ def test_credited_progress_keeps_it_at_the_table() -> None:
             "actors.russia.patience.credited=[missiles]"]  # fmt: skip
     at = [breakdown([*base, f"actors.russia.patience.credit={v}"]) for v in (0.0, 1.0)]
     assert at[0] - at[1] > 0.05, at
+
+
+LETTERS = {
+    "one written phase": [
+        "forums.replies={name: Written replies, date: 2022-01-26, format: written, days: 2, "
+        "exchanges: 2, decision_rule: bilateral, parties: [united_states, russia], "
+        "bound_by: {united_states: nato}}"
+    ],
+    "two letters": [
+        f"forums.{fid}={{name: {name}, date: 2022-01-{day}, format: written, days: 1, "
+        "exchanges: 1, decision_rule: bilateral, parties: [united_states, russia], "
+        "bound_by: {united_states: nato}}"
+        for fid, name, day in (("us_letter", "US letter", 26), ("nato_letter", "NATO letter", 27))
+    ],
+}
+
+
+def test_the_baseline_is_invariant_to_how_the_calendar_is_cut() -> None:
+    """The week and its written replies, cut into fewer or more forums: the same history as
+    one written phase or as two letters, with or without an extra meeting that offers nothing
+    new (Poland and Moscow on enlargement, two red lines), gives breakdown within 0.03."""
+    baseline = SCENARIOS / "baseline.yaml"
+
+    def share(overrides: list[str]) -> float:
+        cp = compile_scenario(load_scenario(baseline, overrides))
+        return float((run_many(cp, range(2000), 6).frame["outcome"] == "breakdown").mean())
+
+    week = [share([]), share([EXTRA])]
+    replies = [share(LETTERS["one written phase"]), share(LETTERS["two letters"])]
+    replies.append(share([*LETTERS["two letters"], EXTRA]))
+    assert 0.05 < week[0] < 0.5 and 0.05 < replies[0] < 0.95  # the decision is in play
+    assert max(week) - min(week) <= 0.03
+    assert max(replies) - min(replies) <= 0.03

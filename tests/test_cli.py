@@ -54,7 +54,7 @@ def test_engines_agree_through_the_cli(capsys) -> None:
 def test_set_changes_the_outcome(capsys) -> None:
     base = run_json(capsys, BASELINE, "--runs", "200")
     impatient = run_json(
-        capsys, BASELINE, "--runs", "200", "--set", "actors.russia.patience.rounds=0"
+        capsys, BASELINE, "--runs", "200", "--set", "actors.russia.patience.outside_option=0.95"
     )
     assert base["outcomes"]["breakdown"] < 0.5
     assert impatient["outcomes"]["breakdown"] == 1.0

@@ -7,7 +7,7 @@ import pytest
 from negsim.cli import main
 from negsim.scenario.compile import compile_scenario
 from negsim.scenario.load import load_scenario
-from negsim.screening import extremes, influential, support
+from negsim.screening import extremes, influential, morris, support
 
 from .conftest import MINI, SCENARIOS
 
@@ -40,7 +40,9 @@ def test_the_range_screened_is_the_documented_one() -> None:
 
 def test_the_command_prints_the_ranking_and_the_count(capsys, tmp_path) -> None:
     out = tmp_path / "screen.csv"
-    assert main(["screen", str(MINI), "--runs", "50", "--out", str(out)]) == 0
+    assert (
+        main(["screen", str(MINI), "--method", "extremes", "--runs", "50", "--out", str(out)]) == 0
+    )
     text = capsys.readouterr().out
     assert text.index("actors.russia.patience.rounds") < text.index("(no effect)")
     assert (
@@ -48,3 +50,32 @@ def test_the_command_prints_the_ranking_and_the_count(capsys, tmp_path) -> None:
         in text
     )
     assert out.read_text().startswith("input,low,high,agreement")
+
+
+def test_morris_finds_the_one_input_that_decides_the_mini_case() -> None:
+    """SALib's Morris design over the mini case: patience alone has effects, the rest none."""
+    cp = compile_scenario(load_scenario(MINI))
+    table = morris(cp, trajectories=30, seed=1)
+    assert table.iloc[0]["input"] == "actors.russia.patience.rounds"
+    assert table.iloc[0]["breakdown"] > 0.5
+    assert list(influential(table)["input"]) == ["actors.russia.patience.rounds"]
+    assert (table.iloc[1:]["effect"] == 0).all()
+
+
+def test_the_baseline_answers_with_more_than_its_prior() -> None:
+    """The week's outcome depends on many documented-uncertain judgements, none alone."""
+    cp = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+    table = morris(cp, trajectories=60, seed=0)
+    moving = influential(table)
+    assert len(moving) >= 10
+    top = table["breakdown"].nlargest(2).to_numpy()
+    assert top[1] > 0.4 * top[0]  # the second input is of the same order as the first
+
+
+def test_the_morris_command_prints_ranks_and_draws_them(capsys, tmp_path) -> None:
+    plot = tmp_path / "screen.png"
+    assert main(["screen", str(MINI), "--trajectories", "10", "--plot", str(plot)]) == 0
+    text = capsys.readouterr().out
+    assert "Morris elementary effects over 50 runs" in text
+    assert text.index("actors.russia.patience.rounds") < text.index("(no effect)")
+    assert plot.stat().st_size > 10_000

@@ -362,7 +362,21 @@ class Patience(Frozen):
             raise ValueError(f"patience with rule {self.kind} needs {' and '.join(missing)}")
         if self.credited and self.credit is None:
             raise ValueError("patience with credited issues needs credit")
+        other = ROUNDS_FIELDS if self.kind == "decision" else DECISION_FIELDS
+        unread = [k for k in other if getattr(self, k) not in (None, [])]
+        if unread:
+            raise ValueError(
+                f"patience with rule {self.kind} does not read {', '.join(unread)} "
+                f"(fields of the {'rounds' if self.kind == 'decision' else 'decision'} rule)"
+            )
         return self
+
+
+ROUNDS_FIELDS = ("rounds", "progress_required")
+DECISION_FIELDS = (
+    "outside_option", "discount", "hope", "learning", "expected_wait", "confidence",
+    "deadline_days", "credited", "credit",
+)  # fmt: skip
 
 
 UP = ("up", "west")  # sides that concede toward 1
