@@ -299,6 +299,15 @@ def forecasts(data: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
     return fig
 
 
+def short_path(path: str) -> str:
+    """An input's path as a label: 'groups.nato.defaults.positions.enlargement.limit' ->
+    'nato: enlargement.limit' (whose value, then which)."""
+    parts = [q for q in path.split(".") if q not in ("defaults", "positions")]
+    if parts[0] in ("actors", "groups", "blocs") and len(parts) > 2:
+        return f"{parts[1]}: {'.'.join(parts[2:])}"
+    return ".".join(parts)
+
+
 def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Figure:
     """One panel per outcome that moves: the ``top`` inputs by their effect on its share.
     Morris: mu* with its 95% interval (bootstrap, SALib); extremes: the signed change of the
@@ -306,6 +315,7 @@ def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Fi
     from negsim.outcomes import OUTCOMES
 
     moving = [o for o in OUTCOMES if (table[o].abs() > 0).any()] or [OUTCOMES[0]]
+    table = table[table["effect"].abs() > 0] if (table["effect"].abs() > 0).any() else table
     fig = Figure(figsize=(8.0 * len(moving), 0.32 * top + 2.2), layout="constrained")
     for k, o in enumerate(moving):
         ax = fig.add_subplot(1, len(moving), k + 1)
@@ -313,7 +323,7 @@ def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Fi
         y = np.arange(len(rows))
         err = rows.get(f"{o}.conf", None)
         ax.barh(y, rows[o], xerr=err, color=OUTCOME_COLOURS.get(o, "C0"), capsize=3)
-        ax.set_yticks(y, [str(p)[-48:] for p in rows["input"]], fontsize=7)
+        ax.set_yticks(y, [short_path(str(p)) for p in rows["input"]], fontsize=7)
         ax.invert_yaxis()
         ax.axvline(0, color="black", lw=0.5)
         what = (
@@ -323,5 +333,7 @@ def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Fi
         )
         ax.set_xlabel(what, fontsize=8)
         ax.set_title(f"{o}", fontsize=10)
-    fig.suptitle(title)
+    runs = table.attrs.get("runs")
+    note = "; whiskers: 95% bootstrap interval of mu*" if method == "morris" else ""
+    fig.suptitle(f"{title}\n{f'{runs} runs' if runs else ''}{note}")
     return fig
