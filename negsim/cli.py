@@ -253,7 +253,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.model import NegotiationModel
     from negsim.report import forecast_doc, report_failures, summary_text, write_outputs
     from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
@@ -263,7 +262,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None:
         _check_out(args.out)
     if args.transcript:
-        model = NegotiationModel(cp, args.run_index, args.seed).run()
+        model = _transcribed(cp, args)
         print("\n".join(model.transcript))
         print(run_line(model))
         print()
@@ -281,7 +280,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     side = side_by_side(cp, results, args)
     doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
     if args.out is not None:
-        transcript = NegotiationModel(cp, args.run_index, args.seed).run().transcript
+        transcript = _transcribed(cp, args).transcript
         drawings = {"forecasts.png": forecast_plot(cp, side)}
         write_outputs(args.out, results.frame, doc, transcript, args.format, drawings)
     if args.json:
@@ -305,6 +304,13 @@ def forecast_plot(cp: Compiled, side: pd.DataFrame) -> Figure:
     from negsim import plots
 
     return plots.forecasts(side, f"{cp.scenario.name}: forecasts per issue")
+
+
+def _transcribed(cp: Compiled, args: argparse.Namespace) -> NegotiationModel:
+    """Run ``--run K`` in the agent model for its transcript (Mesa loads only for this)."""
+    from negsim.model import NegotiationModel
+
+    return NegotiationModel(cp, args.run_index, args.seed).run()
 
 
 def run_line(model: NegotiationModel) -> str:

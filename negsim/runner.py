@@ -27,7 +27,6 @@ from negsim.execution import (
     task_ranges,
 )
 from negsim.figures import failed_summary, summarize, table
-from negsim.model import NegotiationModel
 from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
@@ -93,9 +92,7 @@ def _chunk(
         st = dynamics.simulate(cp, params)
     else:
         models = [
-            NegotiationModel(
-                cp, int(k), seed, transcript=False, params=params.runs(slice(i, i + 1))
-            )
+            _agent_model()(cp, int(k), seed, transcript=False, params=params.runs(slice(i, i + 1)))
             for i, k in enumerate(runs)
         ]
         st = _stack([m.run().state for m in models])
@@ -169,3 +166,11 @@ def run_parallel(
     with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
         run_tasks(pool, work, tasks, lambda task, res: parts.__setitem__(task[0], res))
     return concat([parts[i] for i in range(len(tasks))])
+
+
+def _agent_model() -> type:
+    """The Mesa model class, imported only when the agent engine runs (Mesa is slow to load
+    and the batch engine never needs it)."""
+    from negsim.model import NegotiationModel
+
+    return NegotiationModel

@@ -136,3 +136,12 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
     assert plots.outcome_probabilities(data.outcome_shares(frame), "t", ax=ax) is fig
     assert ax.get_ylabel() == "probability (share of runs)"
     assert "n = 8 runs" in ax.get_title()
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 2), (3, 8), (0, 1000), (1000, 1000), (121, 1000)])
+def test_the_wilson_interval_is_scipys(k: int, n: int) -> None:
+    """The closed form in share_ci gives the same interval as SciPy's Wilson method."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert share_ci(k, n) == pytest.approx((ci.low, ci.high), abs=1e-12)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from negsim.outcomes import OUTCOMES, failed
 
+Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
+
 
 def share_ci(k: int, n: int) -> tuple[float, float]:
-    """Wilson 95% interval of a share: honest about how few runs a rare outcome rests on."""
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
+    """Wilson (1927) score 95% interval of a share k/n: honest about how few runs a rare
+    outcome rests on (never below 0 or above 1, not degenerate at 0 or n). The closed form,
+    so a summary needs no statistics library loaded."""
+    p, z2 = k / n, Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
 def share_rows(k: int, n: int) -> dict:

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtri
 
 from negsim import tactics
 from negsim.forum_rules import FORUM_RULES
@@ -472,6 +471,8 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
         x = np.asarray(d.choice.values, dtype=float)[k]
     else:
         mean, sd = d.normal
+        from scipy.special import ndtri  # only where a scenario has a normal (a slow import)
+
         x = mean + sd * ndtri(np.clip(u, 1e-12, 1 - 1e-12))
     return np.clip(x, leaf.lo, leaf.hi)
 
