@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
     run.add_argument(
+        "--posterior",
+        metavar="DIR",
+        help="draw the uncertain inputs from a calibration's posterior (negsim calibrate --out "
+        "DIR) instead of the prior; inputs it does not hold stay the prior's; prints both",
+    )
+    run.add_argument(
         "--eu-runs",
         type=_seed,
         default=EU_RUNS,
@@ -159,6 +165,24 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--out", help="write the whole table to this CSV file")
     scr.add_argument("--plot", help="draw the most influential inputs to this image (.png, .pdf)")
 
+    cal = sub.add_parser(
+        "calibrate",
+        help="which settings of the uncertain inputs reproduce the documented record (ABC)",
+        description="Approximate Bayesian computation over every uncertain input: runs from "
+        "the prior (rejection), then ABC-SMC generations (Beaumont et al. 2009) with a "
+        "falling tolerance on the number of the scenario's observations a run violates. "
+        "Writes posterior.parquet, manifest.json, narrowing.csv and plots into --out.",
+    )
+    cal.add_argument("scenario", help="scenario YAML file with observations:")
+    cal.add_argument("--out", required=True, help="folder for the posterior and its plots")
+    cal.add_argument("--particles", type=_positive, default=1000, help="default 1000")
+    cal.add_argument("--generations", type=_positive, default=5, help="SMC steps (default 5)")
+    cal.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    cal.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+        help="override a scenario value first (repeatable)",
+    )  # fmt: skip
+
     experiments_cli.add_parsers(sub)
     return parser
 
@@ -173,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(args)
         if args.command == "screen":
             return cmd_screen(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
         if args.command == "schema":
             from negsim.scenario.schema import json_schema
 
@@ -192,6 +218,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("negsim: interrupted", file=sys.stderr)
         return 130
     return 2
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from negsim import calibration, plots
+    from negsim.scenario.compile import compile_scenario
+    from negsim.scenario.load import load_scenario
+
+    cp = compile_scenario(load_scenario(args.scenario, args.overrides))
+    if not cp.scenario.observations:
+        raise NegsimError(f"{args.scenario}: no observations: to calibrate on (see the README)")
+
+    def show(g: calibration.Generation) -> None:
+        print(
+            f"generation: tolerance {g.epsilon} violated, {g.accepted} of {g.simulated} runs "
+            f"kept ({g.acceptance:.1%}), effective sample size {g.ess:.0f}"
+        )
+
+    prior, post, prior_ok = calibration.calibrate(
+        cp, args.particles, args.generations, args.seed, progress=show
+    )
+    info = calibration.informativeness(cp, prior_ok)
+    out = Path(args.out)
+    calibration.write(out, cp, post, prior, info)
+    narrow = calibration.narrowing(prior, post)
+    (out / "plots").mkdir(exist_ok=True)
+    top = list(narrow["input"].head(8))
+    plots.posterior_marginals(prior, post, top, f"{cp.scenario.name}: prior and posterior").savefig(
+        out / "plots" / "prior_posterior.png", dpi=110
+    )
+    plots.posterior_pairs(post, top[:4], f"{cp.scenario.name}: posterior, top inputs").savefig(
+        out / "plots" / "posterior_pairs.png", dpi=110
+    )
+    print()
+    print(calibration.render(info, narrow.head(10)))
+    print(f"\nposterior in {out}/ (posterior.parquet, manifest.json, narrowing.csv, plots/)")
+    return 0
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
@@ -276,7 +340,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     elapsed = time.perf_counter() - started
+    prior = None
+    if args.posterior is not None:
+        prior, results = results, _from_posterior(cp, args)
     doc = summary_doc(cp, results, args, elapsed)
+    if prior is not None:
+        doc["prior"] = summary_doc(cp, prior, args, elapsed)["outcomes"]
     side = side_by_side(cp, results, args)
     doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
     if args.out is not None:
@@ -287,6 +356,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
+        if prior is not None:
+            print(_side_by_side(doc, args.posterior))
     return 1 if report_failures(results.frame) else 0
 
 
@@ -329,6 +400,29 @@ def run_line(model: NegotiationModel) -> str:
         f"agreed: {', '.join(agreed) or 'nothing'}; rounds completed "
         f"{int(s['rounds'][0])} of {len(model.cp.forums)}"
     )
+
+
+def _from_posterior(cp: Compiled, args: argparse.Namespace) -> Results:
+    from pathlib import Path
+
+    from negsim.calibration import posterior_fixed, read
+    from negsim.runner import run_many
+
+    folder = Path(args.posterior)
+    if not (folder / "posterior.parquet").is_file():
+        raise NegsimError(
+            "--posterior: no posterior.parquet here (negsim calibrate --out)", str(folder)
+        )
+    fixed = posterior_fixed(read(folder), cp, range(args.runs), args.seed)
+    return run_many(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed)
+
+
+def _side_by_side(doc: dict, folder: str) -> str:
+    """The outcome shares under the prior and under the calibrated posterior."""
+    lines = ["", f"outcome       prior  posterior   (posterior: {folder})"]
+    for o, share in doc["outcomes"].items():
+        lines.append(f"{o:<12}{doc['prior'][o]:>7.3f}{share:>11.3f}")
+    return "\n".join(lines)
 
 
 def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapsed: float) -> dict:

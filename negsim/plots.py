@@ -337,3 +337,48 @@ def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Fi
     note = "; whiskers: 95% bootstrap interval of mu*" if method == "morris" else ""
     fig.suptitle(f"{title}\n{f'{runs} runs' if runs else ''}{note}")
     return fig
+
+
+def posterior_marginals(prior: object, post: object, paths: list[str], title: str) -> Figure:
+    """Per input, the prior sample's histogram against the posterior's (weighted): inputs the
+    record informs stand out by a narrower or shifted posterior."""
+    cols = 4
+    rows = max(1, -(-len(paths) // cols))
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows + 0.8), layout="constrained")
+    for k, path in enumerate(paths):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        j = list(post.paths).index(path)  # type: ignore[attr-defined]
+        x_pr, x_po = prior.values[:, j], post.values[:, j]  # type: ignore[attr-defined]
+        bins = np.linspace(min(x_pr.min(), x_po.min()), max(x_pr.max(), x_po.max()) + 1e-12, 21)
+        ax.hist(x_pr, bins=bins, density=True, alpha=0.5, color="#999999", label="prior")
+        ax.hist(x_po, bins=bins, weights=post.weights, density=True, alpha=0.6, color="#c0392b",  # type: ignore[attr-defined]
+                label="posterior")  # fmt: skip
+        ax.set_title(short_path(path), fontsize=8)
+        ax.tick_params(labelsize=7)
+        if k == 0:
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{title}\n{len(post.weights)} particles; densities")  # type: ignore[attr-defined]
+    return fig
+
+
+def posterior_pairs(post: object, paths: list[str], title: str) -> Figure:
+    """Pairwise scatter of the posterior particles over the top inputs (size by weight)."""
+    n = len(paths)
+    fig = Figure(figsize=(2.6 * n + 0.6, 2.6 * n + 0.8), layout="constrained")
+    idx = [list(post.paths).index(p) for p in paths]  # type: ignore[attr-defined]
+    w = post.weights / post.weights.max()  # type: ignore[attr-defined]
+    for a in range(n):
+        for b in range(n):
+            ax = fig.add_subplot(n, n, a * n + b + 1)
+            xa, xb = post.values[:, idx[b]], post.values[:, idx[a]]  # type: ignore[attr-defined]
+            if a == b:
+                ax.hist(xa, bins=20, weights=post.weights, color="#c0392b")  # type: ignore[attr-defined]
+            else:
+                ax.scatter(xa, xb, s=4 + 20 * w, alpha=0.4, color="#c0392b", lw=0)
+            ax.tick_params(labelsize=6)
+            if a == n - 1:
+                ax.set_xlabel(short_path(paths[b]), fontsize=7)
+            if b == 0:
+                ax.set_ylabel(short_path(paths[a]), fontsize=7)
+    fig.suptitle(title)
+    return fig

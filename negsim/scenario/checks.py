@@ -50,6 +50,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
     except NegsimError as exc:
         return [(tuple((exc.path or "groups").split(".")), exc.message)]
     problems = list(_names(s, groups))
+    problems += list(_observations(s))
     problems += list(_numbers(s.model_dump(exclude_none=True, round_trip=True), ()))
     if problems:
         return problems
@@ -380,3 +381,17 @@ def _limit(
             f"reservation from {res[0]:g}); a limit is how far the reservation may bend, "
             "so it must be <= the reservation",
         )
+
+
+def _observations(s: Scenario) -> Iterator[Problem]:
+    """Each observation names a forum of the schedule and an issue or cluster that exist; one
+    about a bloc's bound needs a reported bloc."""
+    names = set(s.issues) | {i.cluster for i in s.issues.values()}
+    for oid, obs in s.observations.items():
+        at = ("observations", oid)
+        if obs.forum is not None and obs.forum not in s.forums:
+            yield (*at, "forum"), f"no forum '{obs.forum}' in the schedule"
+        if obs.issue is not None and obs.issue not in names:
+            yield (*at, "issue"), f"'{obs.issue}' is neither an issue nor a cluster"
+        if obs.kind in ("moved", "holds") and not s.blocs:
+            yield (*at, "kind"), f"an observation of kind {obs.kind} needs a bloc to report"

@@ -134,7 +134,10 @@ class Compiled:
         return len(self.issues)
 
 
-def _mask(names: list[str], issues: tuple[str, ...], clusters: tuple[str, ...]) -> np.ndarray:
+def cluster_mask(
+    names: list[str], issues: tuple[str, ...], clusters: tuple[str, ...]
+) -> np.ndarray:
+    """Which issues the names (issue ids or clusters) cover (I,)."""
     return np.array([i in names or c in names for i, c in zip(issues, clusters, strict=True)])
 
 
@@ -183,7 +186,7 @@ class _Layout:
     groups: dict[str, list[str]]
 
     def mask(self, names: list[str]) -> np.ndarray:
-        return _mask(names, self.issues, self.clusters)
+        return cluster_mask(names, self.issues, self.clusters)
 
 
 @dataclass

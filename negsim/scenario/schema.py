@@ -541,6 +541,32 @@ class Outcomes(Frozen):
     )
 
 
+class Observation(Frozen):
+    """A documented event, a predicate over a run's record that calibration holds runs to.
+
+    ``agreed``: an issue (or any issue of a cluster) was agreed in ``forum`` (``expect``
+    true) or not (false). ``at_table``: the run was still going after ``forum`` (no party had
+    walked out). ``moved``: the reported bloc's consensus bound on the issue (or on every
+    issue of the cluster) moved toward the other side in ``forum`` by more than the
+    tolerance. ``holds``: the reported bloc's consensus on the issue held to the end."""
+
+    kind: Literal["agreed", "at_table", "moved", "holds"]
+    forum: str | None = Field(default=None, description="forum id (every kind but holds)")
+    issue: str | None = Field(default=None, description="issue id or cluster (not at_table)")
+    expect: bool = Field(description="whether the event happened")
+    source: str = Field(min_length=1, description="seed file(s) and what they document")
+
+    @model_validator(mode="after")
+    def _what_the_kind_needs(self) -> Observation:
+        if self.kind != "holds" and self.forum is None:
+            raise ValueError(f"an observation of kind {self.kind} needs a forum")
+        if self.kind != "at_table" and self.issue is None:
+            raise ValueError(f"an observation of kind {self.kind} needs an issue")
+        if self.kind == "at_table" and self.issue is not None:
+            raise ValueError("an observation of kind at_table takes no issue")
+        return self
+
+
 class Scenario(Frozen):
     name: str
     description: str = ""
@@ -554,6 +580,9 @@ class Scenario(Frozen):
     forums: dict[str, Forum] = Field(min_length=1)
     rules: Rules
     outcomes: Outcomes  # no default: 'tolerance' has none, so Outcomes() cannot be built
+    observations: dict[str, Observation] = Field(
+        default_factory=dict, description="documented events, by id, for calibration"
+    )
 
 
 def json_schema() -> dict:

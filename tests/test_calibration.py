@@ -1,0 +1,134 @@
+"""Calibration to the record: observations as predicates, ABC that recovers a known setting,
+the posterior as the source of a forecast."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from negsim import calibration
+from negsim.cli import main
+from negsim.dynamics import simulate
+from negsim.figures import summarize
+from negsim.observations import happened
+from negsim.scenario.compile import compile_scenario, draw
+from negsim.scenario.load import load_scenario
+
+from .conftest import MINI, SCENARIOS
+
+PATIENCE = "actors.russia.patience.rounds"
+
+
+def observe(truth: dict[str, float]) -> list[str]:
+    """Observations generated from a known setting: what its run shows, as a scenario line."""
+    events = {
+        "after_bilateral": "kind: at_table, forum: bilateral",
+        "after_council": "kind: at_table, forum: council",
+        "after_plenary": "kind: at_table, forum: plenary",
+        "no_core_deal_council": "kind: agreed, forum: council, issue: core",
+    }
+
+    def line(expect: dict[str, bool]) -> str:
+        body = ", ".join(
+            f"{k}: {{{v}, expect: {str(expect[k]).lower()}, source: synthetic}}"
+            for k, v in events.items()
+        )
+        return f"observations={{{body}}}"
+
+    cp = compile_scenario(load_scenario(MINI, [line(dict.fromkeys(events, True))]))
+    _, params = draw(cp, [0], 0, {k: np.array([v]) for k, v in truth.items()})
+    shown = happened(cp, params, summarize(cp, params, simulate(cp, params)))[0]
+    return [line(dict(zip(events, map(bool, shown), strict=True)))]
+
+
+def test_calibrating_to_a_known_setting_recovers_it() -> None:
+    """Moscow's patience 1.5 (walks out after the second round without core progress): the
+    posterior puts it between 1 and 2, where the prior (triangular 0, 1, 3) spreads it out."""
+    lines = observe({PATIENCE: 1.5})
+    assert "forum: council, expect: false" in lines[0]  # the truth walked out after round 2
+    cp = compile_scenario(load_scenario(MINI, lines))
+    prior, post, _ = calibration.calibrate(cp, particles=400, seed=3)
+    j = post.paths.index(PATIENCE)
+    assert (post.distance == 0).all()
+    assert ((post.values[:, j] >= 1.0 - 1e-9) & (post.values[:, j] < 2.0 + 1e-9)).all()
+    narrow = calibration.narrowing(prior, post).set_index("input")
+    assert narrow.loc[PATIENCE, "iqr_ratio"] < 0.7  # [1, 2) of the prior's [0, 3]
+    assert abs(narrow.loc[PATIENCE, "posterior_median"] - 1.5) < 0.3
+
+
+def test_the_recovery_can_fail_a_wrong_truth_is_excluded() -> None:
+    """The same record excludes a patience that would have stayed: it is not a formality."""
+    lines = observe({PATIENCE: 1.5})
+    cp = compile_scenario(load_scenario(MINI, lines))
+    values, _ = draw(cp, [0], 0, {PATIENCE: np.array([2.5])})
+    dist, _ = calibration.discrepancy(cp, values)
+    assert dist[0] >= 1
+
+
+def test_the_baseline_calibration_reproduces_the_week_and_says_what_informs(tmp_path) -> None:
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(SCENARIOS / "baseline.yaml"), "--out", str(out),
+                 "--particles", "300"]) == 0  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert (post["distance"] == 0).all() and post["weight"].sum() == pytest.approx(1.0)
+    info = {o["observation"]: o for o in manifest["observations"]}
+    assert not info["no_core_deal_geneva"]["informative"]  # every prior run has no core deal
+    assert info["russia_at_table_after_vienna"]["informative"]
+    last = manifest["generations"][-1]
+    assert last["epsilon"] == 0 and last["ess"] > 100
+    assert (out / "plots" / "prior_posterior.png").stat().st_size > 10_000
+    assert (out / "plots" / "posterior_pairs.png").stat().st_size > 10_000
+
+
+def test_the_same_seed_gives_the_same_posterior() -> None:
+    cp = compile_scenario(load_scenario(MINI, observe({PATIENCE: 1.5})))
+    a = calibration.calibrate(cp, particles=100, seed=9)[1]
+    b = calibration.calibrate(cp, particles=100, seed=9)[1]
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.weights, b.weights)
+
+
+def test_a_variant_is_forecast_from_the_posterior(tmp_path, capsys) -> None:
+    """Calibrated on the week, the written replies are forecast from settings in which Moscow
+    stayed the week: no walk-out within it, and the prior beside the posterior."""
+    out = tmp_path / "cal"
+    baseline, variant = SCENARIOS / "baseline.yaml", SCENARIOS / "written_replies.yaml"
+    assert main(["calibrate", str(baseline), "--out", str(out), "--particles", "300"]) == 0
+    capsys.readouterr()
+    args = ["run", str(variant), "--runs", "400", "--eu-runs", "0", "--posterior", str(out)]
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["prior"]) == set(doc["outcomes"])
+    assert doc["prior"]["breakdown"] > doc["outcomes"]["breakdown"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "breakdown by forum: geneva 0.000, brussels 0.000, vienna 0.000" in text
+    assert "prior  posterior" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"),
+    [
+        ("{kind: agreed, forum: nowhere, issue: core, expect: false, source: s}", "no forum"),
+        ("{kind: agreed, forum: council, issue: nosuch, expect: false, source: s}", "neither"),
+        ("{kind: at_table, forum: council, issue: core, expect: true, source: s}", "takes no"),
+        ("{kind: moved, issue: missiles, expect: true, source: s}", "needs a forum"),
+        ("{kind: agreed, forum: council, issue: core, expect: maybe, source: s}", "bool"),
+        ("{kind: agreed, forum: council, issue: core, expect: true}", "source"),
+    ],
+)
+def test_a_bad_observation_is_one_line(value: str, expect: str, capsys) -> None:
+    assert main(["validate", str(MINI)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(MINI), "--runs", "2", "--set", f"observations={{x: {value}}}"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and expect in err and "Traceback" not in err
+
+
+def test_calibrate_without_observations_is_one_line(tmp_path, capsys) -> None:
+    assert main(["calibrate", str(MINI), "--out", str(tmp_path / "c")]) == 2
+    assert "no observations" in capsys.readouterr().err
