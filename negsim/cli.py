@@ -233,8 +233,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     def show(g: calibration.Generation) -> None:
         print(
-            f"generation: tolerance {g.epsilon} violated, {g.accepted} of {g.simulated} runs "
-            f"kept ({g.acceptance:.1%}), effective sample size {g.ess:.0f}"
+            f"generation: at most {g.epsilon} observations violated, {g.accepted} of "
+            f"{g.simulated} runs kept ({g.acceptance:.1%}), effective sample size {g.ess:.0f}"
         )
 
     prior, post, prior_ok = calibration.calibrate(
@@ -245,7 +245,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     calibration.write(out, cp, post, prior, info)
     narrow = calibration.narrowing(prior, post)
     (out / "plots").mkdir(exist_ok=True)
-    top = list(narrow["input"].head(8))
+    informed = list(narrow.loc[narrow["informed"], "input"])
+    top = (informed or list(narrow["input"]))[:8]
     plots.posterior_marginals(prior, post, top, f"{cp.scenario.name}: prior and posterior").savefig(
         out / "plots" / "prior_posterior.png", dpi=110
     )
@@ -253,7 +254,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         out / "plots" / "posterior_pairs.png", dpi=110
     )
     print()
-    print(calibration.render(info, narrow.head(10)))
+    print(calibration.render(info, narrow))
     print(f"\nposterior in {out}/ (posterior.parquet, manifest.json, narrowing.csv, plots/)")
     return 0
 

@@ -71,7 +71,11 @@ def test_the_recovery_can_fail_a_wrong_truth_is_excluded() -> None:
 def test_the_baseline_calibration_reproduces_the_week_and_says_what_informs(tmp_path) -> None:
     out = tmp_path / "cal"
     assert main(["calibrate", str(SCENARIOS / "baseline.yaml"), "--out", str(out),
-                 "--particles", "300"]) == 0  # fmt: skip
+                 "--particles", "2000"]) == 0  # fmt: skip
+    narrow = pd.read_csv(out / "narrowing.csv").set_index("input")
+    informed = set(narrow.index[narrow["informed"]])
+    assert "actors.russia.patience.outside_option" in informed  # staying the week tells of it
+    assert len(informed) < 20  # and the noise of 225 others is not read as information
     manifest = json.loads((out / "manifest.json").read_text())
     post = pd.read_parquet(out / "posterior.parquet")
     assert (post["distance"] == 0).all() and post["weight"].sum() == pytest.approx(1.0)
