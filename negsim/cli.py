@@ -382,7 +382,11 @@ def _transcribed(cp: Compiled, args: argparse.Namespace) -> NegotiationModel:
     """Run ``--run K`` in the agent model for its transcript (Mesa loads only for this)."""
     from negsim.model import NegotiationModel
 
-    return NegotiationModel(cp, args.run_index, args.seed).run()
+    fixed = None
+    if getattr(args, "posterior", None) is not None:  # run K's particle, as in the table
+        picked = _posterior_fixed(cp, args, range(args.run_index, args.run_index + 1))
+        fixed = {k: float(v[0]) for k, v in picked.items()}
+    return NegotiationModel(cp, args.run_index, args.seed, fixed=fixed).run()
 
 
 def run_line(model: NegotiationModel) -> str:
@@ -404,18 +408,24 @@ def run_line(model: NegotiationModel) -> str:
 
 
 def _from_posterior(cp: Compiled, args: argparse.Namespace) -> Results:
+    from negsim.runner import run_many
+
+    fixed = _posterior_fixed(cp, args, range(args.runs))
+    return run_many(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed)
+
+
+def _posterior_fixed(cp: Compiled, args: argparse.Namespace, runs: range) -> dict:
+    """Each run's inputs drawn from the calibration's posterior (``--posterior DIR``)."""
     from pathlib import Path
 
     from negsim.calibration import posterior_fixed, read
-    from negsim.runner import run_many
 
     folder = Path(args.posterior)
     if not (folder / "posterior.parquet").is_file():
         raise NegsimError(
             "--posterior: no posterior.parquet here (negsim calibrate --out)", str(folder)
         )
-    fixed = posterior_fixed(read(folder), cp, range(args.runs), args.seed)
-    return run_many(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed)
+    return posterior_fixed(read(folder), cp, runs, args.seed)
 
 
 def _side_by_side(doc: dict, folder: str) -> str:

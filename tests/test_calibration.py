@@ -112,6 +112,13 @@ def test_a_variant_is_forecast_from_the_posterior(tmp_path, capsys) -> None:
     text = capsys.readouterr().out
     assert "breakdown by forum: geneva 0.000, brussels 0.000, vienna 0.000" in text
     assert "prior  posterior" in text
+    for k in range(4):  # run K's transcript tells the run of the table: the same particle
+        table = tmp_path / f"table{k}"
+        more = ["--transcript", "--run", str(k), "--out", str(table)]
+        assert main([*args[:3], "40", *args[4:], *more]) == 0
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Run "))
+        outcome = pd.read_parquet(table / "runs.parquet")["outcome"].astype(str)[k]
+        assert line.startswith(f"Run {k} (seed 0): {outcome};"), (line, outcome)
 
 
 @pytest.mark.parametrize(
