@@ -20,6 +20,7 @@ generator ``SeedSequence([seed, g])``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,28 +98,83 @@ def calibrate(
     seed: int = 0,
     quantile: float = 0.5,
     progress: Callable[[Generation], None] | None = None,
+    checkpoint: Path | None = None,
 ) -> tuple[Posterior, Posterior, np.ndarray]:
-    """ABC: rejection from the prior, then SMC generations with a falling tolerance until
-    every observation holds (tolerance 0) or ``generations`` are done. Returns the prior
-    sample, the posterior, and which observations each prior run satisfied."""
+    """ABC: rejection from the prior, then ``generations`` SMC steps with a falling tolerance
+    down to 0 (every observation holds); steps left at 0 move the particles further (MCMC at
+    the final tolerance, decorrelating those resampled). Returns the prior sample, the
+    posterior, and which observations each prior run satisfied.
+
+    With ``checkpoint`` (a folder), each generation is kept there as it completes and a call
+    with the same arguments resumes after the last one kept: every generation draws from its
+    own generator, so the result is the one an uninterrupted calibration gives."""
     paths = tuple(leaf.path for leaf in cp.leaves)
-    u = uniforms(cp, range(particles), seed)  # run k's own uniforms: replayable
-    values = values_of(cp, u)
-    dist, prior_ok = discrepancy(cp, values)
-    prior = Posterior(paths, u, values, np.full(particles, 1 / particles), dist)
-    prior.generations.append(Generation(int(dist.max()), particles, particles, prior.ess))
-    if progress:
-        progress(prior.generations[-1])
-    post = prior
-    for g in range(1, generations + 1):
-        last = post.generations[-1].epsilon
-        if last == 0 and g > 1:
-            break
+    key = json.dumps({"scenario": _digest(cp), "seed": seed, "particles": particles})
+    saved = _load(checkpoint, key, paths)
+    if saved is None:
+        u = uniforms(cp, range(particles), seed)  # run k's own uniforms: replayable
+        values = values_of(cp, u)
+        dist, prior_ok = discrepancy(cp, values)
+        prior = Posterior(paths, u, values, np.full(particles, 1 / particles), dist)
+        prior.generations.append(Generation(int(dist.max()), particles, particles, prior.ess))
+        _save(checkpoint, 0, prior, prior_ok, key)
+        post = prior
+        if progress:
+            progress(prior.generations[-1])
+    else:
+        prior, prior_ok, post = saved
+        prior.values, post.values = values_of(cp, prior.u), values_of(cp, post.u)
+    for g in range(len(post.generations), generations + 1):
+        last = post.generations[-1].epsilon  # at 0, the further steps move the particles only
         eps = min(max(last - 1, 0), int(np.floor(np.quantile(post.distance, quantile))))
         post = _generation(cp, post, eps, np.random.default_rng([seed, STREAM, g]))
+        _save(checkpoint, g, post, prior_ok, key)
         if progress:
             progress(post.generations[-1])
     return prior, post.kept(), prior_ok
+
+
+def _digest(cp: Compiled) -> str:
+    """The scenario as validated (values, observations, everything): checkpoints of another
+    scenario are not resumed."""
+    return hashlib.sha256(cp.scenario.model_dump_json().encode()).hexdigest()
+
+
+def _save(folder: Path | None, g: int, p: Posterior, prior_ok: np.ndarray, key: str) -> None:
+    """Keep generation g (written to a temporary name, then renamed: never half a file)."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".gen{g}.npz"
+    np.savez(
+        tmp, u=p.u, weights=p.weights, distance=p.distance, prior_ok=prior_ok,
+        generations=np.array([[x.epsilon, x.simulated, x.accepted, x.ess]
+                              for x in p.generations], dtype=float),
+        key=np.array(key),
+    )  # fmt: skip
+    tmp.replace(folder / f"gen{g}.npz")
+
+
+def _load(
+    folder: Path | None, key: str, paths: tuple[str, ...]
+) -> tuple[Posterior, np.ndarray, Posterior] | None:
+    """The prior and the last generation kept in ``folder``, if it holds this calibration's."""
+    if folder is None or not (folder / "gen0.npz").is_file():
+        return None
+    first = np.load(folder / "gen0.npz")
+    if str(first["key"]) != key:
+        for old in folder.glob("gen*.npz"):  # another calibration's: start afresh
+            old.unlink()
+        return None
+    last = max(int(f.stem[3:]) for f in folder.glob("gen*.npz"))
+    prior, at = _posterior(first, paths), _posterior(np.load(folder / f"gen{last}.npz"), paths)
+    return prior, first["prior_ok"], at
+
+
+def _posterior(data: np.lib.npyio.NpzFile, paths: tuple[str, ...]) -> Posterior:
+    gens = [Generation(int(e), int(s), int(a), float(x)) for e, s, a, x in data["generations"]]
+    u = data["u"]
+    return Posterior(paths, u, np.empty_like(u), data["weights"], data["distance"], gens)
 
 
 def _generation(cp: Compiled, prev: Posterior, eps: int, rng: np.random.Generator) -> Posterior:

@@ -231,17 +231,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not cp.scenario.observations:
         raise NegsimError(f"{args.scenario}: no observations: to calibrate on (see the README)")
 
+    shown = []
+
     def show(g: calibration.Generation) -> None:
+        shown.append(g)
         print(
             f"generation: at most {g.epsilon} observations violated, {g.accepted} of "
             f"{g.simulated} runs kept ({g.acceptance:.1%}), effective sample size {g.ess:.0f}"
         )
 
-    prior, post, prior_ok = calibration.calibrate(
-        cp, args.particles, args.generations, args.seed, progress=show
-    )
-    info = calibration.informativeness(cp, prior_ok)
     out = Path(args.out)
+    prior, post, prior_ok = calibration.calibrate(
+        cp, args.particles, args.generations, args.seed, progress=show,
+        checkpoint=out / "generations",
+    )  # fmt: skip
+    if len(shown) < len(post.generations):
+        kept = len(post.generations) - len(shown)
+        print(f"({kept} generations resumed from {out / 'generations'}: the same as computed)")
+    info = calibration.informativeness(cp, prior_ok)
     calibration.write(out, cp, post, prior, info)
     narrow = calibration.narrowing(prior, post)
     (out / "plots").mkdir(exist_ok=True)

@@ -143,3 +143,21 @@ def test_a_bad_observation_is_one_line(value: str, expect: str, capsys) -> None:
 def test_calibrate_without_observations_is_one_line(tmp_path, capsys) -> None:
     assert main(["calibrate", str(MINI), "--out", str(tmp_path / "c")]) == 2
     assert "no observations" in capsys.readouterr().err
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_posterior(tmp_path) -> None:
+    """Generations are kept as they complete; stopped after the first and called again, the
+    calibration continues from it and ends where an uninterrupted one does."""
+    cp = compile_scenario(load_scenario(MINI, observe({PATIENCE: 1.5})))
+    whole = calibration.calibrate(cp, particles=200, seed=5, quantile=0.9)[1]
+    assert len(whole.generations) >= 3  # several SMC steps, so the test means something
+    keep = tmp_path / "generations"
+    calibration.calibrate(cp, particles=200, seed=5, quantile=0.9, generations=1, checkpoint=keep)
+    assert sorted(f.name for f in keep.glob("gen*.npz")) == ["gen0.npz", "gen1.npz"]
+    resumed = calibration.calibrate(cp, particles=200, seed=5, quantile=0.9, checkpoint=keep)[1]
+    np.testing.assert_array_equal(resumed.values, whole.values)
+    np.testing.assert_array_equal(resumed.weights, whole.weights)
+    assert [g.epsilon for g in resumed.generations] == [g.epsilon for g in whole.generations]
+    other = compile_scenario(load_scenario(MINI, observe({PATIENCE: 0.5})))  # another record
+    fresh = calibration.calibrate(other, particles=200, seed=5, quantile=0.9, checkpoint=keep)[1]
+    assert not np.array_equal(fresh.values, whole.values)
