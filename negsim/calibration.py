@@ -31,7 +31,6 @@ import pandas as pd
 
 from negsim import dynamics
 from negsim.execution import RUNS_PER_CALL
-from negsim.figures import summarize
 from negsim.observations import satisfied, specs
 from negsim.scenario.compile import Compiled, fill, inverse_cdf, uniforms
 
@@ -86,7 +85,7 @@ def discrepancy(cp: Compiled, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     for start in range(0, len(values), RUNS_PER_CALL):
         params = fill(cp, values[start : start + RUNS_PER_CALL])
         st = dynamics.simulate(cp, params)
-        parts.append(satisfied(cp, params, summarize(cp, params, st)))
+        parts.append(satisfied(cp, params, st))
     ok = np.concatenate(parts) if parts else np.zeros((0, len(specs(cp))), dtype=bool)
     return (~ok).sum(axis=1), ok
 

@@ -25,7 +25,7 @@ import numpy as np
 from negsim import rules, tactics
 from negsim.forum_rules import BLOC_RULES, FORUM_RULES, View, consensus_bound
 from negsim.params import Params
-from negsim.scenario.compile import Compiled, ForumSpec
+from negsim.scenario.compile import Compiled, ForumSpec, Watch
 from negsim.state import RunState
 
 
@@ -273,6 +273,9 @@ def exchange(
     _concede(cp, tab, t, number, step, cap, live)
     tab.c = _cohere(tab, live)
     verdict = decide(cp, tab, st, t, number)
+    for w in cp.watched:
+        if w.forum == tab.index:
+            _watch(tab, st, w, offers, x, cap, live, verdict)
     responses = None
     if record:
         held = cap < 1 - rules.EPS
@@ -282,6 +285,31 @@ def exchange(
             leaving = verdict.out[:, None, tab.idx, None] & live[:, None, None, :]
             responses[np.broadcast_to(leaving, responses.shape)] = rules.Response.WALK_OUT
     return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen, verdict)
+
+
+def _watch(
+    tab: Table,
+    st: RunState,
+    w: Watch,
+    offers: tuple[np.ndarray, ...],
+    x: np.ndarray,
+    cap: np.ndarray,
+    live: np.ndarray,
+    verdict: Judgement | None,
+) -> None:
+    """Keep whether every answer of party ``w.by`` (each member of a bloc) to ``w.to``'s
+    offers on the watched issues is the observed one: what a response observation checks,
+    computed in every engine (the transcript's answers are the same function)."""
+    p, m = tab.p, tab.local[w.by]
+    held = cap[:, m] < 1 - rules.EPS
+    codes = rules.respond(
+        offers[w.to][:, None, :], p.ideal[:, m], x[:, m], p.reservation[:, m], held
+    )
+    if verdict is not None:
+        codes = np.where(verdict.out[:, tab.idx[m], None], rules.Response.WALK_OUT, codes)
+    on = live & w.mask[None, :]
+    st.answers[:, w.index] &= ((codes == w.code) | ~on[:, None, :]).all(axis=(1, 2))
+    st.answered[:, w.index] |= on.any(axis=1)
 
 
 def _concede(

@@ -15,8 +15,10 @@ import numpy as np
 
 from negsim import rules
 from negsim.dynamics import bloc_bound, direction
+from negsim.figures.builtin import consensus_holds
 from negsim.params import Params
 from negsim.scenario.compile import Compiled, cluster_mask
+from negsim.state import RunState
 
 
 @dataclass(frozen=True)
@@ -45,28 +47,32 @@ def specs(cp: Compiled) -> tuple[Spec, ...]:
     return tuple(out)
 
 
-def happened(cp: Compiled, params: Params, summary: dict[str, np.ndarray]) -> np.ndarray:
+def happened(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     """(B, O) whether each run shows each observation's event (before comparing with
-    ``expect``)."""
+    ``expect``), from the end state of a batch."""
     obs = specs(cp)
     out = np.zeros((params.n_runs, len(obs)), dtype=bool)
+    holds = consensus_holds(cp, params, st)
+    r = 0
     for k, o in enumerate(obs):
         if o.kind == "agreed":
-            out[:, k] = (summary["agreed_in"][:, o.mask] == o.forum + 1).any(axis=1)
+            out[:, k] = (st.agreed_in[:, o.mask] == o.forum).any(axis=1)
         elif o.kind == "at_table":
-            broke_in = summary["broke_in"]
-            out[:, k] = (broke_in == 0) | (broke_in > o.forum + 1)
+            out[:, k] = (st.broke_in < 0) | (st.broke_in > o.forum)
         elif o.kind == "holds":
-            out[:, k] = (summary["holds"][:, o.mask] == 1).all(axis=1)
+            out[:, k] = (holds[:, o.mask] == 1).all(axis=1)
+        elif o.kind == "response":
+            out[:, k] = st.answered[:, r] & st.answers[:, r]
+            r += 1
         else:
-            out[:, k] = _moved(cp, params, summary["trajectory"], o)
+            out[:, k] = _moved(cp, params, st.trajectory, o)
     return out
 
 
-def satisfied(cp: Compiled, params: Params, summary: dict[str, np.ndarray]) -> np.ndarray:
+def satisfied(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     """(B, O) whether each run agrees with each observation."""
     expect = np.array([o.expect for o in specs(cp)], dtype=bool)
-    return happened(cp, params, summary) == expect[None, :]
+    return happened(cp, params, st) == expect[None, :]
 
 
 def _moved(cp: Compiled, params: Params, trajectory: np.ndarray, o: Spec) -> np.ndarray:

@@ -30,6 +30,8 @@ class RunState:
     reservation: np.ndarray  # (B, A, I) reservations now (they bend toward a limit)
     judged: np.ndarray  # (B, A) the progress each deciding actor judged last
     moves: np.ndarray  # (B, A) how many times it has seen that progress rise
+    answers: np.ndarray  # (B, R) each watched answer was as observed every time so far
+    answered: np.ndarray  # (B, R) the watched party answered at all
 
     @classmethod
     def start(cls, cp: Compiled, params: Params) -> RunState:
@@ -52,4 +54,6 @@ class RunState:
             reservation=params.reservation.copy(),
             judged=np.zeros((b, a)),
             moves=np.zeros((b, a)),
+            answers=np.ones((b, len(cp.watched)), dtype=bool),
+            answered=np.zeros((b, len(cp.watched)), dtype=bool),
         )

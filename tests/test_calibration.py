@@ -12,8 +12,7 @@ import pytest
 from negsim import calibration
 from negsim.cli import main
 from negsim.dynamics import simulate
-from negsim.figures import summarize
-from negsim.observations import happened
+from negsim.observations import happened, specs
 from negsim.scenario.compile import compile_scenario, draw
 from negsim.scenario.load import load_scenario
 
@@ -40,7 +39,7 @@ def observe(truth: dict[str, float]) -> list[str]:
 
     cp = compile_scenario(load_scenario(MINI, [line(dict.fromkeys(events, True))]))
     _, params = draw(cp, [0], 0, {k: np.array([v]) for k, v in truth.items()})
-    shown = happened(cp, params, summarize(cp, params, simulate(cp, params)))[0]
+    shown = happened(cp, params, simulate(cp, params))[0]
     return [line(dict(zip(events, map(bool, shown), strict=True)))]
 
 
@@ -161,3 +160,25 @@ def test_an_interrupted_calibration_resumes_to_the_same_posterior(tmp_path) -> N
     other = compile_scenario(load_scenario(MINI, observe({PATIENCE: 0.5})))  # another record
     fresh = calibration.calibrate(other, particles=200, seed=5, quantile=0.9, checkpoint=keep)[1]
     assert not np.array_equal(fresh.values, whole.values)
+
+
+def test_a_response_observation_reads_the_answers_the_transcript_tells() -> None:
+    """'Russia neither accepts nor rejects in Brussels', computed in the batch engine, is the
+    same as reading every answer Russia gives NATO's arms-control offers in the transcript."""
+    from negsim.model import NegotiationModel
+    from negsim.rules import Response
+
+    cp = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+    k = [o.id for o in specs(cp)].index("russia_defers_on_arms_control")
+    _, params = draw(cp, list(range(40)), 11)
+    batch = happened(cp, params, simulate(cp, params))[:, k]
+    for run in range(40):
+        events = NegotiationModel(cp, run, seed=11).run().events
+        answers = [
+            e.response
+            for e in events
+            if e.forum == "brussels" and e.kind == "offer" and e.party == "nato"
+            and e.responder == "russia" and cp.clusters[cp.issues.index(e.issue)] == "arms_control"
+        ]  # fmt: skip
+        assert batch[run] == (bool(answers) and set(answers) == {Response.DEFER}), run
+    assert batch.any() and not batch.all()  # both kinds of run occur among these

@@ -75,7 +75,7 @@ def _count_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(np.where(values > 0, values, np.nan), dtype="Int64")
 
 
-def _holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     """Whether the reported bloc's consensus holds on each issue (B, I): its bound over every
     member's reservation (what its most reluctant member accepts) ends within the tolerance
     of where it began. 1 holds, 0 broke, NaN where no bloc is reported."""
@@ -328,7 +328,7 @@ register(
     Figure(
         "holds",
         "issue",
-        _holds,
+        consensus_holds,
         "the reported bloc's consensus holds: its most reluctant member's reservation ends "
         "within the tolerance of where it began (1), or every member has bent (0)",
         report=Report(

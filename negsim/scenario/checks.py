@@ -393,5 +393,16 @@ def _observations(s: Scenario) -> Iterator[Problem]:
             yield (*at, "forum"), f"no forum '{obs.forum}' in the schedule"
         if obs.issue is not None and obs.issue not in names:
             yield (*at, "issue"), f"'{obs.issue}' is neither an issue nor a cluster"
+        if obs.kind == "response" and obs.forum in s.forums:
+            parties = s.forums[obs.forum].parties
+            for key in ("by", "to"):
+                if getattr(obs, key) not in parties:
+                    yield (
+                        (*at, key),
+                        (
+                            f"'{getattr(obs, key)}' is no party of forum '{obs.forum}' "
+                            f"(parties: {', '.join(parties)})"
+                        ),
+                    )
         if obs.kind in ("moved", "holds") and not s.blocs:
             yield (*at, "kind"), f"an observation of kind {obs.kind} needs a bloc to report"

@@ -93,6 +93,19 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A response observation: in forum ``forum``, party ``by``'s answers to ``to``'s offers
+    on the issues of ``mask``, compared with the Response ``code``."""
+
+    index: int  # among the response observations
+    forum: int
+    by: int
+    to: int
+    mask: np.ndarray
+    code: int
+
+
+@dataclass(frozen=True)
 class Compiled:
     scenario: Scenario
     issues: tuple[str, ...]
@@ -119,6 +132,20 @@ class Compiled:
     decides: np.ndarray  # bool (A,): walking out is a decision (patience rule 'decision')
     base: dict[str, np.ndarray] = field(repr=False)
     leaves: tuple[Leaf, ...] = ()
+
+    @functools.cached_property
+    def watched(self) -> tuple[Watch, ...]:
+        """The answers the response observations ask about, laid out per forum."""
+        out = []
+        forums = [f.id for f in self.forums]
+        responses = [o for o in self.scenario.observations.values() if o.kind == "response"]
+        for r, obs in enumerate(responses):
+            f = forums.index(obs.forum)
+            ids = [q.id for q in self.forums[f].parties]
+            mask = cluster_mask([obs.issue], self.issues, self.clusters)
+            code = ["accept", "defer", "reject", "walk_out"].index(obs.response)
+            out.append(Watch(r, f, ids.index(obs.by), ids.index(obs.to), mask, code))
+        return tuple(out)
 
     @functools.cached_property
     def scatter(self) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:

@@ -548,11 +548,19 @@ class Observation(Frozen):
     true) or not (false). ``at_table``: the run was still going after ``forum`` (no party had
     walked out). ``moved``: the reported bloc's consensus bound on the issue (or on every
     issue of the cluster) moved toward the other side in ``forum`` by more than the
-    tolerance. ``holds``: the reported bloc's consensus on the issue held to the end."""
+    tolerance. ``holds``: the reported bloc's consensus on the issue held to the end.
+    ``response``: in ``forum``, every answer of party ``by`` (every member, for a bloc) to
+    party ``to``'s offers on the issue (or cluster) was ``response`` (accept, defer, reject or
+    walk_out)."""
 
-    kind: Literal["agreed", "at_table", "moved", "holds"]
+    kind: Literal["agreed", "at_table", "moved", "holds", "response"]
     forum: str | None = Field(default=None, description="forum id (every kind but holds)")
     issue: str | None = Field(default=None, description="issue id or cluster (not at_table)")
+    by: str | None = Field(default=None, description="response: the answering party")
+    to: str | None = Field(default=None, description="response: the offering party")
+    response: Literal["accept", "defer", "reject", "walk_out"] | None = Field(
+        default=None, description="response: the answer every one of its answers was"
+    )
     expect: bool = Field(description="whether the event happened")
     source: str = Field(min_length=1, description="seed file(s) and what they document")
 
@@ -564,6 +572,11 @@ class Observation(Frozen):
             raise ValueError(f"an observation of kind {self.kind} needs an issue")
         if self.kind == "at_table" and self.issue is not None:
             raise ValueError("an observation of kind at_table takes no issue")
+        needs = [k for k in ("by", "to", "response") if getattr(self, k) is None]
+        if self.kind == "response" and needs:
+            raise ValueError(f"an observation of kind response needs {' and '.join(needs)}")
+        if self.kind != "response" and len(needs) < 3:
+            raise ValueError(f"by, to and response belong to kind response, not {self.kind}")
         return self
 
 
