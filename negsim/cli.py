@@ -253,7 +253,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.report import forecast_doc, report_failures, summary_text, write_outputs
+    from negsim.report import (
+        forecast_doc,
+        report_failures,
+        run_line,
+        summary_text,
+        write_outputs,
+    )
     from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
@@ -311,24 +317,6 @@ def _transcribed(cp: Compiled, args: argparse.Namespace) -> NegotiationModel:
     from negsim.model import NegotiationModel
 
     return NegotiationModel(cp, args.run_index, args.seed).run()
-
-
-def run_line(model: NegotiationModel) -> str:
-    """The outcome of one replayed run, under its transcript."""
-    from negsim.figures import summarize
-    from negsim.outcomes import IssueStatus, Outcome
-
-    s = summarize(model.cp, model.params, model.state)
-    agreed = [
-        f"{i} at {v:.2f}"
-        for i, st, v in zip(model.cp.issues, s["status"][0], s["value"][0], strict=True)
-        if st == IssueStatus.AGREED
-    ]
-    return (
-        f"Run {model.run_index} (seed {model.seed}): {Outcome(int(s['outcome'][0])).label}; "
-        f"agreed: {', '.join(agreed) or 'nothing'}; rounds completed "
-        f"{int(s['rounds'][0])} of {len(model.cp.forums)}"
-    )
 
 
 def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapsed: float) -> dict:
