@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--transcript",
         action="store_true",
-        help="print the transcript of one run (run --run, default 0)",
+        help="print the transcript of one run (run --run, default 0); with --json, it is "
+        "the JSON object's 'transcript': {run, lines}",
     )
     run.add_argument(
         "--run",
@@ -267,11 +268,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     cp = compile_scenario(load_scenario(args.scenario, args.overrides))
     if args.out is not None:
         _check_out(args.out)
+    transcript: dict | None = None
     if args.transcript:
         model = _transcribed(cp, args)
-        print("\n".join(model.transcript))
-        print(run_line(model))
-        print()
+        lines = [*model.transcript, run_line(model)]
+        if args.json:  # stdout stays one JSON document: the transcript goes inside it
+            transcript = {"run": args.run_index, "lines": lines}
+        else:
+            print("\n".join(lines))
+            print()
     started = time.perf_counter()
     results = run_parallel(
         str(args.scenario),
@@ -290,6 +295,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         drawings = {"forecasts.png": forecast_plot(cp, side)}
         write_outputs(args.out, results.frame, doc, transcript, args.format, drawings)
     if args.json:
+        if transcript is not None:
+            doc["transcript"] = transcript
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
