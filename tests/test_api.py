@@ -163,3 +163,13 @@ def test_sweep_takes_a_dict_with_a_relative_scenario(tmp_path) -> None:
 def test_sweep_resolves_a_relative_scenario_from_the_current_folder(monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     assert len(negsim.sweep(TINY)) == 6
+
+
+def test_the_readmes_python_example_runs(monkeypatch, capsys) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    monkeypatch.chdir(ROOT)
+    exec(compile(blocks[0], "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "breakdown" in out and "Run 0 (seed 0):" in out
