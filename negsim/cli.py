@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--transcript",
         action="store_true",
-        help="print the transcript of one run (run --run, default 0)",
+        help="print the transcript of one run (run --run, default 0); with --json, it is "
+        "the JSON object's 'transcript': {run, lines}",
     )
     run.add_argument(
         "--run",
@@ -325,7 +326,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.report import forecast_doc, report_failures, summary_text, write_outputs
+    from negsim.report import (
+        forecast_doc,
+        report_failures,
+        run_line,
+        summary_text,
+        write_outputs,
+    )
     from negsim.runner import run_parallel
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
@@ -333,11 +340,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     cp = compile_scenario(load_scenario(args.scenario, args.overrides))
     if args.out is not None:
         _check_out(args.out)
+    transcript: dict | None = None
     if args.transcript:
         model = _transcribed(cp, args)
-        print("\n".join(model.transcript))
-        print(run_line(model))
-        print()
+        lines = [*model.transcript, run_line(model)]
+        if args.json:  # stdout stays one JSON document: the transcript goes inside it
+            transcript = {"run": args.run_index, "lines": lines}
+        else:
+            print("\n".join(lines))
+            print()
     started = time.perf_counter()
     results = run_parallel(
         str(args.scenario),
@@ -361,6 +372,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         drawings = {"forecasts.png": forecast_plot(cp, side)}
         write_outputs(args.out, results.frame, doc, transcript, args.format, drawings)
     if args.json:
+        if transcript is not None:
+            doc["transcript"] = transcript
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
@@ -394,24 +407,6 @@ def _transcribed(cp: Compiled, args: argparse.Namespace) -> NegotiationModel:
         picked = _posterior_fixed(cp, args, range(args.run_index, args.run_index + 1))
         fixed = {k: float(v[0]) for k, v in picked.items()}
     return NegotiationModel(cp, args.run_index, args.seed, fixed=fixed).run()
-
-
-def run_line(model: NegotiationModel) -> str:
-    """The outcome of one replayed run, under its transcript."""
-    from negsim.figures import summarize
-    from negsim.outcomes import IssueStatus, Outcome
-
-    s = summarize(model.cp, model.params, model.state)
-    agreed = [
-        f"{i} at {v:.2f}"
-        for i, st, v in zip(model.cp.issues, s["status"][0], s["value"][0], strict=True)
-        if st == IssueStatus.AGREED
-    ]
-    return (
-        f"Run {model.run_index} (seed {model.seed}): {Outcome(int(s['outcome'][0])).label}; "
-        f"agreed: {', '.join(agreed) or 'nothing'}; rounds completed "
-        f"{int(s['rounds'][0])} of {len(model.cp.forums)}"
-    )
 
 
 def _from_posterior(cp: Compiled, args: argparse.Namespace) -> Results:

@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
@@ -18,6 +18,9 @@ from negsim.figures.data import share_ci
 from negsim.outcomes import Outcome, failed
 from negsim.runner import Results
 from negsim.scenario.compile import Compiled
+
+if TYPE_CHECKING:
+    from negsim.model import NegotiationModel
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
@@ -129,3 +132,21 @@ def report_failures(frame: pd.DataFrame, file: TextIO | None = None) -> int:
             file=file or sys.stderr,
         )
     return len(bad)
+
+
+def run_line(model: NegotiationModel) -> str:
+    """The outcome of one replayed run, under its transcript."""
+    from negsim.figures import summarize
+    from negsim.outcomes import IssueStatus, Outcome
+
+    s = summarize(model.cp, model.params, model.state)
+    agreed = [
+        f"{i} at {v:.2f}"
+        for i, st, v in zip(model.cp.issues, s["status"][0], s["value"][0], strict=True)
+        if st == IssueStatus.AGREED
+    ]
+    return (
+        f"Run {model.run_index} (seed {model.seed}): {Outcome(int(s['outcome'][0])).label}; "
+        f"agreed: {', '.join(agreed) or 'nothing'}; rounds completed "
+        f"{int(s['rounds'][0])} of {len(model.cp.forums)}"
+    )

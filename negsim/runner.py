@@ -8,7 +8,8 @@ number of runs; how runs are spread over processes is :mod:`negsim.execution`'s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import dynamics
+from negsim.errors import NegsimError
 from negsim.execution import (
     ENGINES,
     RUNS_PER_CALL,
@@ -64,6 +66,7 @@ def iter_runs(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
+    check_fixed(cp, fixed or {})
     runs = np.asarray(runs, dtype=np.int64)
     fixed = {
         k: np.broadcast_to(np.asarray(v, dtype=float), len(runs)) for k, v in (fixed or {}).items()
@@ -82,6 +85,21 @@ def iter_runs(
                 except Exception as exc:
                     singles.append(_failed(cp, int(k), seed, engine, one, exc))
             yield concat(singles)
+
+
+def check_fixed(cp: Compiled, fixed: Mapping[str, object]) -> None:
+    """A fixed path that is no uncertain input is the caller's mistake, not a failed run: it
+    is raised before any run (otherwise every run would be stored as failed, and the shares
+    over the completed runs would quietly be those of none)."""
+    paths = [leaf.path for leaf in cp.leaves]
+    unknown = [p for p in fixed if p not in set(paths)]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], paths, n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise NegsimError(
+            f"fixed: not an uncertain value of scenario '{cp.scenario.name}': "
+            f"{', '.join(unknown)}{hint}"
+        )
 
 
 def _chunk(

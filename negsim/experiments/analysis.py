@@ -37,7 +37,7 @@ def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     rows = []
     for p, g in frame.groupby("point", sort=True):
         row: dict = {"point": p}
-        row.update({f"design:{n}": g[f"design:{n}"].iloc[0] for n in names})
+        row.update({f"design:{n}": tidy(g[f"design:{n}"].iloc[0]) for n in names})
         row["runs"] = len(g)
         g = g[~failed(g)]  # runs that raised have no outcome; they are counted apart
         row["failed"] = row["runs"] - len(g)
@@ -54,6 +54,15 @@ def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         row.update(point_figures(g, issues))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def tidy(value: object) -> object:
+    """A design value as a reader would write it: floats to 12 significant digits, so a grid
+    level computed as 0.1 + 0.2 reads 0.3, not 0.30000000000000004 (far below any input's
+    meaningful precision, and the runs themselves keep the exact value)."""
+    if isinstance(value, float | np.floating) and np.isfinite(value):
+        return float(f"{float(value):.12g}")
+    return value
 
 
 def point_figures(runs: pd.DataFrame, issues: list[str]) -> dict[str, float]:

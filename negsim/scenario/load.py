@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import difflib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -125,6 +125,23 @@ def apply_set(raw: dict, loc: Located, assignment: str, file: str | None = None)
     if "=" not in assignment:
         raise NegsimError(f"--set expects PATH=VALUE, got {assignment!r}", file)
     dotted, text = assignment.split("=", 1)
+    set_value(raw, loc, dotted, lambda: parse_value(text, source, file), source, file)
+
+
+def set_value(
+    raw: dict,
+    loc: Located,
+    dotted: str,
+    value: Callable[[], Any],
+    source: str,
+    file: str | None = None,
+) -> None:
+    """Put ``value()`` at the dotted path: ``--set``'s rules and messages, for a value already
+    parsed (``--set`` text) or given as a Python object (:meth:`negsim.Scenario.with_values`).
+
+    ``value`` is called only once the path is known to exist up to its parent, so a misspelt
+    path is reported before a bad value, as ``--set`` always did.
+    """
     parts: list[Any] = dotted.strip().split(".")
     if parts[0] == "extends":
         raise NegsimError(
@@ -153,7 +170,7 @@ def apply_set(raw: dict, loc: Located, assignment: str, file: str | None = None)
                 file,
             )
     last = parts[-1]
-    value = parse_value(text, source, file)
+    parsed = value()
     if isinstance(node, list):
         if not (last.isdigit() and int(last) < len(node)):
             raise NegsimError(
@@ -162,9 +179,9 @@ def apply_set(raw: dict, loc: Located, assignment: str, file: str | None = None)
                 file,
             )
         parts[-1] = int(last)
-        node[int(last)] = value
+        node[int(last)] = parsed
     elif isinstance(node, dict):
-        node[last] = value
+        node[last] = parsed
     else:
         raise NegsimError(
             f"--set {dotted}: '{'.'.join(map(str, parts[:-1]))}' holds a value, not a mapping",
@@ -393,10 +410,22 @@ def _expected(kind: str, value: Any, ctx: dict) -> str | None:
     return None
 
 
-def load_scenario(file: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, merge, override and validate a scenario file."""
+def load_scenario(
+    file: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    values: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Read, merge, override and validate a scenario file.
+
+    ``overrides`` are ``--set`` strings (``PATH=YAML``); ``values`` maps the same paths to
+    Python values, applied after them with the same rules and messages (the Python API's way,
+    so a value never has to be written as YAML text first).
+    """
     raw, loc = read_raw(file)
     raw = copy.deepcopy(raw)
     for assignment in overrides:
         apply_set(raw, loc, assignment, str(file))
+    for dotted, value in (values or {}).items():
+        source = f"{SET_PREFIX}{dotted}={value!r}"
+        set_value(raw, loc, dotted, lambda v=value: copy.deepcopy(v), source, str(file))
     return validate(raw, loc, str(file))
