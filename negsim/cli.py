@@ -170,9 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="which settings of the uncertain inputs reproduce the documented record (ABC)",
         description="Approximate Bayesian computation over every uncertain input: runs from "
-        "the prior (rejection), then ABC-SMC generations (Beaumont et al. 2009) with a "
-        "falling tolerance on the number of the scenario's observations a run violates. "
-        "Writes posterior.parquet, manifest.json, narrowing.csv and plots into --out.",
+        "the prior (rejection), then ABC-SMC generations (Del Moral, Doucet & Jasra 2012) "
+        "with a tolerance falling to 0 on the number of the scenario's observations a run "
+        "violates. Writes posterior.parquet, manifest.json, narrowing.csv and plots into "
+        "--out; generations are kept in --out/generations and the same command resumes.",
     )
     cal.add_argument("scenario", help="scenario YAML file with observations:")
     cal.add_argument("--out", required=True, help="folder for the posterior and its plots")
@@ -242,6 +243,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
 
     out = Path(args.out)
+    _check_out(out)
     prior, post, prior_ok = calibration.calibrate(
         cp, args.particles, args.generations, args.seed, progress=show,
         checkpoint=out / "generations",
