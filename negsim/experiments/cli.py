@@ -101,6 +101,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         force=args.force,
         quiet=args.quiet,
         engine=args.engine,
+        discover=args.discover,
     )
     table = run_experiment(args.experiment, options)
     from negsim.experiments.storage import read_manifest

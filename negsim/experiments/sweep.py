@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from negsim.errors import NegsimError
 from negsim.execution import describe, make_executor, run_tasks, task_ranges
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
-from negsim.experiments.prepare import Prepared, prepare
+from negsim.experiments.prepare import Prepared, focus_problem, prepare
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -112,6 +113,7 @@ class SweepOptions:
     plots: bool = False
     engine: str = "batch"
     trajectories: bool = False
+    discover: str | None = None
 
 
 def run_experiment(
@@ -126,6 +128,10 @@ def run_experiment(
     """
     opts = replace(options or SweepOptions(), **fields)
     prep = prepare(path)
+    if opts.discover:
+        problem = focus_problem(opts.discover, prep.compiled.issues, prep.exp.recorded)
+        if problem:
+            raise NegsimError(f"--discover: {problem}")
     if opts.out is None:
         return _in_memory(prep, opts)
     return _on_disk(prep, opts, Path(opts.out))
