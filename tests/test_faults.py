@@ -8,11 +8,19 @@ the small test scenario).
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import stat
+from concurrent.futures import Future
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from negsim.cli import main
+from negsim.execution import SerialExecutor
+from negsim.experiments import load_results, run_experiment
 
 MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
 EXP = """name: faults
@@ -106,3 +114,122 @@ def test_focus_and_discover_are_checked_before_any_run(
     assert main(sweep_args(exp, out, *extra)) == 2
     assert fragment in one_line(capsys.readouterr().err)
     assert not out.exists()
+
+
+# --- silent wrong results: foreign and damaged chunks ----------------------------------------
+
+
+class Interrupted(SerialExecutor):
+    """Runs the first ``n`` chunks, then behaves as if the user pressed Ctrl-C."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def interrupted(exp: Path, out: Path, n: int, **options: object) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(exp, out=out, executor=Interrupted(n), **options)
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The uninterrupted sweep (5 chunks of 4 runs) every recovered one must equal."""
+    folder = tmp_path_factory.mktemp("expected")
+    return run_experiment(write_exp(folder), out=folder / "out", workers=1)
+
+
+def part(out: Path, i: int) -> Path:
+    return out / "chunks" / f"part-{i:06d}.parquet"
+
+
+DAMAGE = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "zero bytes": lambda p: p.write_bytes(b""),
+    "flipped byte": lambda p: p.write_bytes(
+        (lambda b: b[:100] + bytes([b[100] ^ 0xFF]) + b[101:])(p.read_bytes())
+    ),
+    "removed from the manifest": lambda p: _unlist(p),
+}
+
+
+def _unlist(path: Path) -> None:
+    manifest_path = path.parent.parent / "manifest.json"
+    doc = json.loads(manifest_path.read_text())
+    doc["chunks"].pop(str(int(path.stem.split("-")[1])))
+    manifest_path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_a_damaged_chunk_is_reported_and_recomputed(
+    tmp_path: Path, capsys: pytest.CaptureFixture, expected: pd.DataFrame, how: str
+) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    interrupted(exp, out, 3)
+    DAMAGE[how](part(out, 1))
+    assert main(sweep_args(exp, out, "--resume")) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "part-000001.parquet" in err and "Traceback" not in err
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+def test_a_chunk_of_another_seed_is_not_mixed_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture, expected: pd.DataFrame
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    exp_other = write_exp(other, seed="4")
+    interrupted(exp_other, other / "out", 4)  # chunks 0-2 written
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    interrupted(exp, out, 3)  # chunks 0 and 1 written (the submission of chunk 3 is stopped)
+    shutil.copy(part(other / "out", 2), part(out, 2))  # dropped in by hand
+    assert main(sweep_args(exp, out, "--resume")) == 0
+    assert "part-000002.parquet not listed in the manifest" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+def test_resuming_with_another_engine_does_not_mix_engines(
+    tmp_path: Path, capsys: pytest.CaptureFixture, expected: pd.DataFrame
+) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    interrupted(exp, out, 3, engine="agent")
+    assert main(sweep_args(exp, out, "--resume")) == 0
+    assert "made by the agent engine" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"] == "batch"
+    assert manifest["status"] == "complete"
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+# --- folders: --force removes only negsim's files; modes follow the umask ----------------------
+
+
+def test_force_removes_only_the_files_negsim_wrote(tmp_path: Path) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    interrupted(exp, out, 3)
+    (out / "plots").mkdir()
+    mine = [out / "notes.txt", out / "plots" / "mine.png", out / "chunks" / "keep.parquet"]
+    for path in mine:
+        path.write_text("the user's own")
+    run_experiment(exp, out=out, workers=1, force=True, plots=True)
+    assert all(p.read_text() == "the user's own" for p in mine)
+    listed = json.loads((out / "manifest.json").read_text())["plots"]
+    assert listed and "plots/mine.png" not in listed
+    run_experiment(exp, out=out, workers=1, force=True)  # again: the listed plots go
+    assert all(p.exists() for p in mine)
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["mine.png"]
+
+
+def test_output_files_honour_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o002)
+    try:
+        run_experiment(write_exp(tmp_path), out=tmp_path / "out", workers=1)
+    finally:
+        os.umask(old)
+    for name in ("runs.parquet", "manifest.json", "summary.csv", "scenario.yaml"):
+        assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o664, name

@@ -123,7 +123,19 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
             written += save(fig, folder, "sensitivity")
     if discover:
         written += discovery_outputs(out, frame, discover, name)
+    _list_plots(out, written)
     return written
+
+
+def _list_plots(out: Path, written: list[Path]) -> None:
+    """Add the figures to the manifest's list of files negsim wrote (``--force`` removes
+    those, and nothing else, from ``plots/``)."""
+    manifest = storage.read_manifest(out)
+    if manifest is None:
+        return
+    names = {str(p.relative_to(out)) for p in written if p.parent.name == "plots"}
+    manifest["plots"] = sorted(set(manifest.get("plots") or []) | names)
+    storage.write_json(out / "manifest.json", manifest)
 
 
 def exp_labels(exp: Experiment) -> dict[str, str]:

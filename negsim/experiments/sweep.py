@@ -9,7 +9,7 @@ would have written.
 
 from __future__ import annotations
 
-import shutil
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -87,6 +87,7 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
         },
         "started": started,
         "finished": None,
+        "chunks": {},  # index -> sha256, rows, experiment hash and engine of its file
     }
 
 
@@ -157,16 +158,31 @@ def _on_disk(prep: Prepared, opts: SweepOptions, out: Path) -> pd.DataFrame:
     if not manifest or manifest.get("status") != "complete":
         # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
         size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
-        done = storage.done_chunks(out) if manifest else set()
         started = manifest["started"] if manifest else storage.now()
         executor = describe(opts.workers, opts.scheduler, opts.executor)
         doc = manifest_doc(prep, size, opts.engine, executor, started)
+        if manifest:
+            kept, notes = storage.verified_chunks(
+                out, manifest, prep.experiment_sha256, opts.engine, doc["counts"]["chunks"]
+            )
+            doc["chunks"] = kept
+            if notes:
+                more = f" and {len(notes) - 3} more" if len(notes) > 3 else ""
+                print(
+                    f"negsim: recomputing {len(notes)} chunk file(s) that failed their check: "
+                    + "; ".join(notes[:3])
+                    + more,
+                    file=sys.stderr,
+                )
+        done = {int(i) for i in doc["chunks"]}
         out.mkdir(parents=True, exist_ok=True)
         storage.write_yaml(out / "scenario.yaml", prep.raw)
         storage.write_json(out / "manifest.json", doc)
 
         def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
-            storage.write_parquet(storage.chunk_path(out, job.index), frame)
+            entry = storage.write_chunk(out, job.index, frame, prep.experiment_sha256, opts.engine)
+            doc["chunks"][str(job.index)] = entry
+            storage.write_json(out / "manifest.json", doc)
 
         _execute(prep, opts, size, done, keep)
         finish(out, prep, doc)
@@ -214,9 +230,9 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
         storage.write_parquet(out / "trajectories.parquet", traj)
     summary = point_summary(runs, list(prep.design.names))
     storage.write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
-    doc = {**doc, "status": "complete", "finished": storage.now()}
-    storage.write_json(out / "manifest.json", doc)
-    shutil.rmtree(out / storage.CHUNKS, ignore_errors=True)
+    done = {**doc, "status": "complete", "finished": storage.now()}
+    storage.write_json(out / "manifest.json", done)
+    storage.drop_chunks(out, doc)
 
 
 def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
