@@ -158,13 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return experiments_cli.dispatch(args)
     except NegsimError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.status  # type: ignore[attr-defined]
     except BrokenPipeError:  # e.g. `negsim run ... --json | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the environment, met somewhere no narrower handler names it
+        from negsim.errors import os_failure
+
+        print(f"negsim: error: {os_failure(exc, exc.filename or '?')}", file=sys.stderr)
+        return 3
     return 2
 
 
@@ -241,8 +246,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     doc = summary_doc(cp, results, args, elapsed)
     if args.out is not None:
+        from negsim.errors import os_failure
+        from negsim.folders import locked
+
         transcript = NegotiationModel(cp, args.run_index, args.seed).run().transcript
-        write_outputs(args.out, results.frame, doc, transcript, args.format)
+        _check_out(args.out)  # again: a sweep may have started there meanwhile
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_failure(exc, args.out) from None
+        with locked(args.out, "run"):
+            write_outputs(args.out, results.frame, doc, transcript, args.format)
     if args.json:
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
@@ -285,8 +299,16 @@ def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapse
 
 
 def _check_out(out: Path) -> None:
+    """``run --out`` writes runs.parquet, summary.json and transcript.txt: never into a sweep's
+    folder, whose runs.parquet (and replay, plot) it would silently replace."""
     if out.exists() and not out.is_dir():
         raise NegsimError("--out must be a folder, and this is a file", str(out))
+    if (out / "manifest.json").exists():
+        raise NegsimError(
+            "holds the results of a sweep (manifest.json), which run --out would overwrite; "
+            "choose another folder",
+            str(out),
+        )
 
 
 if __name__ == "__main__":

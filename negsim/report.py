@@ -13,7 +13,7 @@ from typing import TextIO
 import pandas as pd
 
 from negsim import figures
-from negsim.errors import NegsimError
+from negsim.errors import os_failure
 from negsim.figures.data import share_ci
 from negsim.outcomes import Outcome, failed
 from negsim.runner import Results
@@ -63,7 +63,7 @@ def write_outputs(
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
     except OSError as exc:
-        raise NegsimError(f"cannot write here ({exc.strerror})", str(out)) from None
+        raise os_failure(exc, out) from None
     try:
         name = f"runs.{fmt}"
         if fmt == "parquet":
@@ -75,7 +75,7 @@ def write_outputs(
         for f in (name, "summary.json", "transcript.txt"):
             os.replace(tmp / f, out / f)
     except OSError as exc:
-        raise NegsimError(f"cannot write results ({exc.strerror})", str(out)) from None
+        raise os_failure(exc, out) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -21,6 +26,7 @@ import pytest
 from negsim.cli import main
 from negsim.execution import SerialExecutor
 from negsim.experiments import load_results, run_experiment
+from negsim.folders import LOCK
 
 MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
 EXP = """name: faults
@@ -233,3 +239,117 @@ def test_output_files_honour_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     for name in ("runs.parquet", "manifest.json", "summary.csv", "scenario.yaml"):
         assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o664, name
+
+
+# --- disk and folders: one line, its own exit status, nothing lost ---------------------------
+
+
+def cli(*args: str, timeout: float = 90.0, **popen: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "negsim.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **popen,  # type: ignore[arg-type]
+    )
+
+
+def file_size_limit(limit: int):
+    """preexec_fn: files may grow to ``limit`` bytes, then writes fail with EFBIG (as on a full
+    disk); SIGXFSZ is ignored so the write fails instead of killing the process."""
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_is_one_line_and_resume_completes_the_same_table(tmp_path: Path) -> None:
+    exp, out = write_exp(tmp_path, reps=200, chunk=20), tmp_path / "out"  # 800 runs, 40 chunks
+    expected = run_experiment(exp, workers=1)
+    args = sweep_args(exp, out)
+    full = cli(*args, preexec_fn=file_size_limit(50_000))  # chunks fit, runs.parquet does not
+    assert full.returncode == 3, full.stderr
+    err = one_line(full.stderr)
+    assert f"{out}/runs.parquet: cannot write: " in err and "--resume" in err
+    assert len(list((out / "chunks").glob("part-*.parquet"))) == 40  # nothing lost
+    done = cli(*args, "--resume")
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process may not write into: read-only by mode, or (root may write
+    anywhere) a folder under /sys, which refuses even root."""
+    if os.geteuid() != 0:
+        out = tmp_path / "out"
+        out.mkdir(mode=0o555)
+        return out
+    out = Path("/sys/negsim-fault-test/out")
+    try:
+        out.parent.mkdir()
+    except OSError:
+        return out
+    out.parent.rmdir()  # pragma: no cover
+    pytest.skip("no folder refuses root here")
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    exp, out = write_exp(tmp_path), unwritable_folder(tmp_path)
+    done = cli(*sweep_args(exp, out))
+    assert done.returncode == 3, done.stderr
+    err = one_line(done.stderr)
+    assert str(out) in err and ("permission denied" in err or "not permitted" in err), err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_run_out_refuses_a_sweep_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    run_experiment(exp, out=out, workers=1)
+    before = (out / "runs.parquet").read_bytes()
+    assert main(["run", str(MINI), "--runs", "3", "--out", str(out)]) == 2
+    assert "holds the results of a sweep" in one_line(capsys.readouterr().err)
+    assert (out / "runs.parquet").read_bytes() == before
+
+
+def test_a_lock_held_by_a_live_process_refuses_and_a_stale_one_is_taken_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture, expected: pd.DataFrame
+) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    interrupted(exp, out, 3)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / LOCK).write_text(json.dumps({"pid": live.pid, "command": "sweep"}))
+        assert main(sweep_args(exp, out, "--resume")) == 4
+        assert f"in use by negsim process {live.pid}" in one_line(capsys.readouterr().err)
+        assert main(sweep_args(exp, out, "--force")) == 4  # --force does not break a live lock
+    finally:
+        live.kill()
+        live.wait()
+    assert (out / "chunks" / "part-000000.parquet").exists()  # nothing touched meanwhile
+    assert main(sweep_args(exp, out, "--resume")) == 0  # its owner is gone: stale
+    pd.testing.assert_frame_equal(load_results(out), expected)
+    assert not (out / LOCK).exists()
+
+
+def test_a_second_sweep_on_a_running_folder_refuses(tmp_path: Path, expected: pd.DataFrame) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    args = sweep_args(exp, out)
+    first = subprocess.Popen([sys.executable, "-m", "negsim.cli", *args])
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / LOCK).exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.kill(first.pid, signal.SIGSTOP)  # frozen while it holds the folder
+        for extra in (["--resume"], ["--force"]):
+            second = cli(*args, *extra)
+            assert second.returncode == 4, second.stderr
+            assert f"in use by negsim process {first.pid}" in one_line(second.stderr)
+        os.kill(first.pid, signal.SIGCONT)
+        assert first.wait(timeout=60) == 0
+    finally:
+        first.kill()
+        first.wait()
+    pd.testing.assert_frame_equal(load_results(out), expected)

@@ -9,11 +9,12 @@ exit status 2.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from negsim.cliargs import add_engine_option, whole_number
-from negsim.errors import NegsimError
+from negsim.errors import BusyError, FaultError, NegsimError
 
 COMMANDS = ("sweep", "plot", "replay")
 
@@ -103,7 +104,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         engine=args.engine,
         discover=args.discover,
     )
-    table = run_experiment(args.experiment, options)
+    try:
+        table = run_experiment(args.experiment, options)
+    except FaultError as exc:
+        if (args.out / "manifest.json").is_file() and not isinstance(exc, BusyError):
+            exc.message += f"; what finished is kept: {resume_command(args)}"
+        raise
     from negsim.experiments.storage import read_manifest
 
     manifest = read_manifest(args.out) or {}
@@ -114,6 +120,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from negsim.report import report_failures
 
     return 1 if report_failures(table) else 0
+
+
+def resume_command(args: argparse.Namespace) -> str:
+    """The command that completes this sweep, for the user to copy."""
+    words = ["negsim", "sweep", str(args.experiment), "--out", str(args.out), "--resume"]
+    if args.engine != "batch":
+        words += ["--engine", args.engine]
+    return shlex.join(words)
 
 
 def _plots(out: Path, discover: str | None, draw: bool = True) -> None:

@@ -34,7 +34,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from negsim.errors import NegsimError
+from negsim.errors import NegsimError, os_failure
+from negsim.folders import LOCK
 
 CHUNKS = "chunks"
 OURS = (
@@ -68,13 +69,19 @@ def file_mode() -> int:
 def write_atomic(path: Path, write: object) -> None:
     """Write through a temporary file in the same folder, then rename: whole or not at all.
     (mkstemp makes the file 0600; it gets the mode the user's umask gives before the rename.)"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise os_failure(exc, path) from None
     try:
         write(Path(tmp))  # type: ignore[operator]
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise os_failure(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -187,7 +194,7 @@ def check_out(out: Path, experiment_sha: str, resume: bool, force: bool) -> dict
         return None
     manifest = read_manifest(out)
     if manifest is None:
-        if any(out.iterdir()):
+        if any(p.name != LOCK for p in out.iterdir()):
             raise NegsimError(
                 "folder is not empty and holds no negsim sweep; choose another or use --force",
                 str(out),

@@ -18,11 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from negsim.errors import NegsimError
+from negsim.errors import NegsimError, os_failure
 from negsim.execution import describe, make_executor, run_tasks, task_ranges
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
+from negsim.folders import locked
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -152,45 +153,57 @@ def _in_memory(prep: Prepared, opts: SweepOptions) -> pd.DataFrame:
 
 def _on_disk(prep: Prepared, opts: SweepOptions, out: Path) -> pd.DataFrame:
     """The sweep in ``out``: started, resumed, or already complete (then only read back)."""
-    manifest = storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)
-    if opts.force and out.exists():
-        storage.clear(out)
-    if not manifest or manifest.get("status") != "complete":
-        # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
-        size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
-        started = manifest["started"] if manifest else storage.now()
-        executor = describe(opts.workers, opts.scheduler, opts.executor)
-        doc = manifest_doc(prep, size, opts.engine, executor, started)
-        if manifest:
-            kept, notes = storage.verified_chunks(
-                out, manifest, prep.experiment_sha256, opts.engine, doc["counts"]["chunks"]
-            )
-            doc["chunks"] = kept
-            if notes:
-                more = f" and {len(notes) - 3} more" if len(notes) > 3 else ""
-                print(
-                    f"negsim: recomputing {len(notes)} chunk file(s) that failed their check: "
-                    + "; ".join(notes[:3])
-                    + more,
-                    file=sys.stderr,
-                )
-        done = {int(i) for i in doc["chunks"]}
+    storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)  # before mkdir
+    try:
         out.mkdir(parents=True, exist_ok=True)
-        storage.write_yaml(out / "scenario.yaml", prep.raw)
+    except OSError as exc:
+        raise os_failure(exc, out) from None
+    with locked(out, "sweep"):
+        # checked again under the lock: another sweep may have changed the folder meanwhile
+        manifest = storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)
+        if opts.force:
+            storage.clear(out)
+        _write_sweep(prep, opts, out, manifest)
+        if opts.plots:
+            from negsim.experiments.render import write_plots
+
+            write_plots(out)
+    return storage.load_results(out, opts.trajectories)
+
+
+def _write_sweep(prep: Prepared, opts: SweepOptions, out: Path, manifest: dict | None) -> None:
+    """Run the chunks not yet on disk (all, or a resume's missing ones); assemble the tables."""
+    if manifest and manifest.get("status") == "complete":
+        return  # only read back
+    # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
+    size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
+    started = manifest["started"] if manifest else storage.now()
+    executor = describe(opts.workers, opts.scheduler, opts.executor)
+    doc = manifest_doc(prep, size, opts.engine, executor, started)
+    if manifest:
+        kept, notes = storage.verified_chunks(
+            out, manifest, prep.experiment_sha256, opts.engine, doc["counts"]["chunks"]
+        )
+        doc["chunks"] = kept
+        if notes:
+            more = f" and {len(notes) - 3} more" if len(notes) > 3 else ""
+            print(
+                f"negsim: recomputing {len(notes)} chunk file(s) that failed their check: "
+                + "; ".join(notes[:3])
+                + more,
+                file=sys.stderr,
+            )
+    done = {int(i) for i in doc["chunks"]}
+    storage.write_yaml(out / "scenario.yaml", prep.raw)
+    storage.write_json(out / "manifest.json", doc)
+
+    def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
+        entry = storage.write_chunk(out, job.index, frame, prep.experiment_sha256, opts.engine)
+        doc["chunks"][str(job.index)] = entry
         storage.write_json(out / "manifest.json", doc)
 
-        def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
-            entry = storage.write_chunk(out, job.index, frame, prep.experiment_sha256, opts.engine)
-            doc["chunks"][str(job.index)] = entry
-            storage.write_json(out / "manifest.json", doc)
-
-        _execute(prep, opts, size, done, keep)
-        finish(out, prep, doc)
-    if opts.plots:
-        from negsim.experiments.render import write_plots
-
-        write_plots(out)
-    return storage.load_results(out, opts.trajectories)
+    _execute(prep, opts, size, done, keep)
+    finish(out, prep, doc)
 
 
 def _execute(
