@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -137,9 +139,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the main process is, like Ctrl-C's KeyboardInterrupt,
+    so the same cleanup runs: workers stopped, finished chunks kept."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP end negsim cleanly; the first one counts, and repeats
+    while it cleans up (a terminal sends SIGHUP and then SIGTERM) are ignored."""
+    caught: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if caught:
+            return
+        caught.append(signum)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    wanted = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    try:
+        old = {s: signal.signal(s, handler) for s in wanted}
+    except ValueError:  # not the main thread (negsim.cli.main called from a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with stopping_on_signals():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -162,9 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `negsim run ... --json | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        print("negsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        resume = getattr(exc, "resume", None)
+        tail = (
+            f"; the finished chunks are kept, complete the sweep with: {resume}" if resume else ""
+        )
+        print(f"negsim: interrupted by {name}{tail}", file=sys.stderr)
+        return 128 + signum
     except OSError as exc:  # the environment, met somewhere no narrower handler names it
         from negsim.errors import os_failure
 

@@ -43,8 +43,13 @@ ENGINES = ("batch", "agent")  # the vectorised engine, and the Mesa agent model 
 RUNS_PER_CALL = 512
 RUNS_PER_TASK = 2000
 IN_PROCESS_TASKS = 4
-# imported by the forkserver before it forks workers: the modules that hold worker functions
-WORKER_MODULES = ("negsim.experiments.execute", "negsim.runner")
+# imported by the forkserver before it forks workers: the modules that hold worker functions,
+# and the guard that has the kernel stop the forkserver with the main process
+WORKER_MODULES = ("negsim._forkserver_guard", "negsim.experiments.execute", "negsim.runner")
+LOST = (
+    "its worker process died abruptly twice (killed by a signal, e.g. the out-of-memory "
+    "killer, or exited without a word)"
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -104,13 +109,53 @@ def make_executor(
     elif n == 1:
         yield SerialExecutor()
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=process_context())
+        pool = LocalPool(n)
         try:
             yield pool
+        except BaseException:
+            pool.stop()  # interrupted or failed: do not wait for the chunks still running
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class LocalPool(Executor):
+    """A process pool whose workers stop with this process (see :mod:`negsim.processes`),
+    that can be stopped at once, and restarted after a worker died (BrokenProcessPool)."""
+
+    def __init__(self, workers: int) -> None:
+        self._max_workers = workers
+        self._pool = self._new()
+
+    def _new(self) -> Executor:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from negsim.processes import start_time, worker_init
+
+        me = os.getpid()
+        return ProcessPoolExecutor(
+            max_workers=self._max_workers,
+            mp_context=process_context(),
+            initializer=worker_init,
+            initargs=(me, start_time(me)),
+        )
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def stop(self) -> None:
+        """Terminate the workers now (their running chunks are lost; finished ones are kept)."""
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def restart(self) -> None:
+        self.stop()
+        self._pool = self._new()
 
 
 @contextmanager
@@ -159,32 +204,72 @@ def run_tasks(
     fn: Callable[[T], R],
     tasks: Iterable[T],
     on_done: Callable[[T, R], None],
+    on_lost: Callable[[T, str], R] | None = None,
 ) -> None:
     """``fn(task)`` for every task, a bounded number at a time; hand each result to ``on_done``
     in completion order (tasks that finish together: in submission order). Where a result
-    belongs is the caller's to decide from its task, never from its timing."""
+    belongs is the caller's to decide from its task, never from its timing.
+
+    When a worker process dies (BrokenProcessPool) and the executor can restart, the tasks
+    that were in flight are run again one at a time on a fresh pool, so the one that kills
+    its worker is known; dying a second time, its result is ``on_lost(task, reason)`` (e.g.
+    its runs recorded as failed) and the rest go on."""
+    from concurrent.futures.process import BrokenProcessPool
+
     queue = iter(tasks)
     in_flight: dict[Future, tuple[int, T]] = {}
     limit = capacity(executor)
     submitted = 0
+    restart = getattr(executor, "restart", None)
 
-    def fill() -> None:
+    def fill() -> bool:
+        """Keep ``limit`` tasks in flight; False if the pool broke while submitting."""
         nonlocal submitted
         while len(in_flight) < limit:
             task = next(queue, None)
             if task is None:
-                return
-            in_flight[executor.submit(fn, task)] = (submitted, task)
+                return True
+            try:
+                fut = executor.submit(fn, task)
+            except BrokenProcessPool:
+                held.append(task)
+                return False
+            in_flight[fut] = (submitted, task)
             submitted += 1
+        return True
 
+    def alone(task: T) -> None:
+        try:
+            result = executor.submit(fn, task).result()
+        except BrokenProcessPool:
+            restart()  # type: ignore[misc]
+            result = on_lost(task, LOST)  # type: ignore[misc]
+        on_done(task, result)
+
+    held: list[T] = []  # a task whose submission found the pool broken
     try:
-        fill()
-        while in_flight:
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: in_flight[f][0]):
-                _, task = in_flight.pop(fut)
-                on_done(task, fut.result())
-            fill()
+        ok = fill()
+        while in_flight or held:
+            broken = not ok
+            if in_flight:
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=lambda f: in_flight[f][0]):
+                    if isinstance(fut.exception(), BrokenProcessPool):
+                        broken = True
+                        continue
+                    _, task = in_flight.pop(fut)
+                    on_done(task, fut.result())
+            if broken:
+                if restart is None or on_lost is None:
+                    raise BrokenProcessPool(LOST)
+                suspects = [t for _, t in sorted(in_flight.values(), key=lambda v: v[0])]
+                suspects += held
+                in_flight.clear()
+                held.clear()
+                restart()
+                for task in suspects:
+                    alone(task)
+            ok = fill()
     finally:
         for fut in in_flight:
             fut.cancel()

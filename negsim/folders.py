@@ -15,31 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from negsim.errors import BusyError, os_failure
+from negsim.processes import alive, start_time
 
 LOCK = ".negsim.lock"
 
 
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), None where unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
 def _alive(owner: dict) -> bool:
     pid = owner.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    start = owner.get("start")
-    return start is None or _start_time(pid) in (None, start)
+    return alive(pid, owner.get("start"))
 
 
 def _read_owner(path: Path) -> dict:
@@ -54,7 +39,7 @@ def _read_owner(path: Path) -> dict:
 def locked(folder: Path, command: str) -> Iterator[None]:
     """Hold ``folder``'s lock for the duration; refuse if another live negsim holds it."""
     path = folder / LOCK
-    me = {"pid": os.getpid(), "start": _start_time(os.getpid()), "command": command}
+    me = {"pid": os.getpid(), "start": start_time(os.getpid()), "command": command}
     for _ in range(3):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)

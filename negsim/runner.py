@@ -106,13 +106,27 @@ def _chunk(
 def _failed(
     cp: Compiled, run: int, seed: int, engine: str, fixed: dict[str, np.ndarray], exc: Exception
 ) -> Results:
-    try:
-        values = draw(cp, [run], seed, fixed)[0]
-    except Exception:
-        values = np.full((1, len(cp.leaves)), np.nan)
-    summary = failed_summary(cp, 1)
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-    return Results(table(cp, summary, np.array([run]), values, [message]), summary, engine)
+    return failed_results(cp, [run], seed, engine, fixed, message)
+
+
+def failed_results(
+    cp: Compiled,
+    runs: np.ndarray | list[int],
+    seed: int,
+    engine: str,
+    fixed: dict[str, np.ndarray],
+    reason: str,
+) -> Results:
+    """Rows for runs that produced nothing (they raised, or their worker died): their inputs
+    where they can be drawn, every figure missing, and the reason in ``error``."""
+    runs = np.asarray(runs, dtype=np.int64)
+    try:
+        values = draw(cp, runs, seed, fixed)[0]
+    except Exception:
+        values = np.full((len(runs), len(cp.leaves)), np.nan)
+    summary = failed_summary(cp, len(runs))
+    return Results(table(cp, summary, runs, values, [reason] * len(runs)), summary, engine)
 
 
 def concat(parts: list[Results]) -> Results:
@@ -166,6 +180,10 @@ def run_parallel(
     tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
     parts: dict[int, Results] = {}
     work = partial(_work, path, tuple(overrides), seed, engine)
+
+    def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
+        return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
+
     with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
-        run_tasks(pool, work, tasks, lambda task, res: parts.__setitem__(task[0], res))
+        run_tasks(pool, work, tasks, lambda task, res: parts.__setitem__(task[0], res), lost)
     return concat([parts[i] for i in range(len(tasks))])

@@ -24,9 +24,10 @@ import pandas as pd
 import pytest
 
 from negsim.cli import main
-from negsim.execution import SerialExecutor
+from negsim.execution import LOST, LocalPool, SerialExecutor
 from negsim.experiments import load_results, run_experiment
 from negsim.folders import LOCK
+from negsim.processes import alive
 
 MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
 EXP = """name: faults
@@ -353,3 +354,153 @@ def test_a_second_sweep_on_a_running_folder_refuses(tmp_path: Path, expected: pd
         first.kill()
         first.wait()
     pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+# --- signals and processes: clean stops, no orphans, workers that die --------------------------
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process below ``pid`` (pid -> start time), from /proc: psutil is not needed."""
+    parent: dict[int, int] = {}
+    start: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry.name)], start[int(entry.name)] = int(fields[1]), fields[19]
+    found, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == p and child not in found:
+                found[child] = start[child]
+                todo.append(child)
+    return found
+
+
+def survivors(procs: dict[int, str], within: float) -> list[int]:
+    """The processes of ``procs`` still running (not gone, not a zombie) after ``within`` s."""
+    deadline = time.monotonic() + within
+    while True:
+        left = [p for p, s in procs.items() if alive(p, s)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def long_expected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    """A sweep long enough to be stopped in the middle (4,000 runs in 40 chunks)."""
+    folder = tmp_path_factory.mktemp("long")
+    exp = write_exp(folder, reps=1000, chunk=100)
+    return exp, run_experiment(exp, workers=1)
+
+
+def start_and_stop(exp: Path, out: Path, signum: int) -> tuple[subprocess.Popen, dict[int, str]]:
+    """Start a two-worker sweep, wait for its first chunk, send ``signum`` to the main process
+    alone; return it and the processes it had started."""
+    cmd = [sys.executable, "-m", "negsim.cli", *sweep_args(exp, out)[:-4], "--workers", "2"]
+    proc = subprocess.Popen([*cmd, "--quiet", "--no-plots"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("chunks/part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    procs = descendants(proc.pid)
+    assert proc.poll() is None and len(procs) >= 3, "no pool to stop (forkserver, 2 workers)"
+    os.kill(proc.pid, signum)
+    return proc, procs
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_the_pool_keeps_the_chunks_and_says_resume(
+    tmp_path: Path, long_expected: tuple[Path, pd.DataFrame], signum: int
+) -> None:
+    exp, expected = long_expected
+    out = tmp_path / "out"
+    proc, procs = start_and_stop(exp, out, signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert f"interrupted by {signal.Signals(signum).name}" in err and "--resume" in err
+    assert survivors(procs, 10) == []  # workers, forkserver, resource tracker: all gone
+    assert not (out / LOCK).exists()
+    done = cli(*sweep_args(exp, out, "--resume"))
+    assert done.returncode == 0, done.stderr
+    got = load_results(out)
+    assert got["run"].is_unique and len(got) == len(expected)  # nothing lost or doubled
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_no_process_outlives_a_sigkilled_main_process(
+    tmp_path: Path, long_expected: tuple[Path, pd.DataFrame]
+) -> None:
+    exp, expected = long_expected
+    out = tmp_path / "out"
+    proc, procs = start_and_stop(exp, out, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert survivors(procs, 10) == []  # the workers noticed their parent was gone
+    done = cli(*sweep_args(exp, out, "--resume"))  # the dead owner's lock is stale
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+def die_on_chunk(fn, job):  # runs in a worker: module level, so it pickles by name
+    """A worker that dies hard (as under the OOM killer) whenever it gets chunk 2."""
+    if job.index == 2:
+        os._exit(9)
+    return fn(job)
+
+
+class DyingPool(LocalPool):
+    def submit(self, fn, /, *args, **kwargs):
+        return super().submit(die_on_chunk, fn, *args, **kwargs)
+
+
+def test_a_worker_that_dies_twice_has_its_runs_recorded_as_failed(
+    tmp_path: Path, expected: pd.DataFrame
+) -> None:
+    pool = DyingPool(2)
+    try:
+        got = run_experiment(write_exp(tmp_path), out=tmp_path / "out", executor=pool)
+    finally:
+        pool.shutdown()
+    lost = got["run"].between(8, 11)  # chunk 2 of 4 runs each
+    assert got["run"].tolist() == list(range(20))  # the sweep finished: nothing missing
+    assert (got.loc[lost, "error"] == LOST).all() and got.loc[lost, "outcome"].isna().all()
+    pd.testing.assert_frame_equal(got[~lost], expected[~lost])
+
+
+def test_a_worker_killed_once_is_retried_and_nothing_is_lost(
+    tmp_path: Path, long_expected: tuple[Path, pd.DataFrame]
+) -> None:
+    exp, expected = long_expected
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "negsim.cli", *sweep_args(exp, out)[:-4], "--workers", "2"]
+    proc = subprocess.Popen([*cmd, "--quiet", "--no-plots"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("chunks/part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = set(descendants(proc.pid)) - children(proc.pid)  # grandchildren: the workers
+    assert workers, "no worker to kill"
+    os.kill(min(workers), signal.SIGKILL)  # as the OOM killer would
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    pd.testing.assert_frame_equal(load_results(out), expected)
+
+
+def children(pid: int) -> set[int]:
+    """Direct children of ``pid`` (the forkserver and the resource tracker of a sweep)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid
+            ):
+                out.add(int(entry.name))
+        except OSError:
+            continue
+    return out

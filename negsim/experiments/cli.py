@@ -110,6 +110,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if (args.out / "manifest.json").is_file() and not isinstance(exc, BusyError):
             exc.message += f"; what finished is kept: {resume_command(args)}"
         raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the CLI says how to go on
+        if (args.out / "manifest.json").is_file():
+            exc.resume = resume_command(args)  # type: ignore[attr-defined]
+        raise
     from negsim.experiments.storage import read_manifest
 
     manifest = read_manifest(args.out) or {}

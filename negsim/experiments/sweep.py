@@ -21,7 +21,7 @@ import pandas as pd
 from negsim.errors import NegsimError, os_failure
 from negsim.execution import describe, make_executor, run_tasks, task_ranges
 from negsim.experiments import storage
-from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
+from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
 from negsim.folders import locked
 
@@ -225,7 +225,13 @@ def _execute(
 
     try:
         with make_executor(opts.workers, opts.scheduler, opts.executor) as executor:
-            run_tasks(executor, run_chunk, jobs, on_done)
+            run_tasks(
+                executor,
+                run_chunk,
+                jobs,
+                on_done,
+                lambda j, why: failed_chunk(prep.compiled, j, why),
+            )
     finally:
         bar.close()  # type: ignore[attr-defined]
 
