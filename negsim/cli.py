@@ -139,25 +139,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the main process is, like Ctrl-C's KeyboardInterrupt,
-    so the same cleanup runs: workers stopped, finished chunks kept."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 @contextmanager
 def stopping_on_signals() -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP end negsim cleanly; the first one counts, and repeats
-    while it cleans up (a terminal sends SIGHUP and then SIGTERM) are ignored."""
+    while it cleans up (a terminal sends SIGHUP and then SIGTERM) are ignored. Raised where
+    the main thread is, except inside the process pool's machinery (locks, threads), where
+    it waits for the next safe point (a fraction of a second)."""
+    from negsim.errors import Stopped
+    from negsim.execution import SIGNALS
+
     caught: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
         if caught:
             return
         caught.append(signum)
+        if SIGNALS.depth:  # inside the pool's machinery: raised at its next safe point
+            SIGNALS.pending = signum
+            return
         raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
     names = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -172,6 +171,7 @@ def stopping_on_signals() -> Iterator[None]:
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        SIGNALS.pending = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,15 +268,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.model import NegotiationModel
-    from negsim.report import report_failures, summary_text, write_outputs
-    from negsim.runner import run_parallel
+    from negsim.errors import os_failure
+    from negsim.folders import locked
+    from negsim.report import RunsWriter
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
 
     cp = compile_scenario(load_scenario(args.scenario, args.overrides))
-    if args.out is not None:
-        _check_out(args.out)
+    if args.out is None:
+        check_room(cp, args.runs, None)
+        return _run(args, cp, None)
+    _check_out(args.out)
+    check_room(cp, args.runs, args.out)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_failure(exc, args.out) from None
+    with locked(args.out, "run"):
+        _check_out(args.out)  # again, under the lock: a sweep may have started there
+        with RunsWriter(args.out, args.format) as writer:
+            return _run(args, cp, writer)
+
+
+def _run(args: argparse.Namespace, cp: Compiled, writer: object) -> int:
+    """Run, stream the table to ``writer`` (if any), print the summary. Only the columns the
+    summary needs are kept in memory (not the sampled inputs, nor per-run arrays)."""
+    from negsim.model import NegotiationModel
+    from negsim.report import report_failures, summary_text
+    from negsim.runner import run_parallel
+
     if args.transcript:
         model = NegotiationModel(cp, args.run_index, args.seed).run()
         print("\n".join(model.transcript))
@@ -290,26 +310,56 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.seed,
         engine=args.engine,
         workers=args.workers,
+        on_part=None if writer is None else writer.append,  # type: ignore[attr-defined]
+        keep=lambda column: not column.startswith("in:"),
     )
     elapsed = time.perf_counter() - started
     doc = summary_doc(cp, results, args, elapsed)
-    if args.out is not None:
-        from negsim.errors import os_failure
-        from negsim.folders import locked
-
+    if writer is not None:
         transcript = NegotiationModel(cp, args.run_index, args.seed).run().transcript
-        _check_out(args.out)  # again: a sweep may have started there meanwhile
-        try:
-            args.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise os_failure(exc, args.out) from None
-        with locked(args.out, "run"):
-            write_outputs(args.out, results.frame, doc, transcript, args.format)
+        writer.finish(doc, transcript)  # type: ignore[attr-defined]
     if args.json:
         print(json.dumps(doc, indent=2))
     elif not args.transcript or args.runs > 1:
         print(summary_text(cp, results, doc))
     return 1 if report_failures(results.frame) else 0
+
+
+def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
+    """Refuse, before the first run, a job whose table cannot fit: on the disk (with --out)
+    or in memory (the columns the summary keeps). The estimate is from a sample table."""
+    import shutil
+
+    import numpy as np
+
+    from negsim.errors import FaultError
+    from negsim.figures import failed_summary, table
+
+    n = min(runs, 1000)
+    sample = table(cp, failed_summary(cp, n), np.arange(n), np.zeros((n, len(cp.leaves))))
+    sizes = sample.memory_usage(index=False, deep=True)
+    per_run = float(sizes.sum()) / n
+    if out is not None:
+        where = next(p for p in (out, *out.parents) if p.exists())
+        free, what = shutil.disk_usage(where).free, f"free on the disk of {where}"
+    else:
+        per_run = float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
+        free, what = _free_memory(), "of memory available"
+    need = per_run * runs
+    if free is not None and need > free:
+        raise FaultError(
+            f"{runs:,} runs need about {need / 2**30:.1f} GiB ({per_run:,.0f} bytes a run), "
+            f"and {free / 2**30:.1f} GiB are {what}; run fewer (at 100,000 runs a share's "
+            "95% interval is already within 0.003)",
+            path="--runs",
+        )
+
+
+def _free_memory() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
 
 
 def run_line(model: NegotiationModel) -> str:

@@ -57,6 +57,17 @@ class NegsimError(Exception):
         return one_line(f"{where}{at}{self.message}")
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main process like Ctrl-C's KeyboardInterrupt, so the
+    same cleanup runs: workers stopped, finished chunks kept. Exit status 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 class FaultError(NegsimError):
     """The environment failed, not the input: the disk is full, a folder is read-only or
     forbidden. Exit status 3 (see the README's table of exit statuses)."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
 from negsim.errors import NegsimError
@@ -50,6 +50,38 @@ LOST = (
     "its worker process died abruptly twice (killed by a signal, e.g. the out-of-memory "
     "killer, or exited without a word)"
 )
+
+
+class _Signals:
+    """A stop signal that arrived while the main thread was inside the pool's machinery
+    (its locks and threads): raised at the next safe point, never in the middle of it."""
+
+    depth = 0
+    pending: int | None = None
+
+
+SIGNALS = _Signals()
+
+
+@contextmanager
+def deferring_signals() -> Iterator[None]:
+    SIGNALS.depth += 1
+    try:
+        yield
+    finally:
+        SIGNALS.depth -= 1
+
+
+def check_signals() -> None:
+    """Raise the stop signal that arrived while deferred, if one did."""
+    signum, SIGNALS.pending = SIGNALS.pending, None
+    if signum is not None:
+        import signal
+
+        from negsim.errors import Stopped
+
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -226,12 +258,13 @@ def run_tasks(
         """Keep ``limit`` tasks in flight; False if the pool broke while submitting."""
         nonlocal submitted
         while len(in_flight) < limit:
+            check_signals()
             task = next(queue, None)
             if task is None:
                 return True
             try:
                 fut = executor.submit(fn, task)
-            except BrokenProcessPool:
+            except (BrokenProcessPool, EOFError, ConnectionError):  # the forkserver died too
                 held.append(task)
                 return False
             in_flight[fut] = (submitted, task)
@@ -240,36 +273,48 @@ def run_tasks(
 
     def alone(task: T) -> None:
         try:
-            result = executor.submit(fn, task).result()
+            fut = executor.submit(fn, task)
+            while not fut.done():
+                wait([fut], timeout=0.2)
+                check_signals()
+            result = fut.result()
         except BrokenProcessPool:
             restart()  # type: ignore[misc]
             result = on_lost(task, LOST)  # type: ignore[misc]
         on_done(task, result)
 
     held: list[T] = []  # a task whose submission found the pool broken
+    # a serial executor computes in this thread, where a signal may be raised at once; a
+    # pool's locks and threads are here, so a signal waits for the next check
+    guard = nullcontext() if isinstance(executor, SerialExecutor) else deferring_signals()
     try:
-        ok = fill()
-        while in_flight or held:
-            broken = not ok
-            if in_flight:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                for fut in sorted(done, key=lambda f: in_flight[f][0]):
-                    if isinstance(fut.exception(), BrokenProcessPool):
-                        broken = True
-                        continue
-                    _, task = in_flight.pop(fut)
-                    on_done(task, fut.result())
-            if broken:
-                if restart is None or on_lost is None:
-                    raise BrokenProcessPool(LOST)
-                suspects = [t for _, t in sorted(in_flight.values(), key=lambda v: v[0])]
-                suspects += held
-                in_flight.clear()
-                held.clear()
-                restart()
-                for task in suspects:
-                    alone(task)
+        with guard:
             ok = fill()
+            while in_flight or held:
+                broken = not ok
+                if in_flight:
+                    done, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
+                    check_signals()
+                    for fut in sorted(done, key=lambda f: in_flight[f][0]):
+                        if isinstance(fut.exception(), BrokenProcessPool):
+                            broken = True
+                            continue
+                        _, task = in_flight.pop(fut)
+                        on_done(task, fut.result())
+                if broken:
+                    if restart is None or on_lost is None:
+                        raise BrokenProcessPool(LOST)
+                    suspects = [t for _, t in sorted(in_flight.values(), key=lambda v: v[0])]
+                    suspects += held
+                    in_flight.clear()
+                    held.clear()
+                    restart()
+                    for task in suspects:
+                        alone(task)
+                ok = fill()
+    except Exception:
+        check_signals()  # a stop signal, if one came, is what caused the error: say that
+        raise
     finally:
         for fut in in_flight:
             fut.cancel()

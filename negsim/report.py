@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -55,29 +56,75 @@ def issue_table(cp: Compiled, frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+class RunsWriter:
+    """``negsim run --out``: the run table written part by part as the runs come (memory
+    follows the part, not the job), in a temporary folder inside ``out``; the table, the
+    summary and the transcript are moved into place only when all are complete."""
+
+    def __init__(self, out: Path, fmt: str) -> None:
+        self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
+        except OSError as exc:
+            raise os_failure(exc, out) from None
+        self._parquet = None
+        self._csv: TextIO | None = None
+
+    def append(self, frame: pd.DataFrame) -> None:
+        try:
+            if self.fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if self._parquet is None:
+                    self._parquet = pq.ParquetWriter(self.tmp / self.name, table.schema)
+                elif not table.schema.equals(self._parquet.schema, check_metadata=False):
+                    table = table.cast(self._parquet.schema)
+                self._parquet.write_table(table)
+            else:
+                first = self._csv is None
+                if self._csv is None:
+                    self._csv = (self.tmp / self.name).open("w", newline="")
+                frame.to_csv(self._csv, index=False, header=first, float_format="%.10g")
+        except OSError as exc:
+            raise os_failure(exc, self.out / self.name) from None
+
+    def _close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._csv is not None:
+            self._csv.close()
+            self._csv = None
+
+    def finish(self, doc: dict, transcript: list[str]) -> None:
+        try:
+            self._close()
+            (self.tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+            (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
+            for f in (self.name, "summary.json", "transcript.txt"):
+                os.replace(self.tmp / f, self.out / f)
+        except OSError as exc:
+            raise os_failure(exc, self.out) from None
+
+    def __enter__(self) -> RunsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def write_outputs(
     out: Path, frame: pd.DataFrame, doc: dict, transcript: list[str], fmt: str
 ) -> None:
     """Write the table, summary and transcript; each file appears whole or not at all."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
-    except OSError as exc:
-        raise os_failure(exc, out) from None
-    try:
-        name = f"runs.{fmt}"
-        if fmt == "parquet":
-            frame.to_parquet(tmp / name, index=False)
-        else:
-            frame.to_csv(tmp / name, index=False, float_format="%.10g")
-        (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-        (tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
-        for f in (name, "summary.json", "transcript.txt"):
-            os.replace(tmp / f, out / f)
-    except OSError as exc:
-        raise os_failure(exc, out) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with RunsWriter(out, fmt) as writer:
+        writer.append(frame)
+        writer.finish(doc, transcript)
 
 
 def report_failures(frame: pd.DataFrame, file: TextIO | None = None) -> int:

@@ -103,6 +103,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         engine=args.engine,
         discover=args.discover,
+        columns=("run", "outcome", "error"),  # what the overview needs, not the whole table
     )
     try:
         table = run_experiment(args.experiment, options)

@@ -72,7 +72,7 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     """Write every figure that applies to the sweep in ``out`` into ``out/plots``."""
     out = Path(out)
     manifest = storage.read_manifest(out) or {}
-    frame = storage.load_results(out)
+    frame = storage.load_results(out, columns=_plotted_columns(out, discover))
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
     name = exp.name
@@ -136,6 +136,17 @@ def _list_plots(out: Path, written: list[Path]) -> None:
     names = {str(p.relative_to(out)) for p in written if p.parent.name == "plots"}
     manifest["plots"] = sorted(set(manifest.get("plots") or []) | names)
     storage.write_json(out / "manifest.json", manifest)
+
+
+def _plotted_columns(out: Path, discover: str | None) -> list[str] | None:
+    """The table's columns the figures read: all but the sampled inputs (the widest part of
+    a table), which only scenario discovery (PRIM) needs."""
+    if discover:
+        return None
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(out / "runs.parquet").names
+    return [c for c in names if not c.startswith("in:")]
 
 
 def exp_labels(exp: Experiment) -> dict[str, str]:

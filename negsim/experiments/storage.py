@@ -28,6 +28,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -103,6 +104,29 @@ def read_scenario(out: Path) -> dict:
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame]) -> None:
+    """One Parquet file from tables written one after the other (a row group each), so
+    memory holds one part, not the whole file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for frame in frames:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                elif not table.schema.equals(writer.schema, check_metadata=False):
+                    table = table.cast(writer.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    write_atomic(path, write)
 
 
 def write_chunk(
@@ -283,11 +307,23 @@ def assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.sort_values("run", kind="stable").reset_index(drop=True)
 
 
-def read_chunks(out: Path, n_chunks: int) -> list[pd.DataFrame]:
-    return [pd.read_parquet(chunk_path(out, i)) for i in range(n_chunks)]
+def read_chunks(out: Path, n_chunks: int) -> Iterator[pd.DataFrame]:
+    """The chunk tables in run order, one at a time; each must continue where the last ended."""
+    start = 0
+    for i in range(n_chunks):
+        frame = pd.read_parquet(chunk_path(out, i))
+        runs = frame["run"].to_numpy()
+        if len(runs) == 0 or (runs != range(start, start + len(runs))).any():
+            raise RuntimeError(
+                f"chunk {i} does not continue the runs at {start}"
+            )  # pragma: no cover
+        start += len(runs)
+        yield frame
 
 
-def load_results(out: str | Path, trajectories: bool = False) -> pd.DataFrame:
+def load_results(
+    out: str | Path, trajectories: bool = False, columns: list[str] | None = None
+) -> pd.DataFrame:
     """The run table of a finished sweep (optionally joined with its trajectories)."""
     out = Path(out)
     path = out / "runs.parquet"
@@ -299,7 +335,7 @@ def load_results(out: str | Path, trajectories: bool = False) -> pd.DataFrame:
             "the sweep has not finished; complete it with 'negsim sweep EXP --out OUT --resume'",
             str(out),
         )
-    frame = pd.read_parquet(path)
+    frame = pd.read_parquet(path, columns=columns)
     tpath = out / "trajectories.parquet"
     if trajectories and tpath.exists():
         frame = frame.merge(pd.read_parquet(tpath), on="run", how="left", validate="1:1")

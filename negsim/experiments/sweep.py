@@ -10,7 +10,7 @@ would have written.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -116,6 +116,7 @@ class SweepOptions:
     engine: str = "batch"
     trajectories: bool = False
     discover: str | None = None
+    columns: tuple[str, ...] | None = None  # of the table returned (default: all)
 
 
 def run_experiment(
@@ -168,7 +169,8 @@ def _on_disk(prep: Prepared, opts: SweepOptions, out: Path) -> pd.DataFrame:
             from negsim.experiments.render import write_plots
 
             write_plots(out)
-    return storage.load_results(out, opts.trajectories)
+    columns = list(opts.columns) if opts.columns else None
+    return storage.load_results(out, opts.trajectories, columns)
 
 
 def _write_sweep(prep: Prepared, opts: SweepOptions, out: Path, manifest: dict | None) -> None:
@@ -237,17 +239,42 @@ def _execute(
 
 
 def finish(out: Path, prep: Prepared, doc: dict) -> None:
-    """Every chunk is on disk: write the final tables, then drop the chunks."""
+    """Every chunk is on disk: write the final tables, then drop the chunks. Streamed: the
+    tables are appended to chunk by chunk, and the per-point summary is made as the points
+    complete (a point's runs are consecutive), so memory follows the chunk, not the sweep."""
     from negsim.experiments.analysis import point_summary
 
-    table = storage.assemble(storage.read_chunks(out, doc["counts"]["chunks"]))
-    if len(table) != prep.n_runs or (table["run"].to_numpy() != range(prep.n_runs)).any():
+    n = doc["counts"]["chunks"]
+    names = list(prep.design.names)
+    summaries: list[pd.DataFrame] = []
+    has_traj = False
+
+    def runs_parts() -> Iterator[pd.DataFrame]:
+        nonlocal has_traj
+        carry = None
+        for i, frame in enumerate(storage.read_chunks(out, n)):
+            runs, traj = storage.split_trajectories(frame)
+            has_traj = traj is not None
+            yield runs
+            slim = runs[[c for c in runs.columns if not c.startswith("in:")]]
+            if carry is not None:
+                slim = pd.concat([carry, slim], ignore_index=True)
+            if i < n - 1:  # the last point may go on in the next chunk
+                last = slim["point"].iloc[-1]
+                carry, slim = slim[slim["point"] == last], slim[slim["point"] != last]
+            if len(slim):
+                summaries.append(point_summary(slim, names))
+
+    def traj_parts() -> Iterator[pd.DataFrame]:
+        for frame in storage.read_chunks(out, n):
+            yield storage.split_trajectories(frame)[1]  # type: ignore[misc]
+
+    storage.write_parquet_parts(out / "runs.parquet", runs_parts())
+    if has_traj:
+        storage.write_parquet_parts(out / "trajectories.parquet", traj_parts())
+    summary = pd.concat(summaries, ignore_index=True)
+    if len(summary) != prep.design.n_points:
         raise RuntimeError("chunk files do not cover the sweep exactly")  # pragma: no cover
-    runs, traj = storage.split_trajectories(table)
-    storage.write_parquet(out / "runs.parquet", runs)
-    if traj is not None:
-        storage.write_parquet(out / "trajectories.parquet", traj)
-    summary = point_summary(runs, list(prep.design.names))
     storage.write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
     done = {**doc, "status": "complete", "finished": storage.now()}
     storage.write_json(out / "manifest.json", done)
