@@ -22,8 +22,16 @@ from negsim.scenario.compile import Compiled
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
-    frame = results.frame[~failed(results.frame)]
-    n = max(len(frame), 1)
+    bad = failed(results.frame)
+    frame = results.frame[~bad]
+    n = len(frame)
+    if n == 0:  # nothing to share out: say so rather than print shares of nothing
+        first = results.frame["error"].iloc[0] if len(results.frame) else "no runs"
+        return (
+            f"{cp.scenario.name}: all {len(results.frame)} runs failed (seed {doc['seed']}, "
+            f"{results.engine} engine); the first, run {int(results.frame['run'].iloc[0])}: "
+            f"{first}"
+        )
     lines = [
         f"{cp.scenario.name}: {n} runs, seed {doc['seed']}, {results.engine} engine, "
         f"{doc['seconds']:.2f} s",

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from negsim import dynamics
 from negsim.cli import main
 from negsim.execution import LOST, LocalPool, SerialExecutor
 from negsim.experiments import load_results, run_experiment
@@ -504,3 +505,30 @@ def children(pid: int) -> set[int]:
         except OSError:
             continue
     return out
+
+
+# --- every run fails: an honest summary, no crash in the plots ---------------------------------
+
+
+def always_fails(cp, params):
+    raise FloatingPointError("injected failure")
+
+
+def test_when_every_run_fails_run_says_so(monkeypatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(dynamics, "simulate", always_fails)
+    assert main(["run", str(MINI), "--runs", "5", "--workers", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("mini: all 5 runs failed") and "FloatingPointError" in out, out
+    assert "0.000" not in out and "Traceback" not in err
+
+
+def test_when_every_run_fails_the_sweep_finishes_without_plots(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(dynamics, "simulate", always_fails)
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    args = ["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main([*args, "--discover", "breakdown"]) == 1
+    text, err = capsys.readouterr()
+    assert "all 20 runs failed" in text and "every run failed" in text and "Traceback" not in err
+    assert len(load_results(out)) == 20

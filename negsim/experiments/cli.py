@@ -140,6 +140,12 @@ def _plots(out: Path, discover: str | None, draw: bool = True) -> None:
 
     if discover:
         _check_focus(out, discover)
+    from negsim.experiments.storage import load_results
+    from negsim.outcomes import failed
+
+    if failed(load_results(out, columns=["run", "error"])).all():
+        print("no figures and no discovery: every run failed (see the error column)")
+        return
     if draw:
         written = write_plots(out, discover)
         figures = sorted({p.stem for p in written if p.suffix == ".png"})

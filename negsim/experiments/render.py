@@ -20,6 +20,7 @@ from negsim import figures, plots
 from negsim.experiments import analysis, storage
 from negsim.experiments.designs import make_design
 from negsim.experiments.spec import Experiment
+from negsim.outcomes import failed
 
 FIELDS = {
     "patience.rounds": "patience: rounds without core progress it tolerates",
@@ -73,6 +74,8 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     out = Path(out)
     manifest = storage.read_manifest(out) or {}
     frame = storage.load_results(out, columns=_plotted_columns(out, discover))
+    if failed(frame).all():
+        return []  # every run failed: there is nothing to draw (the CLI says so)
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
     name = exp.name

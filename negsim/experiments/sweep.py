@@ -284,7 +284,13 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
 def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
     """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
     from negsim.figures.data import outcome_shares
+    from negsim.outcomes import failed
 
+    bad = failed(table)
+    if bad.all():
+        first = table["error"].iloc[0] if len(table) else "no runs"
+        print(f"{name}: all {len(table)} runs failed; the first: {first}", file=file)  # type: ignore[call-overload]
+        return
     shares = outcome_shares(table)
     print(f"{name}: {len(table)} runs", file=file)  # type: ignore[call-overload]
     for row in shares.itertuples():
