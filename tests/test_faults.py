@@ -532,3 +532,24 @@ def test_when_every_run_fails_the_sweep_finishes_without_plots(
     text, err = capsys.readouterr()
     assert "all 20 runs failed" in text and "every run failed" in text and "Traceback" not in err
     assert len(load_results(out)) == 20
+
+
+# --- early refusal: inputs that would hang, addresses that do not answer, --set blamed -----------
+
+
+def test_a_fifo_or_stdin_as_scenario_or_base_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: /dev/stdin\nname: child\n")
+    for target in (fifo, child):
+        done = cli("validate", str(target), timeout=30)
+        assert done.returncode == 2 and "not a regular file" in one_line(done.stderr)
+    with subprocess.Popen(  # /dev/stdin is an open pipe nobody writes to
+        [sys.executable, "-m", "negsim.cli", "run", str(child), "--runs", "2"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "not a regular file" in one_line(err)

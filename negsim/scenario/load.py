@@ -228,8 +228,12 @@ def path_collision(raw: Any) -> tuple[tuple, tuple] | None:
     experiments and sampled leaves all name values by dotted path, so one would stand for both."""
     seen: dict[str, tuple] = {}
     stack: list[tuple[tuple, Any]] = [((), raw)]
+    walked: set[int] = set()  # a node reached twice is a YAML alias: walk it once, not 2^n times
     while stack:
         where, node = stack.pop()
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in items:
             path = (*where, key)
