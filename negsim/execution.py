@@ -190,6 +190,47 @@ class LocalPool(Executor):
         self._pool = self._new()
 
 
+def check_scheduler(address: str, timeout: float = 3.0) -> None:
+    """Before anything is written: the address parses, something listens there, and it
+    greets as a Dask scheduler does (it speaks first, a short length-prefixed frame; a web
+    server says nothing, and Dask's client would wait on it or read its bytes as a length)."""
+    import re
+    import socket
+
+    found = re.fullmatch(r"(tcp://)?\[?([A-Za-z0-9_.:-]+?)\]?:(\d{1,5})/?", address.strip())
+    if not found or not 0 < int(found.group(3)) < 65536:
+        if re.match(r"[a-z]+://", address) and not address.startswith("tcp://"):
+            return  # tls://, ucx://, inproc://: Dask's own client checks those
+        raise NegsimError(
+            f"expected an address like tcp://HOST:8786, got {address!r}", path="--scheduler"
+        )
+    host, port = found.group(2), int(found.group(3))
+    from negsim.errors import ClusterError
+
+    try:
+        conn = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot reach a Dask scheduler at {address} ({exc.strerror or exc}); start it, "
+            "or check the address",
+            path="--scheduler",
+        ) from None
+    head = b""
+    with conn:
+        conn.settimeout(timeout)
+        try:
+            while len(head) < 8 and (more := conn.recv(8 - len(head))):
+                head += more
+        except OSError:
+            pass
+    if len(head) < 8 or int.from_bytes(head, "little") > 2**26:
+        raise ClusterError(
+            f"something listens at {address}, but it does not answer as a Dask scheduler "
+            "does; check the address (the scheduler's port, often 8786, not its dashboard's)",
+            path="--scheduler",
+        )
+
+
 @contextmanager
 def _dask(scheduler: str) -> Iterator[Executor]:
     """An executor on the Dask cluster at ``scheduler``; a clear error without Dask or cluster."""

@@ -8,14 +8,17 @@ the small test scenario).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -553,3 +556,67 @@ def test_a_fifo_or_stdin_as_scenario_or_base_is_refused_not_waited_on(tmp_path: 
     ) as proc:
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "not a regular file" in one_line(err)
+
+
+def test_a_sweep_too_large_for_the_disk_is_refused_before_it_starts(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture
+) -> None:
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage._replace(free=10**6))  # 1 MB
+    exp, out = write_exp(tmp_path, reps=10_000), tmp_path / "out"  # 40,000 runs
+    assert main(sweep_args(exp, out)) == 3
+    err = one_line(capsys.readouterr().err)
+    assert "40,000 runs need about" in err and "GiB are free" in err
+    assert not out.exists()
+
+
+def test_a_run_too_large_for_memory_is_refused_with_the_estimate(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert main(["run", str(MINI), "--runs", str(10**12)]) == 3
+    err = one_line(capsys.readouterr().err)
+    assert "1,000,000,000,000 runs need about" in err and "of memory available" in err
+
+
+class Silent:
+    """A TCP server that accepts and never speaks (like a web server waiting for a request)."""
+
+    def __enter__(self) -> int:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self.sock.getsockname()[1]
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.conns.append(self.sock.accept()[0])
+
+    def __exit__(self, *exc: object) -> None:
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("kind", ["nonsense", "closed", "silent"])
+def test_a_bad_scheduler_address_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture, kind: str
+) -> None:
+    exp, out = write_exp(tmp_path), tmp_path / "out"
+    with Silent() as silent_port:
+        address = {
+            "nonsense": "not an address",
+            "closed": f"tcp://127.0.0.1:{free_port()}",
+            "silent": f"tcp://127.0.0.1:{silent_port}",
+        }[kind]
+        started = time.monotonic()
+        status = main(["sweep", str(exp), "--out", str(out), "--scheduler", address, "--quiet"])
+    assert status == (2 if kind == "nonsense" else 5)
+    err = one_line(capsys.readouterr().err)
+    assert "--scheduler" in err and time.monotonic() - started < 10
+    assert not out.exists()

@@ -19,7 +19,13 @@ from typing import Any
 import pandas as pd
 
 from negsim.errors import NegsimError, os_failure
-from negsim.execution import describe, make_executor, run_tasks, task_ranges
+from negsim.execution import (
+    check_scheduler,
+    describe,
+    make_executor,
+    run_tasks,
+    task_ranges,
+)
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
@@ -135,9 +141,35 @@ def run_experiment(
         problem = focus_problem(opts.discover, prep.compiled.issues, prep.exp.recorded)
         if problem:
             raise NegsimError(f"--discover: {problem}")
+    if opts.scheduler and opts.executor is None:
+        check_scheduler(opts.scheduler)
     if opts.out is None:
         return _in_memory(prep, opts)
+    check_room(prep, opts, Path(opts.out))
     return _on_disk(prep, opts, Path(opts.out))
+
+
+def check_room(prep: Prepared, opts: SweepOptions, out: Path) -> None:
+    """Refuse, before anything is written, a sweep whose results cannot fit on the disk:
+    the chunks and then the final tables (about as large again), estimated from a sample
+    table of the rows this experiment records."""
+    import shutil
+
+    from negsim.errors import FaultError
+
+    job = jobs_for(prep, min(prep.n_runs, 500), set(), opts.engine)[0]
+    sample = failed_chunk(prep.compiled, job, "")
+    per_run = float(sample.memory_usage(index=False, deep=True).sum()) / len(sample)
+    need = 2 * per_run * prep.n_runs
+    where = next(p for p in (out, *out.parents) if p.exists())
+    free = shutil.disk_usage(where).free
+    if need > free:
+        raise FaultError(
+            f"{prep.n_runs:,} runs need about {need / 2**30:.1f} GiB on disk ({per_run:,.0f} "
+            f"bytes a run, chunks and final tables), and {free / 2**30:.1f} GiB are free "
+            f"there; free space, choose another --out, or record fewer figures (record:)",
+            str(out),
+        )
 
 
 def _in_memory(prep: Prepared, opts: SweepOptions) -> pd.DataFrame:
