@@ -620,3 +620,12 @@ def test_a_bad_scheduler_address_is_refused_before_anything_is_written(
     err = one_line(capsys.readouterr().err)
     assert "--scheduler" in err and time.monotonic() - started < 10
     assert not out.exists()
+
+
+def test_a_set_that_breaks_a_distribution_is_blamed_not_the_files_line(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    arg = "actors.russia.concession.beta.uniform.0=0.9"  # low above the file's high 0.6
+    assert main(["run", str(MINI), "--runs", "2", "--set", arg]) == 2
+    err = one_line(capsys.readouterr().err)
+    assert f"(from --set {arg})" in err and f"{MINI}:35" not in err, err

@@ -183,6 +183,10 @@ def _located(loc: Located, path: tuple, file: str) -> tuple[str, int | None, str
     f, line = loc.where(path)
     if f is not None and f.startswith(SET_PREFIX):
         return file, None, f" (from {f})"
+    n = len(path)
+    for key, (source, _) in loc.lines.items():  # a --set inside this value made it wrong
+        if len(key) > n and key[:n] == tuple(path) and source.startswith(SET_PREFIX):
+            return file, None, f" (from {source})"
     return f or file, line or None, ""
 
 
