@@ -334,6 +334,7 @@ def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
 
     from negsim.errors import FaultError
     from negsim.figures import failed_summary, table
+    from negsim.folders import size_text
 
     n = min(runs, 1000)
     sample = table(cp, failed_summary(cp, n), np.arange(n), np.zeros((n, len(cp.leaves))))
@@ -341,15 +342,17 @@ def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
     per_run = float(sizes.sum()) / n
     if out is not None:
         where = next(p for p in (out, *out.parents) if p.exists())
-        free, what = shutil.disk_usage(where).free, f"free on the disk of {where}"
+        usage = shutil.disk_usage(where)
+        free = usage.free if usage.total else None  # /proc, /sys: no disk to measure
+        what = f"are free on the disk of {where}"
     else:
         per_run = float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
-        free, what = _free_memory(), "of memory available"
+        free, what = _free_memory(), "of memory are available"
     need = per_run * runs
     if free is not None and need > free:
         raise FaultError(
-            f"{runs:,} runs need about {need / 2**30:.1f} GiB ({per_run:,.0f} bytes a run), "
-            f"and {free / 2**30:.1f} GiB are {what}; run fewer (at 100,000 runs a share's "
+            f"{runs:,} runs need about {size_text(need)} ({per_run:,.0f} bytes a run), "
+            f"and {size_text(free)} {what}; run fewer (at 100,000 runs a share's "
             "95% interval is already within 0.003)",
             path="--runs",
         )

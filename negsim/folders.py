@@ -20,6 +20,11 @@ from negsim.processes import alive, start_time
 LOCK = ".negsim.lock"
 
 
+def size_text(n: float) -> str:
+    """Bytes for a message: GiB, or MiB below one."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
 def _alive(owner: dict) -> bool:
     pid = owner.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:

@@ -566,7 +566,7 @@ def test_a_sweep_too_large_for_the_disk_is_refused_before_it_starts(
     exp, out = write_exp(tmp_path, reps=10_000), tmp_path / "out"  # 40,000 runs
     assert main(sweep_args(exp, out)) == 3
     err = one_line(capsys.readouterr().err)
-    assert "40,000 runs need about" in err and "GiB are free" in err
+    assert "40,000 runs need about" in err and "MiB are free" in err
     assert not out.exists()
 
 
@@ -575,7 +575,7 @@ def test_a_run_too_large_for_memory_is_refused_with_the_estimate(
 ) -> None:
     assert main(["run", str(MINI), "--runs", str(10**12)]) == 3
     err = one_line(capsys.readouterr().err)
-    assert "1,000,000,000,000 runs need about" in err and "of memory available" in err
+    assert "1,000,000,000,000 runs need about" in err and "of memory are available" in err
 
 
 class Silent:

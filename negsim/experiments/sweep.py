@@ -29,7 +29,7 @@ from negsim.execution import (
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
-from negsim.folders import locked
+from negsim.folders import locked, size_text
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -162,11 +162,11 @@ def check_room(prep: Prepared, opts: SweepOptions, out: Path) -> None:
     per_run = float(sample.memory_usage(index=False, deep=True).sum()) / len(sample)
     need = 2 * per_run * prep.n_runs
     where = next(p for p in (out, *out.parents) if p.exists())
-    free = shutil.disk_usage(where).free
-    if need > free:
+    usage = shutil.disk_usage(where)
+    if usage.total and need > usage.free:  # (a pseudo file system, /proc or /sys, has none)
         raise FaultError(
-            f"{prep.n_runs:,} runs need about {need / 2**30:.1f} GiB on disk ({per_run:,.0f} "
-            f"bytes a run, chunks and final tables), and {free / 2**30:.1f} GiB are free "
+            f"{prep.n_runs:,} runs need about {size_text(need)} on disk ({per_run:,.0f} "
+            f"bytes a run, chunks and final tables), and {size_text(usage.free)} are free "
             f"there; free space, choose another --out, or record fewer figures (record:)",
             str(out),
         )
