@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from negsim.model import NegotiationModel
+    from negsim.report import RunsWriter
     from negsim.runner import Results
     from negsim.scenario.compile import Compiled
 
@@ -189,9 +192,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP end negsim cleanly; the first one counts, and repeats
+    while it cleans up (a terminal sends SIGHUP and then SIGTERM) are ignored. Raised where
+    the main thread is, except inside the process pool's machinery (locks, threads), where
+    it waits for the next safe point (a fraction of a second)."""
+    from negsim.errors import Stopped
+    from negsim.execution import SIGNALS
+
+    caught: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if caught:
+            return
+        caught.append(signum)
+        if SIGNALS.depth:  # inside the pool's machinery: raised at its next safe point
+            SIGNALS.pending = signum
+            return
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    wanted = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    try:
+        old = {s: signal.signal(s, handler) for s in wanted}
+    except ValueError:  # not the main thread (negsim.cli.main called from a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        SIGNALS.pending = None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with stopping_on_signals():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -212,13 +255,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return experiments_cli.dispatch(args)
     except NegsimError as exc:
         print(f"negsim: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.status  # type: ignore[attr-defined]
     except BrokenPipeError:  # e.g. `negsim run ... --json | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        print("negsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        resume = getattr(exc, "resume", None)
+        tail = (
+            f"; the finished chunks are kept, complete the sweep with: {resume}" if resume else ""
+        )
+        print(f"negsim: interrupted by {name}{tail}", file=sys.stderr)
+        return 128 + signum
+    except OSError as exc:  # the environment, met somewhere no narrower handler names it
+        from negsim.errors import os_failure
+
+        print(f"negsim: error: {os_failure(exc, exc.filename or '?')}", file=sys.stderr)
+        return 3
     return 2
 
 
@@ -328,20 +382,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from negsim.report import (
-        forecast_doc,
-        report_failures,
-        run_line,
-        summary_text,
-        write_outputs,
-    )
-    from negsim.runner import run_parallel
+    from negsim.errors import os_failure
+    from negsim.folders import locked
+    from negsim.report import RunsWriter
     from negsim.scenario.compile import compile_scenario
     from negsim.scenario.load import load_scenario
 
     cp = compile_scenario(load_scenario(args.scenario, args.overrides))
-    if args.out is not None:
-        _check_out(args.out)
+    if args.out is None:
+        check_room(cp, args.runs, None)
+        return _run(args, cp, None)
+    _check_out(args.out)
+    check_room(cp, args.runs, args.out)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_failure(exc, args.out) from None
+    with locked(args.out, "run"):
+        _check_out(args.out)  # again, under the lock: a sweep may have started there
+        with RunsWriter(args.out, args.format) as writer:
+            return _run(args, cp, writer)
+
+
+def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> int:
+    """Run, stream the table to ``writer`` (if any), print the summary. Only the columns the
+    summary needs are kept in memory (not the sampled inputs, nor per-run arrays). With
+    ``--posterior`` the table written is the posterior's; the prior's is kept beside it in
+    the summary only."""
+    from negsim.report import forecast_doc, report_failures, run_line, summary_text
+    from negsim.runner import run_parallel
+
     transcript: dict | None = None
     if args.transcript:
         model = _transcribed(cp, args)
@@ -351,6 +421,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             print("\n".join(lines))
             print()
+    stream = writer is not None and args.posterior is None
     started = time.perf_counter()
     results = run_parallel(
         str(args.scenario),
@@ -359,20 +430,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.seed,
         engine=args.engine,
         workers=args.workers,
+        on_part=writer.append if stream else None,  # type: ignore[union-attr]
+        keep=lambda column: not column.startswith("in:"),
     )
     elapsed = time.perf_counter() - started
     prior = None
     if args.posterior is not None:
         prior, results = results, _from_posterior(cp, args)
+        if writer is not None:
+            writer.append(results.frame)
     doc = summary_doc(cp, results, args, elapsed)
     if prior is not None:
         doc["prior"] = summary_doc(cp, prior, args, elapsed)["outcomes"]
     side = side_by_side(cp, results, args)
     doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
-    if args.out is not None:
-        transcript = _transcribed(cp, args).transcript
-        drawings = {"forecasts.png": forecast_plot(cp, side)}
-        write_outputs(args.out, results.frame, doc, transcript, args.format, drawings)
+    if writer is not None:
+        told = _transcribed(cp, args).transcript
+        writer.finish(doc, told, {"forecasts.png": forecast_plot(cp, side)})
     if args.json:
         if transcript is not None:
             doc["transcript"] = transcript
@@ -382,6 +456,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         if prior is not None:
             print(_side_by_side(doc, args.posterior))
     return 1 if report_failures(results.frame) else 0
+
+
+def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
+    """Refuse, before the first run, a job whose table cannot fit: on the disk (with --out)
+    or in memory (the columns the summary keeps). The estimate is from a sample table."""
+    import shutil
+
+    import numpy as np
+
+    from negsim.errors import FaultError
+    from negsim.figures import failed_summary, table
+    from negsim.folders import size_text
+
+    n = min(runs, 1000)
+    sample = table(cp, failed_summary(cp, n), np.arange(n), np.zeros((n, len(cp.leaves))))
+    sizes = sample.memory_usage(index=False, deep=True)
+    per_run = float(sizes.sum()) / n
+    if out is not None:
+        where = next(p for p in (out, *out.parents) if p.exists())
+        usage = shutil.disk_usage(where)
+        free = usage.free if usage.total else None  # /proc, /sys: no disk to measure
+        what = f"are free on the disk of {where}"
+    else:
+        per_run = float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
+        free, what = _free_memory(), "of memory are available"
+    need = per_run * runs
+    if free is not None and need > free:
+        raise FaultError(
+            f"{runs:,} runs need about {size_text(need)} ({per_run:,.0f} bytes a run), "
+            f"and {size_text(free)} {what}; run fewer (at 100,000 runs a share's "
+            "95% interval is already within 0.003)",
+            path="--runs",
+        )
+
+
+def _free_memory() -> int | None:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
 
 
 def side_by_side(cp: Compiled, results: Results, args: argparse.Namespace) -> pd.DataFrame:
@@ -457,8 +571,16 @@ def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapse
 
 
 def _check_out(out: Path) -> None:
+    """``run --out`` writes runs.parquet, summary.json and transcript.txt: never into a sweep's
+    folder, whose runs.parquet (and replay, plot) it would silently replace."""
     if out.exists() and not out.is_dir():
         raise NegsimError("--out must be a folder, and this is a file", str(out))
+    if (out / "manifest.json").exists():
+        raise NegsimError(
+            "holds the results of a sweep (manifest.json), which run --out would overwrite; "
+            "choose another folder",
+            str(out),
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 # Characters that would break the one-line report: C0/C1 controls and Unicode line separators
@@ -54,3 +55,56 @@ class NegsimError(Exception):
             where = f"line {self.line}: "
         at = f"{self.path}: " if self.path else ""
         return one_line(f"{where}{at}{self.message}")
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main process like Ctrl-C's KeyboardInterrupt, so the
+    same cleanup runs: workers stopped, finished chunks kept. Exit status 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class FaultError(NegsimError):
+    """The environment failed, not the input: the disk is full, a folder is read-only or
+    forbidden. Exit status 3 (see the README's table of exit statuses)."""
+
+    status = 3
+
+
+class BusyError(FaultError):
+    """The output folder is in use by another negsim process (its lock is held). Exit 4."""
+
+    status = 4
+
+
+class ClusterError(FaultError):
+    """The Dask scheduler cannot be reached. Exit 5."""
+
+    status = 5
+
+
+NegsimError.status = 2  # type: ignore[attr-defined]
+
+_FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
+_FULL[errno.EFBIG] = "the file is larger than this process may write (a file-size limit)"
+_DENIED = {errno.EACCES: "permission denied", errno.EPERM: "operation not permitted"}
+_DENIED[errno.EROFS] = "the file system is read-only"
+
+
+def os_failure(exc: OSError, path: object) -> FaultError:
+    """An OSError met while writing ``path`` as one line: what happened and what to do."""
+    code = exc.errno
+    if code is None:  # pyarrow puts the errno in the text only
+        found = re.search(r"\[Errno (\d+)\]", str(exc))
+        code = int(found.group(1)) if found else None
+    if code in _FULL:
+        what, todo = _FULL[code], "free some space or choose another --out"
+    elif code in _DENIED:
+        what, todo = _DENIED[code], "choose a folder you may write, or change its permissions"
+    else:
+        what, todo = exc.strerror or str(exc), "check the folder and try again"
+    return FaultError(f"cannot write: {what}; {todo}", str(path))

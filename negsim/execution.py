@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
 from negsim.errors import NegsimError
@@ -43,8 +43,45 @@ ENGINES = ("batch", "agent")  # the vectorised engine, and the Mesa agent model 
 RUNS_PER_CALL = 512
 RUNS_PER_TASK = 2000
 IN_PROCESS_TASKS = 4
-# imported by the forkserver before it forks workers: the modules that hold worker functions
-WORKER_MODULES = ("negsim.experiments.execute", "negsim.runner")
+# imported by the forkserver before it forks workers: the modules that hold worker functions,
+# and the guard that has the kernel stop the forkserver with the main process
+WORKER_MODULES = ("negsim._forkserver_guard", "negsim.experiments.execute", "negsim.runner")
+LOST = (
+    "its worker process died abruptly twice (killed by a signal, e.g. the out-of-memory "
+    "killer, or exited without a word)"
+)
+
+
+class _Signals:
+    """A stop signal that arrived while the main thread was inside the pool's machinery
+    (its locks and threads): raised at the next safe point, never in the middle of it."""
+
+    depth = 0
+    pending: int | None = None
+
+
+SIGNALS = _Signals()
+
+
+@contextmanager
+def deferring_signals() -> Iterator[None]:
+    SIGNALS.depth += 1
+    try:
+        yield
+    finally:
+        SIGNALS.depth -= 1
+
+
+def check_signals() -> None:
+    """Raise the stop signal that arrived while deferred, if one did."""
+    signum, SIGNALS.pending = SIGNALS.pending, None
+    if signum is not None:
+        import signal
+
+        from negsim.errors import Stopped
+
+        raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -104,13 +141,94 @@ def make_executor(
     elif n == 1:
         yield SerialExecutor()
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=process_context())
+        pool = LocalPool(n)
         try:
             yield pool
+        except BaseException:
+            pool.stop()  # interrupted or failed: do not wait for the chunks still running
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class LocalPool(Executor):
+    """A process pool whose workers stop with this process (see :mod:`negsim.processes`),
+    that can be stopped at once, and restarted after a worker died (BrokenProcessPool)."""
+
+    def __init__(self, workers: int) -> None:
+        self._max_workers = workers
+        self._pool = self._new()
+
+    def _new(self) -> Executor:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from negsim.processes import start_time, worker_init
+
+        me = os.getpid()
+        return ProcessPoolExecutor(
+            max_workers=self._max_workers,
+            mp_context=process_context(),
+            initializer=worker_init,
+            initargs=(me, start_time(me)),
+        )
+
+    def submit(self, fn: Callable, /, *args: object, **kwargs: object) -> Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def stop(self) -> None:
+        """Terminate the workers now (their running chunks are lost; finished ones are kept)."""
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def restart(self) -> None:
+        self.stop()
+        self._pool = self._new()
+
+
+def check_scheduler(address: str, timeout: float = 3.0) -> None:
+    """Before anything is written: the address parses, something listens there, and it
+    greets as a Dask scheduler does (it speaks first, a short length-prefixed frame; a web
+    server says nothing, and Dask's client would wait on it or read its bytes as a length)."""
+    import re
+    import socket
+
+    found = re.fullmatch(r"(tcp://)?\[?([A-Za-z0-9_.:-]+?)\]?:(\d{1,5})/?", address.strip())
+    if not found or not 0 < int(found.group(3)) < 65536:
+        if re.match(r"[a-z]+://", address) and not address.startswith("tcp://"):
+            return  # tls://, ucx://, inproc://: Dask's own client checks those
+        raise NegsimError(
+            f"expected an address like tcp://HOST:8786, got {address!r}", path="--scheduler"
+        )
+    host, port = found.group(2), int(found.group(3))
+    from negsim.errors import ClusterError
+
+    try:
+        conn = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot reach a Dask scheduler at {address} ({exc.strerror or exc}); start it, "
+            "or check the address",
+            path="--scheduler",
+        ) from None
+    head = b""
+    with conn:
+        conn.settimeout(timeout)
+        try:
+            while len(head) < 8 and (more := conn.recv(8 - len(head))):
+                head += more
+        except OSError:
+            pass
+    if len(head) < 8 or int.from_bytes(head, "little") > 2**26:
+        raise ClusterError(
+            f"something listens at {address}, but it does not answer as a Dask scheduler "
+            "does; check the address (the scheduler's port, often 8786, not its dashboard's)",
+            path="--scheduler",
+        )
 
 
 @contextmanager
@@ -159,32 +277,85 @@ def run_tasks(
     fn: Callable[[T], R],
     tasks: Iterable[T],
     on_done: Callable[[T, R], None],
+    on_lost: Callable[[T, str], R] | None = None,
 ) -> None:
     """``fn(task)`` for every task, a bounded number at a time; hand each result to ``on_done``
     in completion order (tasks that finish together: in submission order). Where a result
-    belongs is the caller's to decide from its task, never from its timing."""
+    belongs is the caller's to decide from its task, never from its timing.
+
+    When a worker process dies (BrokenProcessPool) and the executor can restart, the tasks
+    that were in flight are run again one at a time on a fresh pool, so the one that kills
+    its worker is known; dying a second time, its result is ``on_lost(task, reason)`` (e.g.
+    its runs recorded as failed) and the rest go on."""
+    from concurrent.futures.process import BrokenProcessPool
+
     queue = iter(tasks)
     in_flight: dict[Future, tuple[int, T]] = {}
     limit = capacity(executor)
     submitted = 0
+    restart = getattr(executor, "restart", None)
 
-    def fill() -> None:
+    def fill() -> bool:
+        """Keep ``limit`` tasks in flight; False if the pool broke while submitting."""
         nonlocal submitted
         while len(in_flight) < limit:
+            check_signals()
             task = next(queue, None)
             if task is None:
-                return
-            in_flight[executor.submit(fn, task)] = (submitted, task)
+                return True
+            try:
+                fut = executor.submit(fn, task)
+            except (BrokenProcessPool, EOFError, ConnectionError):  # the forkserver died too
+                held.append(task)
+                return False
+            in_flight[fut] = (submitted, task)
             submitted += 1
+        return True
 
+    def alone(task: T) -> None:
+        try:
+            fut = executor.submit(fn, task)
+            while not fut.done():
+                wait([fut], timeout=0.2)
+                check_signals()
+            result = fut.result()
+        except BrokenProcessPool:
+            restart()  # type: ignore[misc]
+            result = on_lost(task, LOST)  # type: ignore[misc]
+        on_done(task, result)
+
+    held: list[T] = []  # a task whose submission found the pool broken
+    # a serial executor computes in this thread, where a signal may be raised at once; a
+    # pool's locks and threads are here, so a signal waits for the next check
+    guard = nullcontext() if isinstance(executor, SerialExecutor) else deferring_signals()
     try:
-        fill()
-        while in_flight:
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: in_flight[f][0]):
-                _, task = in_flight.pop(fut)
-                on_done(task, fut.result())
-            fill()
+        with guard:
+            ok = fill()
+            while in_flight or held:
+                broken = not ok
+                if in_flight:
+                    done, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
+                    check_signals()
+                    for fut in sorted(done, key=lambda f: in_flight[f][0]):
+                        if isinstance(fut.exception(), BrokenProcessPool):
+                            broken = True
+                            continue
+                        _, task = in_flight.pop(fut)
+                        on_done(task, fut.result())
+                if broken:
+                    if restart is None or on_lost is None:
+                        raise BrokenProcessPool(LOST)
+                    suspects = [t for _, t in sorted(in_flight.values(), key=lambda v: v[0])]
+                    suspects += held
+                    in_flight.clear()
+                    held.clear()
+                    restart()
+                    for task in suspects:
+                        alone(task)
+                ok = fill()
+    except Exception:
+        check_signals()  # a stop signal, if one came, is what caused the error: say that
+        raise
     finally:
         for fut in in_flight:
             fut.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 import pandas as pd
 
 from negsim import figures
-from negsim.errors import NegsimError
+from negsim.errors import os_failure
 from negsim.figures.data import share_ci
 from negsim.outcomes import Outcome, failed
 from negsim.runner import Results
@@ -24,8 +25,16 @@ if TYPE_CHECKING:
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
-    frame = results.frame[~failed(results.frame)]
-    n = max(len(frame), 1)
+    bad = failed(results.frame)
+    frame = results.frame[~bad]
+    n = len(frame)
+    if n == 0:  # nothing to share out: say so rather than print shares of nothing
+        first = results.frame["error"].iloc[0] if len(results.frame) else "no runs"
+        return (
+            f"{cp.scenario.name}: all {len(results.frame)} runs failed (seed {doc['seed']}, "
+            f"{results.engine} engine); the first, run {int(results.frame['run'].iloc[0])}: "
+            f"{first}"
+        )
     lines = [
         f"{cp.scenario.name}: {n} runs, seed {doc['seed']}, {results.engine} engine, "
         f"{doc['seconds']:.2f} s",
@@ -88,6 +97,72 @@ def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
     return {"eu_runs": eu_runs, "forecasts": clean.to_dict(orient="index")}
 
 
+class RunsWriter:
+    """``negsim run --out``: the run table written part by part as the runs come (memory
+    follows the part, not the job), in a temporary folder inside ``out``; the table, the
+    summary and the transcript are moved into place only when all are complete."""
+
+    def __init__(self, out: Path, fmt: str) -> None:
+        self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
+        except OSError as exc:
+            raise os_failure(exc, out) from None
+        self._parquet = None
+        self._csv: TextIO | None = None
+
+    def append(self, frame: pd.DataFrame) -> None:
+        try:
+            if self.fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if self._parquet is None:
+                    self._parquet = pq.ParquetWriter(self.tmp / self.name, table.schema)
+                elif not table.schema.equals(self._parquet.schema, check_metadata=False):
+                    table = table.cast(self._parquet.schema)
+                self._parquet.write_table(table)
+            else:
+                first = self._csv is None
+                if self._csv is None:
+                    self._csv = (self.tmp / self.name).open("w", newline="")
+                frame.to_csv(self._csv, index=False, header=first, float_format="%.10g")
+        except OSError as exc:
+            raise os_failure(exc, self.out / self.name) from None
+
+    def _close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._csv is not None:
+            self._csv.close()
+            self._csv = None
+
+    def finish(self, doc: dict, transcript: list[str], drawings: dict | None = None) -> None:
+        """Close the table, write the summary, the transcript and ``drawings`` (file name ->
+        matplotlib figure, saved as PNG), and move them all into place."""
+        try:
+            self._close()
+            (self.tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+            (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
+            for png, drawing in (drawings or {}).items():
+                drawing.savefig(self.tmp / png, dpi=120)
+            for f in (self.name, "summary.json", "transcript.txt", *(drawings or {})):
+                os.replace(self.tmp / f, self.out / f)
+        except OSError as exc:
+            raise os_failure(exc, self.out) from None
+
+    def __enter__(self) -> RunsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def write_outputs(
     out: Path,
     frame: pd.DataFrame,
@@ -98,27 +173,9 @@ def write_outputs(
 ) -> None:
     """Write the table, summary, transcript and ``drawings`` (file name -> matplotlib
     figure, saved as PNG); each file appears whole or not at all."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
-    except OSError as exc:
-        raise NegsimError(f"cannot write here ({exc.strerror})", str(out)) from None
-    try:
-        name = f"runs.{fmt}"
-        if fmt == "parquet":
-            frame.to_parquet(tmp / name, index=False)
-        else:
-            frame.to_csv(tmp / name, index=False, float_format="%.10g")
-        (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-        (tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
-        for png, drawing in (drawings or {}).items():
-            drawing.savefig(tmp / png, dpi=120)
-        for f in (name, "summary.json", "transcript.txt", *(drawings or {})):
-            os.replace(tmp / f, out / f)
-    except OSError as exc:
-        raise NegsimError(f"cannot write results ({exc.strerror})", str(out)) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with RunsWriter(out, fmt) as writer:
+        writer.append(frame)
+        writer.finish(doc, transcript, drawings)
 
 
 def report_failures(frame: pd.DataFrame, file: TextIO | None = None) -> int:

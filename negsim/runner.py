@@ -9,7 +9,7 @@ number of runs; how runs are spread over processes is :mod:`negsim.execution`'s.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -121,13 +121,27 @@ def _chunk(
 def _failed(
     cp: Compiled, run: int, seed: int, engine: str, fixed: dict[str, np.ndarray], exc: Exception
 ) -> Results:
-    try:
-        values = draw(cp, [run], seed, fixed)[0]
-    except Exception:
-        values = np.full((1, len(cp.leaves)), np.nan)
-    summary = failed_summary(cp, 1)
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-    return Results(table(cp, summary, np.array([run]), values, [message]), summary, engine)
+    return failed_results(cp, [run], seed, engine, fixed, message)
+
+
+def failed_results(
+    cp: Compiled,
+    runs: np.ndarray | list[int],
+    seed: int,
+    engine: str,
+    fixed: dict[str, np.ndarray],
+    reason: str,
+) -> Results:
+    """Rows for runs that produced nothing (they raised, or their worker died): their inputs
+    where they can be drawn, every figure missing, and the reason in ``error``."""
+    runs = np.asarray(runs, dtype=np.int64)
+    try:
+        values = draw(cp, runs, seed, fixed)[0]
+    except Exception:
+        values = np.full((len(runs), len(cp.leaves)), np.nan)
+    summary = failed_summary(cp, len(runs))
+    return Results(table(cp, summary, runs, values, [reason] * len(runs)), summary, engine)
 
 
 def concat(parts: list[Results]) -> Results:
@@ -172,17 +186,39 @@ def run_parallel(
     workers: int | None = None,
     executor: Executor | None = None,
     per_task: int = RUNS_PER_TASK,
+    on_part: Callable[[pd.DataFrame], None] | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> Results:
     """The same results as :func:`run_many`, in tasks of ``per_task`` runs over ``executor``
     (default: up to ``workers`` local processes, none for a small job; see
     :func:`negsim.execution.local_workers`). Workers get the scenario's path, not its arrays,
-    and compile it once each."""
+    and compile it once each.
+
+    For a job too big to hold: ``on_part`` gets each task's table in run order (e.g. to
+    stream it to disk), and with ``keep`` (a test on column names) only those columns are
+    kept for the table returned, and no per-run summary arrays."""
     runs = np.asarray(runs, dtype=np.int64)
     tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
     parts: dict[int, Results] = {}
+    pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight
     work = partial(_work, path, tuple(overrides), seed, engine)
+
+    def done(task: tuple[int, np.ndarray], res: Results) -> None:
+        pending[task[0]] = res
+        while len(parts) in pending:
+            part = pending.pop(len(parts))
+            if on_part is not None:
+                on_part(part.frame)
+            if keep is not None:
+                slim = part.frame[[c for c in part.frame.columns if keep(c)]]
+                part = Results(slim, {}, part.engine)
+            parts[len(parts)] = part
+
+    def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
+        return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
+
     with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
-        run_tasks(pool, work, tasks, lambda task, res: parts.__setitem__(task[0], res))
+        run_tasks(pool, work, tasks, done, lost)
     return concat([parts[i] for i in range(len(tasks))])
 
 

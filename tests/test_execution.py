@@ -49,8 +49,8 @@ def test_a_small_job_runs_in_this_process() -> None:
 def test_make_executor_kinds() -> None:
     with make_executor(1) as ex:
         assert isinstance(ex, SerialExecutor)
-    with make_executor(2) as ex:
-        assert isinstance(ex, ProcessPoolExecutor)
+    with make_executor(2) as ex:  # a process pool that can be stopped and restarted
+        assert isinstance(ex, execution.LocalPool) and isinstance(ex._pool, ProcessPoolExecutor)
     own = SerialExecutor()
     with make_executor(2, executor=own) as ex:
         assert ex is own

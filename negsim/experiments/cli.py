@@ -9,11 +9,12 @@ exit status 2.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from negsim.cliargs import add_engine_option, whole_number
-from negsim.errors import NegsimError
+from negsim.errors import BusyError, FaultError, NegsimError
 
 COMMANDS = ("sweep", "plot", "replay")
 
@@ -101,8 +102,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         force=args.force,
         quiet=args.quiet,
         engine=args.engine,
+        discover=args.discover,
+        columns=("run", "outcome", "error"),  # what the overview needs, not the whole table
     )
-    table = run_experiment(args.experiment, options)
+    try:
+        table = run_experiment(args.experiment, options)
+    except FaultError as exc:
+        if (args.out / "manifest.json").is_file() and not isinstance(exc, BusyError):
+            exc.message += f"; what finished is kept: {resume_command(args)}"
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the CLI says how to go on
+        if (args.out / "manifest.json").is_file():
+            exc.resume = resume_command(args)  # type: ignore[attr-defined]
+        raise
     from negsim.experiments.storage import read_manifest
 
     manifest = read_manifest(args.out) or {}
@@ -115,11 +127,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if report_failures(table) else 0
 
 
+def resume_command(args: argparse.Namespace) -> str:
+    """The command that completes this sweep, for the user to copy."""
+    words = ["negsim", "sweep", str(args.experiment), "--out", str(args.out), "--resume"]
+    if args.engine != "batch":
+        words += ["--engine", args.engine]
+    return shlex.join(words)
+
+
 def _plots(out: Path, discover: str | None, draw: bool = True) -> None:
     from negsim.experiments.render import write_plots
 
     if discover:
         _check_focus(out, discover)
+    from negsim.experiments.storage import load_results
+    from negsim.outcomes import failed
+
+    if failed(load_results(out, columns=["run", "error"])).all():
+        print("no figures and no discovery: every run failed (see the error column)")
+        return
     if draw:
         written = write_plots(out, discover)
         figures = sorted({p.stem for p in written if p.suffix == ".png"})

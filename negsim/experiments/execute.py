@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from negsim.figures import recorded
-from negsim.runner import run_many
+from negsim.runner import failed_results, run_many
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import validate
 from negsim.scenario.yamlio import Located
@@ -58,15 +58,26 @@ def compiled_for(key: str, raw: dict) -> Compiled:
     return cp
 
 
-def run_chunk(job: ChunkJob) -> pd.DataFrame:
-    """The worker function: simulate the chunk's runs and return their rows."""
-
-    cp = compiled_for(job.key, job.raw)
+def _layout(job: ChunkJob) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The chunk's runs, their design points and values, and the values the engine fixes."""
     runs = np.arange(job.start, job.stop, dtype=np.int64)
     point = runs // job.replications
     values = job.values[point - job.point0]
-    fixed = {p: values[:, job.names.index(p)] for p in job.swept}
+    return runs, point, values, {p: values[:, job.names.index(p)] for p in job.swept}
+
+
+def run_chunk(job: ChunkJob) -> pd.DataFrame:
+    """The worker function: simulate the chunk's runs and return their rows."""
+    cp = compiled_for(job.key, job.raw)
+    runs, point, values, fixed = _layout(job)
     res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed)
+    return result_rows(cp, res.frame, res.summary, job, point, values)
+
+
+def failed_chunk(cp: Compiled, job: ChunkJob, reason: str) -> pd.DataFrame:
+    """The chunk's rows when its worker died twice: every run failed, with the reason."""
+    runs, point, values, fixed = _layout(job)
+    res = failed_results(cp, runs, job.seed, job.engine, fixed, reason)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 

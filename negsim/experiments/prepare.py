@@ -19,6 +19,7 @@ from typing import Any
 from negsim.errors import NegsimError
 from negsim.experiments.designs import Design, design_size, make_design, sweep_bounds
 from negsim.experiments.spec import MAX_RUNS, OUTCOMES, Experiment, Values, read_experiment
+from negsim.figures import recorded
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import apply_set, read_raw, validate
 from negsim.scenario.yamlio import Located
@@ -85,6 +86,24 @@ def _assign(raw: dict, loc: Located, path: str, value: Any, where: tuple[str, in
     loc.lines[key] = (file, line or 0)  # errors in the swept value point at the experiment
 
 
+def focus_problem(focus: str, issues: tuple[str, ...], record: tuple[str, ...]) -> str | None:
+    """Why the outcome ``focus`` cannot be explained from a sweep's table, or None: it names
+    no outcome class or issue, or the columns it needs are not recorded. Checked before the
+    first run, so a typo in ``focus:`` or ``--discover`` costs nothing."""
+    if focus in OUTCOMES:
+        column = "outcome"
+    elif focus.endswith(".agreed") and focus.removesuffix(".agreed") in issues:
+        column = f"{focus.removesuffix('.agreed')}.status"
+    else:
+        return (
+            f"{focus!r} is neither an outcome class ({', '.join(OUTCOMES)}) nor ISSUE.agreed "
+            f"with an issue of the scenario ({', '.join(issues)})"
+        )
+    if not recorded(column, set(record)):
+        return f"{focus!r} needs the column {column!r}, which the experiment's record: omits"
+    return None
+
+
 def prepare(file: str | Path) -> Prepared:
     """Read the experiment and its scenario, apply it, compile, and build the design."""
     file = Path(file)
@@ -116,15 +135,10 @@ def prepare(file: str | Path) -> Prepared:
             raise NegsimError(
                 "no actor, bloc or rule of the scenario uses this value", f, line, path
             )
-    if exp.focus not in OUTCOMES and exp.focus.split(".")[0] not in compiled.issues:
+    problem = focus_problem(exp.focus, compiled.issues, exp.recorded)
+    if problem:
         f, line = eloc.where(("focus",))
-        raise NegsimError(
-            f"no issue '{exp.focus.split('.')[0]}' in the scenario "
-            f"(known: {', '.join(compiled.issues)})",
-            f,
-            line,
-            "focus",
-        )
+        raise NegsimError(problem, f, line, "focus")
     n = design_size(exp) * exp.replications
     if n > MAX_RUNS:
         raise NegsimError(f"{n:,} runs; at most {MAX_RUNS:,} in one experiment", name)

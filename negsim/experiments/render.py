@@ -20,6 +20,7 @@ from negsim import figures, plots
 from negsim.experiments import analysis, storage
 from negsim.experiments.designs import make_design
 from negsim.experiments.spec import Experiment
+from negsim.outcomes import failed
 
 FIELDS = {
     "patience.rounds": "patience: rounds without core progress it tolerates",
@@ -72,7 +73,9 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     """Write every figure that applies to the sweep in ``out`` into ``out/plots``."""
     out = Path(out)
     manifest = storage.read_manifest(out) or {}
-    frame = storage.load_results(out)
+    frame = storage.load_results(out, columns=_plotted_columns(out, discover))
+    if failed(frame).all():
+        return []  # every run failed: there is nothing to draw (the CLI says so)
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
     name = exp.name
@@ -123,7 +126,30 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
             written += save(fig, folder, "sensitivity")
     if discover:
         written += discovery_outputs(out, frame, discover, name)
+    _list_plots(out, written)
     return written
+
+
+def _list_plots(out: Path, written: list[Path]) -> None:
+    """Add the figures to the manifest's list of files negsim wrote (``--force`` removes
+    those, and nothing else, from ``plots/``)."""
+    manifest = storage.read_manifest(out)
+    if manifest is None:
+        return
+    names = {str(p.relative_to(out)) for p in written if p.parent.name == "plots"}
+    manifest["plots"] = sorted(set(manifest.get("plots") or []) | names)
+    storage.write_json(out / "manifest.json", manifest)
+
+
+def _plotted_columns(out: Path, discover: str | None) -> list[str] | None:
+    """The table's columns the figures read: all but the sampled inputs (the widest part of
+    a table), which only scenario discovery (PRIM) needs."""
+    if discover:
+        return None
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(out / "runs.parquet").names
+    return [c for c in names if not c.startswith("in:")]
 
 
 def exp_labels(exp: Experiment) -> dict[str, str]:

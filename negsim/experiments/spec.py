@@ -28,7 +28,7 @@ from negsim.errors import NegsimError
 from negsim.figures import recordable
 from negsim.outcomes import OUTCOMES
 from negsim.scenario.load import explain
-from negsim.scenario.schema import Normal, Triangular, Uniform
+from negsim.scenario.schema import Normal, Real, Triangular, Uniform, Whole
 from negsim.scenario.yamlio import Located, read_yaml
 
 DESIGNS = ("grid", "monte_carlo", "latin_hypercube", "sobol", "morris")
@@ -47,20 +47,20 @@ def _recordable(name: object) -> object:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Values(_Strict):
     """Discrete levels: every one of them in a grid, drawn evenly in the random designs."""
 
-    values: list[float] = Field(min_length=1)
+    values: list[Real] = Field(min_length=1)
 
 
 class Range(_Strict):
     """A continuous interval: evenly spaced levels in a grid, uniform in the other designs."""
 
-    range: tuple[float, float]
-    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
+    range: tuple[Real, Real]
+    levels: Annotated[Whole, Field(ge=2, le=1000)] | None = None
 
 
 def _param_kind(value: object) -> str | None:
@@ -99,12 +99,12 @@ class Experiment(_Strict):
     )
     parameters: dict[str, Param] = Field(default_factory=dict)
     design: Literal["grid", "monte_carlo", "latin_hypercube", "sobol", "morris"]
-    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
-    points: Annotated[int, Field(ge=1)] | None = None
-    samples: Annotated[int, Field(ge=1)] | None = None
-    replications: Annotated[int, Field(ge=1)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    chunk: Annotated[int, Field(ge=1)] = 2000
+    levels: Annotated[Whole, Field(ge=2, le=1000)] | None = None
+    points: Annotated[Whole, Field(ge=1)] | None = None
+    samples: Annotated[Whole, Field(ge=1)] | None = None
+    replications: Annotated[Whole, Field(ge=1)] = 1
+    seed: Annotated[Whole, Field(ge=0)] = 0
+    chunk: Annotated[Whole, Field(ge=1)] = 2000
     focus: str = Field(
         default="breakdown",
         description="what sensitivity indices and scenario discovery explain: an outcome "
@@ -156,6 +156,17 @@ def design_problems(e: Experiment) -> list[tuple[tuple[str, ...], str]]:
             out.append(((*where, "levels"), "'levels' of a parameter applies to grid designs"))
         if isinstance(p, Uniform | Triangular | Normal) and e.design == "grid":
             out.append((where, "a grid needs values or a range (with levels), not a distribution"))
+    named = [("set", p) for p in e.set] + [("parameters", p) for p in e.parameters]
+    for n, (section, path) in enumerate(named):
+        for other_section, other in named[:n]:
+            if path == other or path.startswith(other + ".") or other.startswith(path + "."):
+                out.append(
+                    (
+                        (section, path),
+                        f"overlaps {other_section}.{other}: one scenario value would be set "
+                        "twice (the later silently winning)",
+                    )
+                )
     for path in e.labels:
         if path not in e.parameters:
             out.append((("labels", path), "a label for a path that is not a parameter"))
@@ -181,6 +192,8 @@ def read_experiment(file: str | Path) -> tuple[Experiment, Located]:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
         where, msg = explain(exc.errors()[0], Experiment)
+        if len(where) > 3 and where[0] == "parameters" and where[2] == where[3]:
+            where = (*where[:2], *where[3:])  # the union's tag, then the field of that name
         f, line = loc.where(where)
         raise NegsimError(msg, f or name, line, ".".join(map(str, where)) or None) from None
     problems = design_problems(exp)

@@ -7,7 +7,10 @@ Layout of ``OUT``:
 - ``scenario.yaml``: the scenario as run (merged, with the experiment's settings and swept
   ranges), so ``negsim replay`` does not depend on files that may have changed since.
 - ``chunks/part-NNNNNN.parquet``: chunk NNNNNN's rows, each file written whole (temporary name,
-  then ``os.replace``). A resumed sweep runs only the chunks without a file.
+  then ``os.replace``) and listed in the manifest's ``chunks`` with its sha256, its row count,
+  the experiment hash and the engine. A resumed sweep keeps only the chunk files that match
+  their entry; a damaged chunk, or one of another seed, experiment or engine, is reported and
+  run again, so the final table is the one an uninterrupted sweep writes.
 - ``runs.parquet``: one row per run, sorted by run, assembled from the chunks at the end.
 - ``trajectories.parquet``: ``run`` and one ``traj:FORUM:WHO:ISSUE`` column per forum, side
   (``focal`` = the focal actor, ``lead`` = the actor traced beside it, ``bloc`` = the reported
@@ -19,17 +22,21 @@ Layout of ``OUT``:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
 import os
-import shutil
+import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from negsim.errors import NegsimError
+from negsim.errors import NegsimError, os_failure
+from negsim.folders import LOCK
 
 CHUNKS = "chunks"
 OURS = (
@@ -53,14 +60,29 @@ def versions() -> dict[str, str]:
     return {p: version(p) for p in ("negsim", "numpy", "mesa", "pandas", "pyarrow", "scipy")}
 
 
+def file_mode() -> int:
+    """The mode open() would give a new file: readable like the user's other files."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, write: object) -> None:
-    """Write through a temporary file in the same folder, then rename: whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    """Write through a temporary file in the same folder, then rename: whole or not at all.
+    (mkstemp makes the file 0600; it gets the mode the user's umask gives before the rename.)"""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise os_failure(exc, path) from None
     try:
         write(Path(tmp))  # type: ignore[operator]
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise os_failure(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -82,6 +104,93 @@ def read_scenario(out: Path) -> dict:
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame]) -> None:
+    """One Parquet file from tables written one after the other (a row group each), so
+    memory holds one part, not the whole file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for frame in frames:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                elif not table.schema.equals(writer.schema, check_metadata=False):
+                    table = table.cast(writer.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    write_atomic(path, write)
+
+
+def write_chunk(
+    out: Path, index: int, frame: pd.DataFrame, experiment_sha: str, engine: str
+) -> dict:
+    """Write chunk ``index``; return its manifest entry (checksum of the bytes written)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    data = buf.getvalue()
+    write_atomic(chunk_path(out, index), lambda p: p.write_bytes(data))
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "rows": len(frame),
+        "experiment_sha256": experiment_sha,
+        "engine": engine,
+    }
+
+
+def file_sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def chunk_problem(path: Path, entry: dict | None, experiment_sha: str, engine: str) -> str | None:
+    """Why the chunk file at ``path`` cannot be kept on resume, or None."""
+    if entry is None:
+        return "not listed in the manifest (another sweep's, or cut off as it was written)"
+    if entry.get("experiment_sha256") != experiment_sha:
+        return "from another experiment, scenario or seed"
+    if entry.get("engine") != engine:
+        return f"made by the {entry.get('engine')} engine, this sweep runs {engine}"
+    if file_sha256(path) != entry.get("sha256"):
+        return "damaged (its checksum differs from the manifest's)"
+    return None
+
+
+def verified_chunks(
+    out: Path, manifest: dict, experiment_sha: str, engine: str, n_chunks: int
+) -> tuple[dict[str, dict], list[str]]:
+    """The manifest entries of the chunk files a resume may keep, and one note per file it
+    may not (each such file is removed: it is recomputed)."""
+    entries = manifest.get("chunks") or {}
+    keep: dict[str, dict] = {}
+    notes: list[str] = []
+    for index in sorted(done_chunks(out)):
+        path = chunk_path(out, index)
+        entry = entries.get(str(index))
+        problem = (
+            f"beyond this sweep's {n_chunks} chunks"
+            if index >= n_chunks
+            else chunk_problem(path, entry, experiment_sha, engine)
+        )
+        if problem is None:
+            keep[str(index)] = entry  # type: ignore[assignment]
+        else:
+            notes.append(f"{path.name} {problem}")
+            path.unlink(missing_ok=True)
+    return keep, notes
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -109,7 +218,7 @@ def check_out(out: Path, experiment_sha: str, resume: bool, force: bool) -> dict
         return None
     manifest = read_manifest(out)
     if manifest is None:
-        if any(out.iterdir()):
+        if any(p.name != LOCK for p in out.iterdir()):
             raise NegsimError(
                 "folder is not empty and holds no negsim sweep; choose another or use --force",
                 str(out),
@@ -130,14 +239,47 @@ def check_out(out: Path, experiment_sha: str, resume: bool, force: bool) -> dict
     return manifest
 
 
+def written_files(out: Path, manifest: dict | None) -> list[Path]:
+    """The files negsim wrote into ``out``, as its manifest lists them: the fixed outputs,
+    the chunk files and the plots. A file the user put there (in ``plots/`` too) is not one."""
+    if manifest is None:
+        return []
+    names = [n for n in OURS if n not in (CHUNKS, "plots")]
+    names += [f"{CHUNKS}/part-{int(i):06d}.parquet" for i in manifest.get("chunks") or {}]
+    names += [n for n in manifest.get("plots") or [] if _plot_name(n)]
+    return [out / n for n in names]
+
+
+def _plot_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and re.fullmatch(r"plots/[A-Za-z0-9_.-]+\.(png|svg)", name) is not None
+    )
+
+
 def clear(out: Path) -> None:
-    """Remove negsim's own files (for --force); anything else in the folder stays."""
-    for name in OURS:
-        path = out / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
+    """Remove the files negsim wrote (for --force), as the manifest lists them; anything else
+    in the folder stays, and ``chunks/`` and ``plots/`` go only if nothing else is in them."""
+    manifest = read_manifest(out)
+    for path in written_files(out, manifest):
+        if path.is_file() or path.is_symlink():
             path.unlink()
+    for name in (CHUNKS, "plots"):
+        folder = out / name
+        if folder.is_dir():
+            for tmp in folder.glob(".*.tmp"):  # our own temporary files, cut off mid-write
+                tmp.unlink(missing_ok=True)
+            if not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def drop_chunks(out: Path, manifest: dict) -> None:
+    """After the final tables are written: the chunk files (only ours) and their folder."""
+    for i in manifest.get("chunks") or {}:
+        chunk_path(out, int(i)).unlink(missing_ok=True)
+    folder = out / CHUNKS
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def chunk_path(out: Path, index: int) -> Path:
@@ -148,7 +290,8 @@ def done_chunks(out: Path) -> set[int]:
     folder = out / CHUNKS
     if not folder.is_dir():
         return set()
-    return {int(p.stem.split("-")[1]) for p in folder.glob("part-*.parquet")}
+    found = (re.fullmatch(r"part-(\d{6})\.parquet", p.name) for p in folder.iterdir())
+    return {int(m.group(1)) for m in found if m}
 
 
 def split_trajectories(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -164,11 +307,23 @@ def assemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.sort_values("run", kind="stable").reset_index(drop=True)
 
 
-def read_chunks(out: Path, n_chunks: int) -> list[pd.DataFrame]:
-    return [pd.read_parquet(chunk_path(out, i)) for i in range(n_chunks)]
+def read_chunks(out: Path, n_chunks: int) -> Iterator[pd.DataFrame]:
+    """The chunk tables in run order, one at a time; each must continue where the last ended."""
+    start = 0
+    for i in range(n_chunks):
+        frame = pd.read_parquet(chunk_path(out, i))
+        runs = frame["run"].to_numpy()
+        if len(runs) == 0 or (runs != range(start, start + len(runs))).any():
+            raise RuntimeError(
+                f"chunk {i} does not continue the runs at {start}"
+            )  # pragma: no cover
+        start += len(runs)
+        yield frame
 
 
-def load_results(out: str | Path, trajectories: bool = False) -> pd.DataFrame:
+def load_results(
+    out: str | Path, trajectories: bool = False, columns: list[str] | None = None
+) -> pd.DataFrame:
     """The run table of a finished sweep (optionally joined with its trajectories)."""
     out = Path(out)
     path = out / "runs.parquet"
@@ -180,7 +335,7 @@ def load_results(out: str | Path, trajectories: bool = False) -> pd.DataFrame:
             "the sweep has not finished; complete it with 'negsim sweep EXP --out OUT --resume'",
             str(out),
         )
-    frame = pd.read_parquet(path)
+    frame = pd.read_parquet(path, columns=columns)
     tpath = out / "trajectories.parquet"
     if trajectories and tpath.exists():
         frame = frame.merge(pd.read_parquet(tpath), on="run", how="left", validate="1:1")

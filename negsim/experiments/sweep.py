@@ -9,8 +9,8 @@ would have written.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,10 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-from negsim.execution import describe, make_executor, run_tasks, task_ranges
+from negsim.errors import NegsimError, os_failure
+from negsim.execution import (
+    check_scheduler,
+    describe,
+    make_executor,
+    run_tasks,
+    task_ranges,
+)
 from negsim.experiments import storage
-from negsim.experiments.execute import ChunkJob, progress_bar, run_chunk
-from negsim.experiments.prepare import Prepared, prepare
+from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
+from negsim.experiments.prepare import Prepared, focus_problem, prepare
+from negsim.folders import locked, size_text
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -86,6 +94,7 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
         },
         "started": started,
         "finished": None,
+        "chunks": {},  # index -> sha256, rows, experiment hash and engine of its file
     }
 
 
@@ -112,6 +121,8 @@ class SweepOptions:
     plots: bool = False
     engine: str = "batch"
     trajectories: bool = False
+    discover: str | None = None
+    columns: tuple[str, ...] | None = None  # of the table returned (default: all)
 
 
 def run_experiment(
@@ -126,9 +137,39 @@ def run_experiment(
     """
     opts = replace(options or SweepOptions(), **fields)
     prep = prepare(path)
+    if opts.discover:
+        problem = focus_problem(opts.discover, prep.compiled.issues, prep.exp.recorded)
+        if problem:
+            raise NegsimError(f"--discover: {problem}")
+    if opts.scheduler and opts.executor is None:
+        check_scheduler(opts.scheduler)
     if opts.out is None:
         return _in_memory(prep, opts)
+    check_room(prep, opts, Path(opts.out))
     return _on_disk(prep, opts, Path(opts.out))
+
+
+def check_room(prep: Prepared, opts: SweepOptions, out: Path) -> None:
+    """Refuse, before anything is written, a sweep whose results cannot fit on the disk:
+    the chunks and then the final tables (about as large again), estimated from a sample
+    table of the rows this experiment records."""
+    import shutil
+
+    from negsim.errors import FaultError
+
+    job = jobs_for(prep, min(prep.n_runs, 500), set(), opts.engine)[0]
+    sample = failed_chunk(prep.compiled, job, "")
+    per_run = float(sample.memory_usage(index=False, deep=True).sum()) / len(sample)
+    need = 2 * per_run * prep.n_runs
+    where = next(p for p in (out, *out.parents) if p.exists())
+    usage = shutil.disk_usage(where)
+    if usage.total and need > usage.free:  # (a pseudo file system, /proc or /sys, has none)
+        raise FaultError(
+            f"{prep.n_runs:,} runs need about {size_text(need)} on disk ({per_run:,.0f} "
+            f"bytes a run, chunks and final tables), and {size_text(usage.free)} are free "
+            f"there; free space, choose another --out, or record fewer figures (record:)",
+            str(out),
+        )
 
 
 def _in_memory(prep: Prepared, opts: SweepOptions) -> pd.DataFrame:
@@ -145,30 +186,58 @@ def _in_memory(prep: Prepared, opts: SweepOptions) -> pd.DataFrame:
 
 def _on_disk(prep: Prepared, opts: SweepOptions, out: Path) -> pd.DataFrame:
     """The sweep in ``out``: started, resumed, or already complete (then only read back)."""
-    manifest = storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)
-    if opts.force and out.exists():
-        storage.clear(out)
-    if not manifest or manifest.get("status") != "complete":
-        # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
-        size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
-        done = storage.done_chunks(out) if manifest else set()
-        started = manifest["started"] if manifest else storage.now()
-        executor = describe(opts.workers, opts.scheduler, opts.executor)
-        doc = manifest_doc(prep, size, opts.engine, executor, started)
+    storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)  # before mkdir
+    try:
         out.mkdir(parents=True, exist_ok=True)
-        storage.write_yaml(out / "scenario.yaml", prep.raw)
+    except OSError as exc:
+        raise os_failure(exc, out) from None
+    with locked(out, "sweep"):
+        # checked again under the lock: another sweep may have changed the folder meanwhile
+        manifest = storage.check_out(out, prep.experiment_sha256, opts.resume, opts.force)
+        if opts.force:
+            storage.clear(out)
+        _write_sweep(prep, opts, out, manifest)
+        if opts.plots:
+            from negsim.experiments.render import write_plots
+
+            write_plots(out)
+    columns = list(opts.columns) if opts.columns else None
+    return storage.load_results(out, opts.trajectories, columns)
+
+
+def _write_sweep(prep: Prepared, opts: SweepOptions, out: Path, manifest: dict | None) -> None:
+    """Run the chunks not yet on disk (all, or a resume's missing ones); assemble the tables."""
+    if manifest and manifest.get("status") == "complete":
+        return  # only read back
+    # a resumed sweep keeps the first attempt's chunk size: its chunk files stay valid
+    size = manifest["counts"]["chunk"] if manifest else opts.chunk or prep.exp.chunk
+    started = manifest["started"] if manifest else storage.now()
+    executor = describe(opts.workers, opts.scheduler, opts.executor)
+    doc = manifest_doc(prep, size, opts.engine, executor, started)
+    if manifest:
+        kept, notes = storage.verified_chunks(
+            out, manifest, prep.experiment_sha256, opts.engine, doc["counts"]["chunks"]
+        )
+        doc["chunks"] = kept
+        if notes:
+            more = f" and {len(notes) - 3} more" if len(notes) > 3 else ""
+            print(
+                f"negsim: recomputing {len(notes)} chunk file(s) that failed their check: "
+                + "; ".join(notes[:3])
+                + more,
+                file=sys.stderr,
+            )
+    done = {int(i) for i in doc["chunks"]}
+    storage.write_yaml(out / "scenario.yaml", prep.raw)
+    storage.write_json(out / "manifest.json", doc)
+
+    def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
+        entry = storage.write_chunk(out, job.index, frame, prep.experiment_sha256, opts.engine)
+        doc["chunks"][str(job.index)] = entry
         storage.write_json(out / "manifest.json", doc)
 
-        def keep(job: ChunkJob, frame: pd.DataFrame) -> None:
-            storage.write_parquet(storage.chunk_path(out, job.index), frame)
-
-        _execute(prep, opts, size, done, keep)
-        finish(out, prep, doc)
-    if opts.plots:
-        from negsim.experiments.render import write_plots
-
-        write_plots(out)
-    return storage.load_results(out, opts.trajectories)
+    _execute(prep, opts, size, done, keep)
+    finish(out, prep, doc)
 
 
 def _execute(
@@ -190,33 +259,70 @@ def _execute(
 
     try:
         with make_executor(opts.workers, opts.scheduler, opts.executor) as executor:
-            run_tasks(executor, run_chunk, jobs, on_done)
+            run_tasks(
+                executor,
+                run_chunk,
+                jobs,
+                on_done,
+                lambda j, why: failed_chunk(prep.compiled, j, why),
+            )
     finally:
         bar.close()  # type: ignore[attr-defined]
 
 
 def finish(out: Path, prep: Prepared, doc: dict) -> None:
-    """Every chunk is on disk: write the final tables, then drop the chunks."""
+    """Every chunk is on disk: write the final tables, then drop the chunks. Streamed: the
+    tables are appended to chunk by chunk, and the per-point summary is made as the points
+    complete (a point's runs are consecutive), so memory follows the chunk, not the sweep."""
     from negsim.experiments.analysis import point_summary
 
-    table = storage.assemble(storage.read_chunks(out, doc["counts"]["chunks"]))
-    if len(table) != prep.n_runs or (table["run"].to_numpy() != range(prep.n_runs)).any():
+    n = doc["counts"]["chunks"]
+    names = list(prep.design.names)
+    summaries: list[pd.DataFrame] = []
+    has_traj = False
+
+    def runs_parts() -> Iterator[pd.DataFrame]:
+        nonlocal has_traj
+        carry = None
+        for i, frame in enumerate(storage.read_chunks(out, n)):
+            runs, traj = storage.split_trajectories(frame)
+            has_traj = traj is not None
+            yield runs
+            slim = runs[[c for c in runs.columns if not c.startswith("in:")]]
+            if carry is not None:
+                slim = pd.concat([carry, slim], ignore_index=True)
+            if i < n - 1:  # the last point may go on in the next chunk
+                last = slim["point"].iloc[-1]
+                carry, slim = slim[slim["point"] == last], slim[slim["point"] != last]
+            if len(slim):
+                summaries.append(point_summary(slim, names))
+
+    def traj_parts() -> Iterator[pd.DataFrame]:
+        for frame in storage.read_chunks(out, n):
+            yield storage.split_trajectories(frame)[1]  # type: ignore[misc]
+
+    storage.write_parquet_parts(out / "runs.parquet", runs_parts())
+    if has_traj:
+        storage.write_parquet_parts(out / "trajectories.parquet", traj_parts())
+    summary = pd.concat(summaries, ignore_index=True)
+    if len(summary) != prep.design.n_points:
         raise RuntimeError("chunk files do not cover the sweep exactly")  # pragma: no cover
-    runs, traj = storage.split_trajectories(table)
-    storage.write_parquet(out / "runs.parquet", runs)
-    if traj is not None:
-        storage.write_parquet(out / "trajectories.parquet", traj)
-    summary = point_summary(runs, list(prep.design.names))
     storage.write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
-    doc = {**doc, "status": "complete", "finished": storage.now()}
-    storage.write_json(out / "manifest.json", doc)
-    shutil.rmtree(out / storage.CHUNKS, ignore_errors=True)
+    done = {**doc, "status": "complete", "finished": storage.now()}
+    storage.write_json(out / "manifest.json", done)
+    storage.drop_chunks(out, doc)
 
 
 def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
     """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
     from negsim.figures.data import outcome_shares
+    from negsim.outcomes import failed
 
+    bad = failed(table)
+    if bad.all():
+        first = table["error"].iloc[0] if len(table) else "no runs"
+        print(f"{name}: all {len(table)} runs failed; the first: {first}", file=file)  # type: ignore[call-overload]
+        return
     shares = outcome_shares(table)
     print(f"{name}: {len(table)} runs", file=file)  # type: ignore[call-overload]
     for row in shares.itertuples():

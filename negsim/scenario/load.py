@@ -200,12 +200,29 @@ def _located(loc: Located, path: tuple, file: str) -> tuple[str, int | None, str
     f, line = loc.where(path)
     if f is not None and f.startswith(SET_PREFIX):
         return file, None, f" (from {f})"
+    n = len(path)
+    for key, (source, _) in loc.lines.items():  # a --set inside this value made it wrong
+        if len(key) > n and key[:n] == tuple(path) and source.startswith(SET_PREFIX):
+            return file, None, f" (from {source})"
     return f or file, line or None, ""
 
 
 def validate(raw: dict, loc: Located, file: str) -> Scenario:
     """Pydantic validation, then cross-reference checks; the first problem becomes the error,
     in file order, and carries every other one (``problems``) for ``negsim validate --all``."""
+    clash = path_collision(raw)
+    if clash:
+        spots = sorted(clash, key=lambda p: loc.where(p)[1] or 0)
+        f, line, note = _located(loc, spots[1], file)
+        a, b = ("[" + "][".join(map(repr, p)) + "]" for p in spots)
+        raise NegsimError(
+            f"{b} and {a} have the same dotted path (an id containing '.' makes paths "
+            "collide, and --set, experiments and sampled values name them by path); rename "
+            "the id" + note,
+            f,
+            line,
+            ".".join(map(str, spots[1])),
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -224,6 +241,30 @@ def validate(raw: dict, loc: Located, file: str) -> Scenario:
             found.append(NegsimError(msg + note, f, line, _dotted(path)))
         raise _first(found)  # the checks report in file order, the specific problem first
     return scenario
+
+
+def path_collision(raw: Any) -> tuple[tuple, tuple] | None:
+    """Two different places whose dotted paths are the same string, e.g. actor ``germany`` with
+    issue ``positions.hotline`` and actor ``germany.positions`` with issue ``hotline``: --set,
+    experiments and sampled leaves all name values by dotted path, so one would stand for both."""
+    seen: dict[str, tuple] = {}
+    stack: list[tuple[tuple, Any]] = [((), raw)]
+    walked: set[int] = set()  # a node reached twice is a YAML alias: walk it once, not 2^n times
+    while stack:
+        where, node = stack.pop()
+        if id(node) in walked:
+            continue
+        walked.add(id(node))
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            path = (*where, key)
+            dotted = ".".join(map(str, path))
+            other = seen.setdefault(dotted, path)
+            if other != path:
+                return other, path
+            if isinstance(value, dict | list):
+                stack.append((path, value))
+    return None
 
 
 def _first(found: list[NegsimError]) -> NegsimError:

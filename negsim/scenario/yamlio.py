@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +276,19 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Located]:
 def _read_bytes(name: str) -> bytes:
     """At most MAX_BYTES + 1 bytes: an endless or huge input is refused, never read whole."""
     try:
-        with open(name, "rb") as fh:
+        # O_NONBLOCK: opening a FIFO with no writer must not wait; only regular files are read
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise NegsimError(
+                    "not a regular file (a pipe, device or socket could keep negsim waiting "
+                    "or never end); give a scenario file",
+                    name,
+                )
+            os.set_blocking(fd, True)
             size = os.fstat(fh.fileno()).st_size
             if size > MAX_BYTES:
                 raise NegsimError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", name)

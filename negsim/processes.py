@@ -1,0 +1,80 @@
+"""Worker processes never outlive the negsim that started them.
+
+A worker of the local process pool is a child of multiprocessing's forkserver, which is a child
+of the main process; each worker also holds the pipe that keeps the forkserver (and the
+resource tracker) alive. So when the main process dies without cleaning up (SIGKILL, a crash,
+the OOM killer), nothing would tell the workers, and they would keep the forkserver running.
+Two guards, either enough: on Linux the kernel kills the forkserver when the main process dies
+and a worker when the forkserver dies (``PR_SET_PDEATHSIG``); everywhere, a worker's watch
+thread checks a few times a second that the main process is still there and exits if not.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+POLL = 0.25  # seconds between a worker's checks that the main process lives
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), None where unknown; with
+    the pid it names a process, so a reused pid is not taken for the one that is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def alive(pid: int, start: str | None = None) -> bool:
+    """Whether process ``pid`` (started at ``start``, if known) runs: not gone, not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True  # no /proc (macOS): the signal test is all there is
+    if state in ("Z", "X"):
+        return False
+    return start is None or start_time(pid) == start
+
+
+def die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl
+        pass
+
+
+def _watch(pid: int, start: str | None, parent: int) -> None:
+    while True:
+        time.sleep(POLL)
+        if os.getppid() != parent or not alive(pid, start):
+            os._exit(1)
+
+
+def worker_init(main_pid: int, main_start: str | None) -> None:
+    """Initializer of every local worker: the main process alone answers Ctrl-C and a closed
+    terminal (it stops the workers), and the worker exits if the main process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    die_with_parent()
+    if not alive(main_pid, main_start):  # it died before this worker got going
+        os._exit(1)
+    parent = os.getppid()
+    threading.Thread(target=_watch, args=(main_pid, main_start, parent), daemon=True).start()
