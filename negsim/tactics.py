@@ -166,7 +166,8 @@ class Tradeoff(Tactic):
         sorted_cost = np.take_along_axis(cost, order, axis=-1)
         before = np.cumsum(sorted_cost, axis=-1) - sorted_cost
         budget = tau * cost.sum(axis=-1, keepdims=True)
-        level = unit((budget - before) / np.where(sorted_cost > 0, sorted_cost, 1.0))
+        with np.errstate(over="ignore"):  # a near-zero cost: the level is 1 (clipped) either way
+            level = unit((budget - before) / np.where(sorted_cost > 0, sorted_cost, 1.0))
         level = np.where(sorted_cost > 0, level, (budget > before).astype(float))
         out = np.empty_like(level)
         np.put_along_axis(out, order, level, axis=-1)
