@@ -182,3 +182,44 @@ def test_a_response_observation_reads_the_answers_the_transcript_tells() -> None
         ]  # fmt: skip
         assert batch[run] == (bool(answers) and set(answers) == {Response.DEFER}), run
     assert batch.any() and not batch.all()  # both kinds of run occur among these
+
+
+def test_a_sweep_draws_the_inputs_its_design_leaves_from_the_posterior(tmp_path) -> None:
+    """An experiment's posterior: the design sets its own inputs, every other input comes
+    from the particles (no walk-out within the week), and another posterior is another
+    experiment (its hash differs, so a resume cannot mix them)."""
+    from negsim.experiments.prepare import prepare
+
+    cal = tmp_path / "cal"
+    assert main(["calibrate", str(SCENARIOS / "baseline.yaml"), "--out", str(cal),
+                 "--particles", "300", "--generations", "1"]) == 0  # fmt: skip
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        f"name: replies\ndescription: d\nscenario: {SCENARIOS / 'written_replies.yaml'}\n"
+        "posterior: cal\ndesign: grid\nreplications: 200\nseed: 1\nparameters:\n"
+        "  actors.united_states.positions.missiles.reservation: {values: [0.45, 0.7]}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--quiet", "--no-plots"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    post = pd.read_parquet(cal / "posterior.parquet")
+    hope = "in:actors.russia.patience.hope"
+    assert runs[hope].isin(post[hope]).all()
+    assert set(runs["in:actors.united_states.positions.missiles.reservation"]) == {0.45, 0.7}
+    assert not (runs["broke_in"] <= 3).any()  # the week's three forums: nobody left in them
+    first = prepare(exp).experiment_sha256
+    exp.write_text(exp.read_text().replace("posterior: cal\n", ""))
+    assert prepare(exp).experiment_sha256 != first
+
+
+def test_an_experiment_naming_no_calibration_is_one_line(tmp_path, capsys) -> None:
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        f"name: x\ndescription: d\nscenario: {MINI}\nposterior: nowhere\ndesign: monte_carlo\n"
+        "points: 1\nreplications: 2\n"
+    )
+    assert main(["sweep", str(exp), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "no posterior.parquet" in err
+    assert ":4:" in err  # the line of posterior: in the experiment file
+    assert not (tmp_path / "o" / "runs.parquet").exists()

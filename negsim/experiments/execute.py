@@ -10,6 +10,7 @@ Only the parent writes files, so a Dask worker on another machine needs no share
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class ChunkJob:
     swept: tuple[str, ...]  # parameters passed to the engine as fixed values
     record: tuple[str, ...]
     engine: str = "batch"
+    posterior: str | None = None  # posterior.parquet the non-design inputs are drawn from
 
 
 _COMPILED: dict[str, Compiled] = {}
@@ -58,25 +60,41 @@ def compiled_for(key: str, raw: dict) -> Compiled:
     return cp
 
 
-def _layout(job: ChunkJob) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """The chunk's runs, their design points and values, and the values the engine fixes."""
+def _layout(
+    job: ChunkJob, cp: Compiled | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The chunk's runs, their design points and values, and the values the engine fixes:
+    the design's, and for the other inputs, where the experiment names a posterior, run k's
+    particle (drawn as ``negsim run --posterior`` draws it)."""
     runs = np.arange(job.start, job.stop, dtype=np.int64)
     point = runs // job.replications
     values = job.values[point - job.point0]
-    return runs, point, values, {p: values[:, job.names.index(p)] for p in job.swept}
+    fixed = {p: values[:, job.names.index(p)] for p in job.swept}
+    if job.posterior is not None and cp is not None:
+        from negsim.calibration import posterior_fixed
+
+        drawn = posterior_fixed(_posterior_table(job.posterior), cp, runs, job.seed)
+        fixed = {**drawn, **fixed}  # the design's own values win
+    return runs, point, values, fixed
+
+
+@functools.lru_cache(maxsize=2)
+def _posterior_table(path: str) -> pd.DataFrame:
+    """A posterior read once per process (every chunk of a sweep draws from it)."""
+    return pd.read_parquet(path)
 
 
 def run_chunk(job: ChunkJob) -> pd.DataFrame:
     """The worker function: simulate the chunk's runs and return their rows."""
     cp = compiled_for(job.key, job.raw)
-    runs, point, values, fixed = _layout(job)
+    runs, point, values, fixed = _layout(job, cp)
     res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 
 def failed_chunk(cp: Compiled, job: ChunkJob, reason: str) -> pd.DataFrame:
     """The chunk's rows when its worker died twice: every run failed, with the reason."""
-    runs, point, values, fixed = _layout(job)
+    runs, point, values, fixed = _layout(job, cp)
     res = failed_results(cp, runs, job.seed, job.engine, fixed, reason)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 

@@ -38,6 +38,7 @@ class Prepared:
     swept: tuple[str, ...]  # parameters passed to the engine as fixed leaf values
     scenario_sha256: str
     experiment_sha256: str
+    posterior: str | None = None  # the posterior.parquet the inputs come from, if any
 
     @property
     def n_runs(self) -> int:
@@ -145,7 +146,26 @@ def prepare(file: str | Path) -> Prepared:
     design = make_design(exp)
     scenario_sha = sha256(canonical_json(raw))
     ident = exp.model_dump(mode="json", exclude={"chunk"})
-    exp_sha = sha256(canonical_json({"experiment": ident, "scenario": scenario_sha}))
-    return Prepared(
-        exp, file, scenario_file, raw, compiled, design, tuple(swept), scenario_sha, exp_sha
+    posterior, posterior_sha = _posterior(file, exp, eloc)
+    exp_sha = sha256(
+        canonical_json({"experiment": ident, "scenario": scenario_sha, "posterior": posterior_sha})
     )
+    return Prepared(
+        exp, file, scenario_file, raw, compiled, design, tuple(swept), scenario_sha, exp_sha,
+        posterior,
+    )  # fmt: skip
+
+
+def _posterior(file: Path, exp: Experiment, eloc: Any) -> tuple[str | None, str | None]:
+    """The posterior file an experiment draws from and its digest (so a sweep resumed over
+    another calibration is another experiment), or None."""
+    if exp.posterior is None:
+        return None, None
+    table = file.parent / exp.posterior / "posterior.parquet"
+    if not table.is_file():
+        f, line = eloc.where(("posterior",))
+        raise NegsimError(
+            f"no posterior.parquet in {file.parent / exp.posterior} (negsim calibrate --out)",
+            f, line, "posterior",
+        )  # fmt: skip
+    return str(table.resolve()), hashlib.sha256(table.read_bytes()).hexdigest()

@@ -114,6 +114,11 @@ class Experiment(_Strict):
     labels: dict[str, str] = Field(
         default_factory=dict, description="readable names of parameters for the plots"
     )
+    posterior: str | None = Field(
+        default=None,
+        description="a calibration's folder (negsim calibrate --out), relative to the "
+        "experiment file: the inputs the design does not set are drawn from its posterior",
+    )
 
     @property
     def recorded(self) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[Ch
                 swept=prep.swept,
                 record=prep.exp.recorded,
                 engine=engine,
+                posterior=prep.posterior,
             )
         )
     return jobs
