@@ -210,7 +210,9 @@ def run_parallel(
             if on_part is not None:
                 on_part(part.frame)
             if keep is not None:
-                slim = part.frame[[c for c in part.frame.columns if keep(c)]]
+                # a copy: a column selection can share the table's blocks (copy-on-write),
+                # which would keep every sampled input of every run alive with it
+                slim = part.frame[[c for c in part.frame.columns if keep(c)]].copy()
                 part = Results(slim, {}, part.engine)
             parts[len(parts)] = part
 
