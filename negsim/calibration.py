@@ -192,7 +192,7 @@ def _generation(cp: Compiled, prev: Posterior, eps: int, rng: np.random.Generato
         pick = rng.choice(len(w), size=len(w), p=w)
         u, dist, w = u[pick], dist[pick], np.full(len(w), 1 / len(w))
     live = w > 0
-    scale = _width(Posterior(prev.paths, u, prev.values, w, dist)) * 2.38 / np.sqrt(u.shape[1])
+    scale = _width(u, w) * 2.38 / np.sqrt(u.shape[1])
     prop = _reflect(u + rng.normal(size=u.shape) * scale)
     d_new, _ = discrepancy(cp, values_of(cp, prop[live]))
     accept = np.zeros(len(w), dtype=bool)
@@ -205,10 +205,10 @@ def _generation(cp: Compiled, prev: Posterior, eps: int, rng: np.random.Generato
     return post
 
 
-def _width(p: Posterior) -> np.ndarray:
+def _width(u: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The population's weighted standard deviation per input (in the unit cube)."""
-    mean = p.weights @ p.u
-    var = p.weights @ (p.u - mean) ** 2
+    mean = w @ u
+    var = w @ (u - mean) ** 2
     return np.sqrt(np.maximum(var, 1e-10))
 
 

@@ -413,6 +413,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
     from negsim.runner import run_parallel
 
     transcript: dict | None = None
+    model = None
     if args.transcript:
         model = _transcribed(cp, args)
         lines = [*model.transcript, run_line(model)]
@@ -445,7 +446,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
     side = side_by_side(cp, results, args)
     doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
     if writer is not None:
-        told = _transcribed(cp, args).transcript
+        told = (model or _transcribed(cp, args)).transcript  # run K once, not twice
         writer.finish(doc, told, {"forecasts.png": forecast_plot(cp, side)})
     if args.json:
         if transcript is not None:

@@ -278,13 +278,32 @@ def exchange(
             _watch(tab, st, w, offers, x, cap, live, verdict)
     responses = None
     if record:
-        held = cap < 1 - rules.EPS
-        responses = np.stack([rules.respond(o[:, None, :], p.ideal, x, p.reservation, held)
-                              for o in offers], axis=1)  # fmt: skip
-        if verdict is not None:  # its answer to this exchange's offers: it walks out
-            leaving = verdict.out[:, None, tab.idx, None] & live[:, None, None, :]
-            responses[np.broadcast_to(leaving, responses.shape)] = rules.Response.WALK_OUT
+        every = np.arange(len(tab.idx))
+        responses = np.stack([answers(tab, o, x, cap, live, verdict, every) for o in offers], 1)
     return Exchange(tab, number, offers, proposal, live, ok, blocker, x, responses, seen, verdict)
+
+
+def answers(
+    tab: Table,
+    offer: np.ndarray,
+    x: np.ndarray,
+    cap: np.ndarray,
+    live: np.ndarray,
+    verdict: Judgement | None,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """Each of the table's ``rows``' answer to ``offer`` (B, R, I): Response codes, linkage
+    holding back where its cap is below 1, and WALK_OUT on the live issues from an actor
+    that decided to leave in this exchange. The transcript and response observations both
+    read these, so the two cannot disagree."""
+    p = tab.p
+    held = cap[:, rows] < 1 - rules.EPS
+    ideal, res = p.ideal[:, rows], p.reservation[:, rows]
+    codes = rules.respond(offer[:, None, :], ideal, x[:, rows], res, held)
+    if verdict is not None:
+        leaving = verdict.out[:, tab.idx[rows], None] & live[:, None, :]
+        codes = np.where(leaving, rules.Response.WALK_OUT, codes).astype(np.int8)
+    return codes
 
 
 def _watch(
@@ -300,13 +319,7 @@ def _watch(
     """Keep whether every answer of party ``w.by`` (each member of a bloc) to ``w.to``'s
     offers on the watched issues is the observed one: what a response observation checks,
     computed in every engine (the transcript's answers are the same function)."""
-    p, m = tab.p, tab.local[w.by]
-    held = cap[:, m] < 1 - rules.EPS
-    codes = rules.respond(
-        offers[w.to][:, None, :], p.ideal[:, m], x[:, m], p.reservation[:, m], held
-    )
-    if verdict is not None:
-        codes = np.where(verdict.out[:, tab.idx[m], None], rules.Response.WALK_OUT, codes)
+    codes = answers(tab, offers[w.to], x, cap, live, verdict, tab.local[w.by])
     on = live & w.mask[None, :]
     st.answers[:, w.index] &= ((codes == w.code) | ~on[:, None, :]).all(axis=(1, 2))
     st.answered[:, w.index] |= on.any(axis=1)

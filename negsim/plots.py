@@ -8,10 +8,15 @@ so plotting never changes global state and works without a display.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from negsim.calibration import Posterior
 
 OUTCOME_COLOURS = {
     "agreement": "#1b9e77",
@@ -339,7 +344,7 @@ def screening(table: pd.DataFrame, method: str, title: str, top: int = 15) -> Fi
     return fig
 
 
-def posterior_marginals(prior: object, post: object, paths: list[str], title: str) -> Figure:
+def posterior_marginals(prior: Posterior, post: Posterior, paths: list[str], title: str) -> Figure:
     """Per input, the prior sample's histogram against the posterior's (weighted): inputs the
     record informs stand out by a narrower or shifted posterior."""
     cols = 4
@@ -347,32 +352,34 @@ def posterior_marginals(prior: object, post: object, paths: list[str], title: st
     fig = Figure(figsize=(3.2 * cols, 2.6 * rows + 0.8), layout="constrained")
     for k, path in enumerate(paths):
         ax = fig.add_subplot(rows, cols, k + 1)
-        j = list(post.paths).index(path)  # type: ignore[attr-defined]
-        x_pr, x_po = prior.values[:, j], post.values[:, j]  # type: ignore[attr-defined]
+        j = list(post.paths).index(path)
+        x_pr, x_po = prior.values[:, j], post.values[:, j]
         bins = np.linspace(min(x_pr.min(), x_po.min()), max(x_pr.max(), x_po.max()) + 1e-12, 21)
         ax.hist(x_pr, bins=bins, density=True, alpha=0.5, color="#999999", label="prior")
-        ax.hist(x_po, bins=bins, weights=post.weights, density=True, alpha=0.6, color="#c0392b",  # type: ignore[attr-defined]
-                label="posterior")  # fmt: skip
+        ax.hist(
+            x_po, bins=bins, weights=post.weights, density=True, alpha=0.6, color="#c0392b",
+            label="posterior",
+        )  # fmt: skip
         ax.set_title(short_path(path), fontsize=8)
         ax.tick_params(labelsize=7)
         if k == 0:
             ax.legend(fontsize=7)
-    fig.suptitle(f"{title}\n{len(post.weights)} particles; densities")  # type: ignore[attr-defined]
+    fig.suptitle(f"{title}\n{len(post.weights)} particles; densities")
     return fig
 
 
-def posterior_pairs(post: object, paths: list[str], title: str) -> Figure:
+def posterior_pairs(post: Posterior, paths: list[str], title: str) -> Figure:
     """Pairwise scatter of the posterior particles over the top inputs (size by weight)."""
     n = len(paths)
     fig = Figure(figsize=(2.6 * n + 0.6, 2.6 * n + 0.8), layout="constrained")
-    idx = [list(post.paths).index(p) for p in paths]  # type: ignore[attr-defined]
-    w = post.weights / post.weights.max()  # type: ignore[attr-defined]
+    idx = [list(post.paths).index(p) for p in paths]
+    w = post.weights / post.weights.max()
     for a in range(n):
         for b in range(n):
             ax = fig.add_subplot(n, n, a * n + b + 1)
-            xa, xb = post.values[:, idx[b]], post.values[:, idx[a]]  # type: ignore[attr-defined]
+            xa, xb = post.values[:, idx[b]], post.values[:, idx[a]]
             if a == b:
-                ax.hist(xa, bins=20, weights=post.weights, color="#c0392b")  # type: ignore[attr-defined]
+                ax.hist(xa, bins=20, weights=post.weights, color="#c0392b")
             else:
                 ax.scatter(xa, xb, s=4 + 20 * w, alpha=0.4, color="#c0392b", lw=0)
             ax.tick_params(labelsize=6)

@@ -18,6 +18,7 @@ import numpy as np
 from negsim import tactics
 from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
+from negsim.rules import Response
 from negsim.scenario.resolve import (
     Where,
     decisive_of,
@@ -143,7 +144,7 @@ class Compiled:
             f = forums.index(obs.forum)
             ids = [q.id for q in self.forums[f].parties]
             mask = cluster_mask([obs.issue], self.issues, self.clusters)
-            code = ["accept", "defer", "reject", "walk_out"].index(obs.response)
+            code = int(Response[obs.response.upper()])
             out.append(Watch(r, f, ids.index(obs.by), ids.index(obs.to), mask, code))
         return tuple(out)
 
