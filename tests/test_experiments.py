@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from negsim.execution import SerialExecutor
 from negsim.experiments import SweepOptions, load_results, run_experiment
 from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many
 
-from .conftest import ROOT
+from .conftest import ROOT, Interrupted
 
 MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
 
@@ -104,19 +102,6 @@ def test_dask_executor_gives_the_same_table(tmp_path: Path, reference: pd.DataFr
     ) as cluster:
         table = run_experiment(write_exp(tmp_path), scheduler=cluster.scheduler_address, chunk=9)
     pd.testing.assert_frame_equal(table, reference)
-
-
-class Interrupted(SerialExecutor):
-    """Runs the first ``n`` chunks, then behaves as if the user pressed Ctrl-C."""
-
-    def __init__(self, n: int) -> None:
-        self.left = n
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        if self.left == 0:
-            raise KeyboardInterrupt
-        self.left -= 1
-        return super().submit(fn, *args, **kwargs)
 
 
 def test_resume_after_an_interruption_equals_an_uninterrupted_sweep(

@@ -15,23 +15,12 @@ import pytest
 from negsim.cli import main
 from negsim.experiments import load_results, run_experiment
 
-MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
-EXP = """name: {name}
-description: CLI test
-scenario: {mini}
-set: {{rules.horizon: 4, actors.russia.linkage.0.threshold: 0}}
-parameters:
-  actors.russia.patience.rounds: {{values: [1, 2, 3, 4]}}
-design: grid
-replications: {reps}
-seed: 3
-chunk: {chunk}
-"""
+from .conftest import MINI, SWEEP_EXP
 
 
 def write_exp(folder: Path, name: str = "cli_a", reps: int = 5, chunk: int = 4) -> Path:
     path = folder / f"{name}.yaml"
-    path.write_text(EXP.format(name=name, mini=MINI, reps=reps, chunk=chunk))
+    path.write_text(SWEEP_EXP.format(name=name, mini=MINI, reps=reps, chunk=chunk))
     return path
 
 
@@ -81,7 +70,7 @@ def test_bad_experiment_files_exit_2_with_one_line_and_write_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture, body: str, words: str
 ) -> None:
     path = tmp_path / "bad.yaml"
-    good = EXP.format(name="bad", mini=MINI, reps=1, chunk=4)
+    good = SWEEP_EXP.format(name="bad", mini=MINI, reps=1, chunk=4)
     path.write_text(body.replace("{exp}", good))
     err = one_line_error(capsys, "sweep", str(path), "--out", str(tmp_path / "out"))
     assert words in err and str(path) in err

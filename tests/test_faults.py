@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -28,28 +27,17 @@ import pytest
 
 from negsim import dynamics
 from negsim.cli import main
-from negsim.execution import LOST, LocalPool, SerialExecutor
+from negsim.execution import LOST, LocalPool
 from negsim.experiments import load_results, run_experiment
 from negsim.folders import LOCK
 from negsim.processes import alive
 
-MINI = Path(__file__).resolve().parent / "data" / "mini.yaml"
-EXP = """name: faults
-description: fault injection
-scenario: {mini}
-set: {{rules.horizon: 4, actors.russia.linkage.0.threshold: 0}}
-parameters:
-  actors.russia.patience.rounds: {{values: [1, 2, 3, 4]}}
-design: grid
-replications: {reps}
-seed: 3
-chunk: {chunk}
-"""
+from .conftest import MINI, SWEEP_EXP, Interrupted
 
 
 def write_exp(folder: Path, reps: int = 5, chunk: int = 4, **lines: str) -> Path:
     """The experiment, with top-level keys replaced (``lines``: key -> YAML text)."""
-    text = EXP.format(mini=MINI, reps=reps, chunk=chunk)
+    text = SWEEP_EXP.format(name="faults", mini=MINI, reps=reps, chunk=chunk)
     for key, value in lines.items():
         kept, skipping = [], False
         for ln in text.splitlines():
@@ -128,19 +116,6 @@ def test_focus_and_discover_are_checked_before_any_run(
 
 
 # --- silent wrong results: foreign and damaged chunks ----------------------------------------
-
-
-class Interrupted(SerialExecutor):
-    """Runs the first ``n`` chunks, then behaves as if the user pressed Ctrl-C."""
-
-    def __init__(self, n: int) -> None:
-        self.left = n
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        if self.left == 0:
-            raise KeyboardInterrupt
-        self.left -= 1
-        return super().submit(fn, *args, **kwargs)
 
 
 def interrupted(exp: Path, out: Path, n: int, **options: object) -> None:
