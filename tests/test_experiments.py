@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negsim.expected_utility import forecast
 from negsim.experiments import SweepOptions, load_results, run_experiment
 from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many
+from negsim.scenario.compile import compile_scenario, draw
+from negsim.scenario.load import load_scenario
 
 from .conftest import ROOT, Interrupted
 
@@ -153,6 +156,30 @@ def test_record_keeps_only_the_figures_asked_for(tmp_path: Path) -> None:
     assert "core_progress" in table and "missiles.status" in table
     assert "missiles.gap" not in table and "bloc_spread" not in table
     assert not any(c.startswith(("in:", "traj:")) for c in table)
+
+
+def test_a_sweep_that_records_the_eu_forecast_tables_the_four_forecasts_per_point(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    """The expected-utility forecast is on demand: the default sweep has none, a record that
+    names it has it per run (the same as the model computes alone) and per point beside the
+    agreed value and the weighted mean and median."""
+    assert not any(c.endswith(".forecast_eu") for c in reference)
+    out = tmp_path / "out"
+    exp = write_exp(tmp_path, record="[status, value, forecasts, forecast_eu]")
+    table = run_experiment(exp, out=out, workers=1)
+    cp = compile_scenario(load_scenario(MINI))
+    # the design sets patience and cohesion, which leave every other input's draw unchanged
+    params = draw(cp, np.arange(120), 11)[1]
+    alone = forecast(params.ideal, params.capability, params.salience)
+    np.testing.assert_array_equal(table[[f"{i}.forecast_eu" for i in cp.issues]], alone)
+    summary = pd.read_csv(out / "summary.csv")
+    for kind in ("value", "forecast_mean", "forecast_median", "forecast_eu"):
+        assert f"missiles.{kind}" in summary, kind
+    first = table[table["point"] == 0]
+    assert summary.loc[0, "missiles.forecast_eu"] == pytest.approx(
+        first["missiles.forecast_eu"].median()
+    )
 
 
 def test_replay_reproduces_the_stored_outcome(tmp_path: Path, reference: pd.DataFrame) -> None:

@@ -29,6 +29,7 @@ from .conftest import MINI
 from .test_experiments import write_exp
 
 BATCH = 7
+EVERY = tuple(figures.recordable())  # the figures on demand too: the contracts hold for all
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def batch(cp):
     """(params, end state, summary) of a small batch of the mini scenario."""
     _, params = draw(cp, np.arange(BATCH), 5, {})
     st = dynamics.simulate(cp, params)
-    return params, st, figures.summarize(cp, params, st)
+    return params, st, figures.summarize(cp, params, st, EVERY)
 
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
@@ -55,13 +56,30 @@ def test_each_figure_has_its_declared_shape_and_dtype(name, cp, batch) -> None:
 @pytest.mark.parametrize("name", list(figures.FIGURES))
 def test_a_failed_run_gets_each_figures_missing_value(name, cp) -> None:
     fig = figures.FIGURES[name]
-    got = figures.failed_summary(cp, 3)[name]
+    got = figures.failed_summary(cp, 3, EVERY)[name]
     assert got.shape == (3, *fig.shape(cp)) and got.dtype == fig.dtype
     np.testing.assert_array_equal(got, np.full(got.shape, fig.missing))  # NaN equals NaN here
 
 
 def test_failed_summary_has_the_keys_of_summarize(cp, batch) -> None:
-    assert list(figures.failed_summary(cp, 1)) == list(batch[2])
+    assert list(figures.failed_summary(cp, 1, EVERY)) == list(batch[2])
+    assert list(figures.failed_summary(cp, 1)) == list(figures.summarize(cp, *batch[:2]))
+
+
+def test_a_figure_on_demand_is_computed_only_where_a_record_names_it(cp, batch) -> None:
+    """The expected-utility forecast costs several runs' worth: a plain batch and a sweep
+    that says nothing skip it; a record that names it gets its columns."""
+    costly = [f for f in figures.FIGURES.values() if f.on_demand]
+    assert [f.name for f in costly] == ["forecast_eu"]
+    plain = figures.summarize(cp, *batch[:2])
+    assert "forecast_eu" not in plain and set(plain) | {"forecast_eu"} == set(batch[2])
+    assert "forecast_eu" not in figures.default_record()
+    assert set(figures.default_record()) | {"forecast_eu"} == set(figures.recordable())
+    frame = figures.table(cp, plain, np.arange(BATCH))
+    assert not any(c.endswith(".forecast_eu") for c in frame.columns)
+    asked = run_many(cp, range(BATCH), 5, extra=("forecast_eu",)).frame
+    want = figures.FIGURES["forecast_eu"].compute(cp, batch[0], batch[1])
+    np.testing.assert_array_equal(asked[[f"{i}.forecast_eu" for i in cp.issues]], want)
 
 
 def test_table_columns_follow_the_registry(cp, batch) -> None:
@@ -92,6 +110,7 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
             "gap",
             "forecast_mean",
             "forecast_median",
+            "forecast_eu",
             "agreed_in",
             "agreed_at",
             "blocked_by",
@@ -101,7 +120,7 @@ def test_table_columns_follow_the_registry(cp, batch) -> None:
 
 
 def test_failed_rows_are_missing_in_every_figure_column(cp) -> None:
-    frame = figures.table(cp, figures.failed_summary(cp, 2), np.arange(2), errors=["x", "y"])
+    frame = figures.table(cp, figures.failed_summary(cp, 2, EVERY), np.arange(2), errors=["x", "y"])
     figure_cols = [c for f in figures.FIGURES.values() for c in f.columns(cp.issues)]
     assert frame[figure_cols].isna().all().all()
 
@@ -117,6 +136,7 @@ def test_recordable_names_keep_exactly_their_figures_columns(cp, batch) -> None:
         "value",
         "gap",
         "forecasts",
+        "forecast_eu",
         "agreed_in",
         "agreed_at",
         "blocked_by",

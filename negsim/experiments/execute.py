@@ -88,14 +88,14 @@ def run_chunk(job: ChunkJob) -> pd.DataFrame:
     """The worker function: simulate the chunk's runs and return their rows."""
     cp = compiled_for(job.key, job.raw)
     runs, point, values, fixed = _layout(job, cp)
-    res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed)
+    res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed, extra=job.record)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 
 def failed_chunk(cp: Compiled, job: ChunkJob, reason: str) -> pd.DataFrame:
     """The chunk's rows when its worker died twice: every run failed, with the reason."""
     runs, point, values, fixed = _layout(job, cp)
-    res = failed_results(cp, runs, job.seed, job.engine, fixed, reason)
+    res = failed_results(cp, runs, job.seed, job.engine, fixed, reason, job.record)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from negsim.errors import NegsimError
-from negsim.figures import recordable
+from negsim.figures import default_record, recordable
 from negsim.outcomes import OUTCOMES
 from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Real, Triangular, Uniform, Whole
@@ -122,7 +122,7 @@ class Experiment(_Strict):
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        return recordable() if self.record is None else tuple(self.record)
+        return default_record() if self.record is None else tuple(self.record)
 
 
 MAX_RUNS = 50_000_000  # far beyond any sensible sweep: a typo (samples: 2**30) is caught early

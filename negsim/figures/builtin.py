@@ -101,6 +101,17 @@ def _forecast_median(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return rules.weighted_median_over(params.ideal, _weights(params), None)
 
 
+def _forecast_eu(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    from negsim.expected_utility import forecast
+
+    return forecast(params.ideal, params.capability, params.salience)
+
+
+def _median(values: pd.Series) -> float:
+    """A design point's median of a figure over its runs (NaN where no run has a value)."""
+    return float(values.median()) if values.notna().any() else np.nan
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, NaN where nothing carries weight (no forecast can be made)."""
     return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
@@ -241,6 +252,7 @@ register(
         "issue",
         lambda cp, params, st: st.value,
         "the agreed value, NaN where not agreed",
+        point=_median,  # a point's median deal, over the runs that agreed the issue
         report=Report(
             cells(lambda v: f"{v.mean():.2f}" if v.notna().any() else "-"),
             heads=(("value", 7),),
@@ -277,9 +289,22 @@ for name, compute, head, order in (
             f"classic forecast: capability x salience weighted {name.removeprefix('forecast_')}"
             " of the initial positions",
             record="forecasts",
+            point=_median,
             report=Report(_MEAN, (head,), order=order, legend=_FC),
         )
     )
+register(
+    Figure(
+        "forecast_eu",
+        "issue",
+        _forecast_eu,
+        "Bueno de Mesquita's expected-utility forecast (Scholz et al. 2011) from the run's "
+        "initial positions, capabilities and saliences",
+        record="forecast_eu",
+        on_demand=True,  # ~5x the cost of the run itself: a sweep's record: asks for it by name
+        point=_median,
+    )
+)
 register(
     Figure(
         "agreed_in",
