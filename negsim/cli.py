@@ -386,9 +386,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from negsim.folders import locked
     from negsim.report import RunsWriter
     from negsim.scenario.compile import compile_scenario
-    from negsim.scenario.load import load_scenario
+    from negsim.scenario.load import resolved_raw, validate
 
-    cp = compile_scenario(load_scenario(args.scenario, args.overrides))
+    raw, loc = resolved_raw(args.scenario, args.overrides)
+    cp = compile_scenario(validate(raw, loc, str(args.scenario)))
     if args.out is None:
         check_room(cp, args.runs, None)
         return _run(args, cp, None)
@@ -400,7 +401,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise os_failure(exc, args.out) from None
     with locked(args.out, "run"):
         _check_out(args.out)  # again, under the lock: a sweep may have started there
-        with RunsWriter(args.out, args.format) as writer:
+        with RunsWriter(args.out, args.format, raw) as writer:
             return _run(args, cp, writer)
 
 
@@ -409,6 +410,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
     summary needs are kept in memory (not the sampled inputs, nor per-run arrays). With
     ``--posterior`` the table written is the posterior's; the prior's is kept beside it in
     the summary only."""
+    from negsim.figures import summarised
     from negsim.report import forecast_doc, report_failures, run_line, summary_text
     from negsim.runner import run_parallel
 
@@ -432,7 +434,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
         engine=args.engine,
         workers=args.workers,
         on_part=writer.append if stream else None,  # type: ignore[union-attr]
-        keep=lambda column: not column.startswith("in:"),
+        keep=summarised,
     )
     elapsed = time.perf_counter() - started
     prior = None
@@ -568,7 +570,16 @@ def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapse
         "workers": args.workers,
         **dist,
         "seconds": round(elapsed, 3),
+        **_posterior_source(args),
     }
+
+
+def _posterior_source(args: argparse.Namespace) -> dict:
+    """Where ``--posterior`` drew the inputs from: with the seed, what names every run's
+    inputs (``negsim inputs`` reads it)."""
+    if getattr(args, "posterior", None) is None:
+        return {}
+    return {"posterior": str((Path(args.posterior) / "posterior.parquet").resolve())}
 
 
 def _check_out(out: Path) -> None:

@@ -22,6 +22,7 @@ from negsim.scenario.compile import Compiled
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
+    from negsim.parquet import Parts
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
@@ -100,30 +101,32 @@ def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
 class RunsWriter:
     """``negsim run --out``: the run table written part by part as the runs come (memory
     follows the part, not the job), in a temporary folder inside ``out``; the table, the
-    summary and the transcript are moved into place only when all are complete."""
+    summary and the transcript are moved into place only when all are complete.
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    The sampled inputs are not stored (93% of a table's bytes): ``scenario.yaml``, the
+    scenario as run (``--set`` applied), with the seed in ``summary.json`` names every run's
+    inputs, and ``negsim inputs OUT`` regenerates them exactly."""
+
+    def __init__(self, out: Path, fmt: str, scenario: dict | None = None) -> None:
         self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
+        self.scenario = scenario
         try:
             out.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
         except OSError as exc:
             raise os_failure(exc, out) from None
-        self._parquet = None
+        self._parquet: Parts | None = None
         self._csv: TextIO | None = None
 
     def append(self, frame: pd.DataFrame) -> None:
+        frame = frame[[c for c in frame.columns if not str(c).startswith("in:")]]
         try:
             if self.fmt == "parquet":
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+                from negsim.parquet import Parts
 
-                table = pa.Table.from_pandas(frame, preserve_index=False)
                 if self._parquet is None:
-                    self._parquet = pq.ParquetWriter(self.tmp / self.name, table.schema)
-                elif not table.schema.equals(self._parquet.schema, check_metadata=False):
-                    table = table.cast(self._parquet.schema)
-                self._parquet.write_table(table)
+                    self._parquet = Parts(self.tmp / self.name)
+                self._parquet.append(frame)
             else:
                 first = self._csv is None
                 if self._csv is None:
@@ -147,9 +150,15 @@ class RunsWriter:
             self._close()
             (self.tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
             (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
+            names = [self.name, "summary.json", "transcript.txt", *(drawings or {})]
+            if self.scenario is not None:
+                from negsim.experiments.storage import write_yaml
+
+                write_yaml(self.tmp / "scenario.yaml", self.scenario)
+                names.append("scenario.yaml")
             for png, drawing in (drawings or {}).items():
                 drawing.savefig(self.tmp / png, dpi=120)
-            for f in (self.name, "summary.json", "transcript.txt", *(drawings or {})):
+            for f in names:
                 os.replace(self.tmp / f, self.out / f)
         except OSError as exc:
             raise os_failure(exc, self.out) from None

@@ -70,12 +70,26 @@ def _layout(
     point = runs // job.replications
     values = job.values[point - job.point0]
     fixed = {p: values[:, job.names.index(p)] for p in job.swept}
-    if job.posterior is not None and cp is not None:
-        from negsim.calibration import posterior_fixed
-
-        drawn = posterior_fixed(_posterior_table(job.posterior), cp, runs, job.seed)
-        fixed = {**drawn, **fixed}  # the design's own values win
+    if cp is not None:
+        fixed = with_posterior(cp, runs, job.seed, fixed, job.posterior)
     return runs, point, values, fixed
+
+
+def with_posterior(
+    cp: Compiled,
+    runs: np.ndarray,
+    seed: int,
+    fixed: dict[str, np.ndarray],
+    posterior: str | None,
+) -> dict[str, np.ndarray]:
+    """The values a sweep's engine fixes: the design's (``fixed``), and where the experiment
+    names a posterior (posterior.parquet), run k's particle for every other input."""
+    if posterior is None:
+        return fixed
+    from negsim.calibration import posterior_fixed
+
+    drawn = posterior_fixed(_posterior_table(posterior), cp, runs, seed)
+    return {**drawn, **fixed}  # the design's own values win
 
 
 @functools.lru_cache(maxsize=2)

@@ -200,9 +200,29 @@ def recordable() -> tuple[str, ...]:
 
 def default_record() -> tuple[str, ...]:
     """What a sweep records when its experiment says nothing: every recordable name but the
-    figures on demand (a sweep asks for those by name, knowing their cost)."""
-    costly = {f.record for f in FIGURES.values() if f.on_demand}
-    return tuple(n for n in recordable() if n not in costly)
+    figures on demand (a sweep asks for those by name, knowing their cost) and the sampled
+    inputs (most of a table's bytes, and regenerated exactly by ``negsim inputs``)."""
+    left_out = {f.record for f in FIGURES.values() if f.on_demand} | {INPUTS}
+    return tuple(n for n in recordable() if n not in left_out)
+
+
+def summarised(column: str) -> bool:
+    """Whether a summary reads ``column`` of the result table: the run, its outcome and error,
+    and every figure that the text report or a design point's summary shows (so a job of a
+    million runs keeps these columns only, not the whole table)."""
+    if column in ("run", "error"):
+        return True
+    fig = None if column.startswith(("in:", "design:")) else _owner(column)
+    return fig is not None and (
+        fig.record is None or fig.report is not None or fig.point is not None
+    )
+
+
+def _owner(column: str) -> Figure | None:
+    """The figure a table column belongs to (None: run, error, an input, a design column)."""
+    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
+    name = column.rsplit(".", 1)[-1]
+    return next((f for f in of(per) if f.column == name), None)
 
 
 def recorded(column: str, record: Collection[str]) -> bool:
@@ -210,9 +230,7 @@ def recorded(column: str, record: Collection[str]) -> bool:
     that belong to no figure (run, error) are always kept, as is a figure with record None."""
     if column.startswith("in:"):
         return INPUTS in record
-    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
-    name = column.rsplit(".", 1)[-1]
-    fig = next((f for f in of(per) if f.column == name), None)
+    fig = _owner(column)
     return fig is None or fig.record is None or fig.record in record
 
 

@@ -462,6 +462,17 @@ def load_scenario(
     Python values, applied after them with the same rules and messages (the Python API's way,
     so a value never has to be written as YAML text first).
     """
+    raw, loc = resolved_raw(file, overrides, values)
+    return validate(raw, loc, str(file))
+
+
+def resolved_raw(
+    file: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    values: Mapping[str, Any] | None = None,
+) -> tuple[dict, Located]:
+    """The scenario as it will run, before validation: merged (``extends:``), with the
+    overrides and values applied. What a results folder keeps as ``scenario.yaml``."""
     raw, loc = read_raw(file)
     raw = copy.deepcopy(raw)
     for assignment in overrides:
@@ -469,4 +480,4 @@ def load_scenario(
     for dotted, value in (values or {}).items():
         source = f"{SET_PREFIX}{dotted}={value!r}"
         set_value(raw, loc, dotted, lambda v=value: copy.deepcopy(v), source, str(file))
-    return validate(raw, loc, str(file))
+    return raw, loc
