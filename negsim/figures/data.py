@@ -46,11 +46,13 @@ class Layout:
 
     def grid(self, frame: pd.DataFrame) -> bool:
         """A grid of more than one point: its runs are shown per point, never pooled."""
-        return self.kind == "grid" and bool(self.names) and frame["point"].nunique() > 1
+        return self.kind == "grid" and not self.independent(frame)
 
     def independent(self, frame: pd.DataFrame) -> bool:
         """Every run an independent draw of one distribution: Wilson intervals hold."""
-        return self.kind == "runs" or not self.names or frame["point"].nunique() <= 1
+        if self.kind == "runs" or not self.names or "point" not in frame:
+            return True
+        return frame["point"].nunique() <= 1
 
     def clusters(self, frame: pd.DataFrame) -> np.ndarray:
         """Each run's unit of the bootstrap: a Saltelli block of d + 2 points (SALib writes a
