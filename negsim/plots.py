@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 if TYPE_CHECKING:
     from negsim.calibration import Posterior
@@ -43,8 +44,8 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _title(ax: Axes, text: str, fontsize: float = 10) -> None:
-    """A title wrapped to its figure's width (about 130 points of text per inch at 1 pt)."""
-    width = int(ax.figure.get_figwidth() * 130 / fontsize)  # type: ignore[union-attr]
+    """A title wrapped to its figure's width (about 12 characters an inch at 10 pt)."""
+    width = int(ax.figure.get_figwidth() * 120 / fontsize)  # type: ignore[union-attr]
     ax.set_title(_wrap(text, width), fontsize=fontsize)
 
 
@@ -124,10 +125,11 @@ def outcomes_per_point(
     for k, (o, g) in enumerate(stacked.groupby("outcome", sort=False)):
         xs = g["point"].map(x).to_numpy()
         ax.bar(xs, g["share"], bottom=g["bottom"], width=0.8, color=_colour(str(o), k), label=o)
-        inner = g[(g["k"] > 0) & (g["top"] < 1)]
-        err = _err(inner["top"], inner["lo"], inner["hi"])
-        xi = inner["point"].map(x).to_numpy()
-        ax.errorbar(xi, inner["top"], yerr=err, fmt="none", ecolor="black", capsize=2, lw=0.7)
+    last = list(dict.fromkeys(stacked["outcome"]))[-1]  # its top is 1 in every bar
+    inner = stacked[stacked["outcome"] != last].drop_duplicates(["point", "top"])
+    err = _err(inner["top"], inner["lo"], inner["hi"])
+    xi = inner["point"].map(x).to_numpy()
+    ax.errorbar(xi, inner["top"], yerr=err, fmt="none", ecolor="black", capsize=2, lw=0.7)
     _point_ticks(ax, first, names, labels)
     ax.set_xlim(-0.6, len(first) - 0.4)
     ax.set_ylim(0, 1.0)
@@ -252,10 +254,10 @@ def _along_grid(data: pd.DataFrame, xlabel: str, title: str, steps: bool) -> Fig
     """One panel per target that occurs, one line per level of the other inputs."""
     seen = data.groupby("target", sort=False)["k"].sum()
     targets, never = list(seen[seen > 0].index) or list(seen.index[:1]), list(seen[seen == 0].index)
-    cols = min(3, len(targets))
+    cols = 2 if len(targets) == 4 else min(3, len(targets))
     rows = -(-len(targets) // cols)
     fig = Figure(figsize=(4.2 * cols + 0.5, 3.4 * rows + 1.6), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).flat
+    axes = list(fig.subplots(rows, cols, squeeze=False, sharey=True).flat)
     series = list(dict.fromkeys(data["series"]))
     levels = np.sort(data["level"].unique())
     gap = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
@@ -270,8 +272,10 @@ def _along_grid(data: pd.DataFrame, xlabel: str, title: str, steps: bool) -> Fig
             ax.errorbar(x, g["share"], yerr=err, fmt="none", ecolor=c, capsize=2, lw=0.8)
         ax.set_title(focus_text(str(t)), fontsize=10)
         ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(xlabel, fontsize=8)
-    for ax in list(axes)[len(targets) :]:
+        if steps:  # a count: whole-number ticks only
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.supxlabel(xlabel, fontsize=9)
+    for ax in axes[len(targets) :]:
         ax.set_visible(False)
     fig.axes[0].set_ylabel("share of the point's runs")
     if series != [""]:
@@ -281,9 +285,10 @@ def _along_grid(data: pd.DataFrame, xlabel: str, title: str, steps: bool) -> Fig
     n = data["n"]
     each = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
     absent = f"; never at any point: {', '.join(map(focus_text, never))}" if never else ""
+    lines = ", one line per level of the other inputs" if series != [""] else ""
     text = (
-        f"{title}\nshare at each design point ({each} runs each), one line per level of the "
-        f"other inputs; whiskers: 95% Wilson over the point's runs{absent}"
+        f"{title}\nshare at each design point ({each} runs each){lines}; whiskers: 95% Wilson"
+        f" over the point's runs{absent}"
     )
     fig.suptitle(_wrap(text, int(10 * fig.get_figwidth())), fontsize=10)
     return fig
