@@ -77,7 +77,9 @@ def layout_of(frame: pd.DataFrame) -> Layout:
     return layout if isinstance(layout, Layout) else Layout()
 
 
-def bootstrap_ci(hit: np.ndarray, cluster: np.ndarray, rng: np.random.Generator) -> tuple:
+def bootstrap_ci(
+    hit: np.ndarray, cluster: np.ndarray, rng: np.random.Generator
+) -> tuple[float, float]:
     """Percentile 95% interval of a share over resampled clusters (whole design points or
     blocks with all their replications): the runs of one cluster are not independent draws.
     NaN with fewer than two clusters."""
