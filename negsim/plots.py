@@ -322,16 +322,14 @@ def _along_bins(
                     ha="center", fontsize=6, color="#555555")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("share of the bin's runs")
     ax.legend(title="outcome", fontsize=8, loc="best")
-    kind = f"{len(bins)} quantile bins" if (bins["right"] > bins["left"]).any() else "each value"
+    binned = bool((bins["right"] > bins["left"]).any())
+    kind = f"{len(bins)} quantile bins" if binned else "each value"
+    what = "bar: the bin's interval; number: its points" if binned else "number: its points"
     absent = f"; never in any run: {', '.join(map(focus_text, never))}" if never else ""
-    _title(
-        ax,
-        f"{title}\n{kind} of the design's {int(bins['points'].sum())} points (bar: the bin's "
-        f"interval; number: its points); {note}{absent}",
-        9,
-    )
+    points = int(bins["points"].sum())
+    _title(ax, f"{title}\n{kind} of the design's {points} points ({what}); {note}{absent}", 9)
+    ax.set_ylabel("share of the bin's runs" if binned else "share of the runs at the value")
     return fig
 
 
