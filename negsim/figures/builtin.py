@@ -141,33 +141,59 @@ def _broke_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
     return ("breakdown by forum: " + ", ".join(cells),)
 
 
+def _grid_labels(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """A grid's inputs and their readers' names, for the axis of design points."""
+    from negsim.figures.data import layout_of
+
+    layout = layout_of(frame)
+    return list(layout.names), [layout.label(n) for n in layout.names]
+
+
 def _holds_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
+    """Per design point for a grid, else pooled with the interval the runs' drawing allows."""
     from negsim import plots
     from negsim.figures import data as analysis
 
-    shares = analysis.holds_shares(frame)
-    return None if shares.empty else plots.consensus_holds(shares, f"{name}: consensus holds")
+    layout = analysis.layout_of(frame)
+    title = f"{name}: consensus holds"
+    if layout.grid(frame):
+        shares = analysis.point_shares(frame, analysis.holds_hits(frame), layout)
+        return None if shares.empty else plots.holds_per_point(shares, *_grid_labels(frame), title)
+    shares = analysis.holds_shares(frame, layout)
+    note = analysis.interval_note(frame, layout)
+    return None if shares.empty else plots.consensus_holds(shares, title, note)
 
 
 def _issue_plot(drawing: str, title: str) -> Draw:
-    """A plot of the per-issue distributions (gaps, deals), drawn by ``plots.<drawing>``."""
+    """A plot of the per-issue distributions (gaps, deals), drawn by ``plots.<drawing>``; a
+    sweep's pools its design points, and says so."""
 
     def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
         from negsim import plots
         from negsim.figures import data as analysis
 
         dist = analysis.issue_distributions(frame)
-        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}")
+        note = analysis.pooled_note(frame, analysis.layout_of(frame))
+        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}", note)
 
     return draw
 
 
 def _outcome_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing:
+    """A grid's outcomes per design point; else the shares, with the design's interval."""
     from negsim import plots
     from negsim.figures import data as analysis
 
-    shares = analysis.outcome_shares(frame)
-    return plots.outcome_probabilities(shares, f"{name}: probability of each outcome")
+    layout = analysis.layout_of(frame)
+    if layout.grid(frame):
+        stacked = analysis.stacked_point_shares(frame, layout)
+        return plots.outcomes_per_point(stacked, *_grid_labels(frame), f"{name}: outcomes")
+    shares = analysis.outcome_shares(frame, layout)
+    note = analysis.interval_note(frame, layout)
+    if layout.independent(frame):
+        return plots.outcome_probabilities(shares, f"{name}: probability of each outcome", note)
+    what = f"share of the runs of the {layout.kind} design"
+    return plots.outcome_probabilities(shares, f"{name}: share of each outcome", note, what)
 
 
 # -- the figures ----------------------------------------------------------------------------
