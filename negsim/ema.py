@@ -38,7 +38,7 @@ import numpy as np
 from negsim.errors import NegsimError
 from negsim.outcomes import OUTCOMES
 
-__all__ = ["available", "from_experiment", "model", "perform", "sample"]
+__all__ = ["available", "discover", "from_experiment", "model", "perform", "sample"]
 
 INSTALL = "pip install -c requirements/lock.txt -e '.[ema]' (or pip install 'negsim[ema]')"
 SAMPLE_TAG = 0x656D61  # "ema": the sample's seed stream, apart from every run's
@@ -290,3 +290,28 @@ def perform(m: Any, experiments: int, seed: int = 0, policies: int = 0) -> tuple
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return em.perform_experiments(m, scenarios=scenarios, policies=chosen)
+
+
+def discover(
+    m: Any,
+    experiments: Any,
+    outcomes: dict[str, np.ndarray],
+    focus: str,
+    above: float = 0.5,
+    min_coverage: float = 0.5,
+    seed: int = 0,
+) -> Any:
+    """Scenario discovery over EMA experiments of a negsim model: which ranges of its exposed
+    inputs (and only those) make the share of ``focus`` exceed ``above``: PRIM (with pasting,
+    the trajectory, box limits and quasi-p values), CART and feature scores, as a
+    :class:`negsim.experiments.discovery.Discovery` whose inputs are named by scenario path."""
+    from negsim.experiments.discovery import analyse
+
+    names = [p.name for p in (*m.uncertainties, *m.levers)]
+    paths = {n: m.negsim_inputs[n].path for n in names}
+    x = experiments[names].astype(float).rename(columns=paths)
+    key = name_of(focus)
+    if key not in outcomes:
+        raise NegsimError(f"discover: {focus!r} is not an outcome of this model")
+    y = np.asarray(outcomes[key], dtype=float) > above
+    return analyse(x, y, f"{focus} share > {above:g}", min_coverage, seed=seed)
