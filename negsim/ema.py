@@ -243,9 +243,10 @@ def _model(
 ) -> Any:
     em = workbench()
     from negsim.experiments.prepare import focus_problem
+    from negsim.figures import recordable
 
     for o in outcomes:
-        problem = focus_problem(o, s.issues, ("outcome", *(f"{i}.status" for i in s.issues)))
+        problem = focus_problem(o, s.issues, recordable())
         if problem:
             raise NegsimError(f"outcomes: {problem}")
     ident = "".join(c for c in name if c.isascii() and c.isalnum())  # EMA 2.5: letters, digits
