@@ -24,40 +24,24 @@ made; without it a one-line error names the extra to install.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from negsim.errors import NegsimError
 from negsim.outcomes import OUTCOMES
+from negsim.workbench import available, workbench
 
-__all__ = ["available", "discover", "from_experiment", "model", "perform", "sample"]
+__all__ = [
+    "available", "discover", "from_experiment", "model", "perform", "sample", "workbench",
+]  # fmt: skip
 
-INSTALL = "pip install -c requirements/lock.txt -e '.[ema]' (or pip install 'negsim[ema]')"
 SAMPLE_TAG = 0x656D61  # "ema": the sample's seed stream, apart from every run's
-
-
-def available() -> bool:
-    """Whether the EMA Workbench can be imported (without importing it)."""
-    return importlib.util.find_spec("ema_workbench") is not None
-
-
-def workbench() -> ModuleType:
-    """The ``ema_workbench`` module, or a one-line error saying which extra to install."""
-    if not available():
-        raise NegsimError(f"the EMA Workbench (ema_workbench) is not installed: {INSTALL}")
-    with warnings.catch_warnings():  # it warns on import about optional parallel back-ends
-        warnings.simplefilter("ignore")
-        import ema_workbench
-
-    return ema_workbench
 
 
 def name_of(path: str) -> str:
@@ -147,13 +131,11 @@ class Experiment:
         return int(np.random.SeedSequence([self.seed, *words]).generate_state(1)[0])
 
     def __call__(self, **values: Any) -> dict[str, float]:
-        import negsim
+        from negsim.api import run
         from negsim.experiments.analysis import indicator
 
         fixed = {path: float(v) for path, v in values.items()}
-        result = negsim.run(
-            self.scenario, self.runs, self.seed_for(fixed), self.engine, fixed=fixed
-        )
+        result = run(self.scenario, self.runs, self.seed_for(fixed), self.engine, fixed=fixed)
         frame = result.frame
         if "error" in frame:  # shares over the completed runs, as negsim run gives them
             frame = frame[frame["error"].fillna("").eq("")]
@@ -181,9 +163,9 @@ def model(
     chooses; each keeps its distribution's support (a choice becomes a categorical or integer
     parameter). ``outcomes`` are outcome classes or ``ISSUE.agreed``, each an EMA outcome
     holding its share of the experiment's runs."""
-    import negsim
+    from negsim.api import Scenario, load
 
-    s = scenario if isinstance(scenario, negsim.Scenario) else negsim.load(scenario)
+    s = scenario if isinstance(scenario, Scenario) else load(scenario)
     leaves = {leaf.path: leaf for leaf in s.compiled.leaves}
     chosen = list(levers) + list(uncertainties if uncertainties is not None else leaves)
     unknown = [p for p in chosen if p not in leaves]
@@ -209,7 +191,7 @@ def from_experiment(
     ``levers:`` as levers, over their ranges, values or distributions; its ``set:`` applied;
     every other input drawn per run. Defaults: the file's ``focus``, ``replications`` runs per
     experiment and ``seed``."""
-    import negsim
+    from negsim.api import Scenario
     from negsim.experiments.prepare import prepare
 
     prep = prepare(file)
@@ -223,7 +205,7 @@ def from_experiment(
             if p in leaves  # a one-value list is set in the scenario, not varied
         ]  # fmt: skip
 
-    s = negsim.Scenario(prep.scenario_file, prep.compiled)
+    s = Scenario(prep.scenario_file, prep.compiled)
     return _model(
         s, inputs(exp.parameters), inputs(exp.levers), outcomes or (exp.focus,),
         runs_per_experiment or exp.replications, exp.seed if seed is None else seed, engine,

@@ -13,6 +13,7 @@ import pytest
 
 import negsim
 import negsim.ema
+import negsim.workbench
 from negsim.errors import NegsimError
 from negsim.experiments.discovery import limits_table, report
 from negsim.experiments.prepare import prepare
@@ -46,7 +47,7 @@ def experiment(tmp_path: Path, lever: str = "actors.usa.concession.beta") -> Pat
 
 
 def test_without_the_workbench_one_line_names_the_extra(monkeypatch) -> None:
-    monkeypatch.setattr(negsim.ema, "available", lambda: False)
+    monkeypatch.setattr(negsim.workbench, "available", lambda: False)
     with pytest.raises(NegsimError) as err:
         negsim.ema.model(EU)
     assert "negsim[ema]" in str(err.value) and "\n" not in str(err.value)

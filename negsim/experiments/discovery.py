@@ -216,11 +216,11 @@ def analyse(
 ) -> Discovery:
     """PRIM (with pasting and quasi-p values), CART and feature scoring through the EMA
     Workbench where it is installed; negsim's own PRIM (no pasting, no quasi-p) where not."""
-    from negsim import ema
+    from negsim import workbench
 
     x = x.loc[:, x.nunique() > 1].astype(float)
     y = np.asarray(y, dtype=bool)
-    if not ema.available() or not y.any() or y.all() or x.shape[1] == 0:
+    if not workbench.available() or not y.any() or y.all() or x.shape[1] == 0:
         result = prim(x, y, alpha, min_support, focus)
         return Discovery(result, result.pick(min_coverage), "negsim", {})
     return _ema_analyse(x, y, focus, min_coverage, alpha, min_support, seed)
@@ -238,9 +238,9 @@ def _ema_analyse(
     import inspect
     import warnings
 
-    from negsim import ema
+    from negsim.workbench import workbench
 
-    em = ema.workbench()
+    em = workbench()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import cart, feature_scoring
