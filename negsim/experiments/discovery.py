@@ -254,8 +254,9 @@ def _ema_analyse(
         tree = cart.CART(x, y, mass_min=min_support)
         tree.build_tree()
         scores = feature_scoring.get_ex_feature_scores(
-            x, y, mode=RuleInductionType.CLASSIFICATION, random_state=seed
-        )[0]
+            x, y, mode=RuleInductionType.CLASSIFICATION, random_state=seed,
+            max_features=max(1, round(x.shape[1] / 3)),  # EMA's default is 0 below 2 inputs
+        )[0]  # fmt: skip
     traj = found.peeling_trajectory
     full = found.box_lims[0]
     boxes = [
@@ -271,10 +272,12 @@ def _ema_analyse(
         for k, v in qps[box.step].items()
         if k in box.limits
     }
+    # EMA lists no leaves of an unsplit tree, and fails on a tree over a single input
+    split = tree.clf.tree_.node_count > 1 and x.shape[1] > 1
     leaves = [
         _lims_box(k, full, lims, s["coverage"], s["density"], s["mass"], 0)
         for k, (lims, s) in enumerate(zip(tree.boxes, tree.stats, strict=True))
-    ]
+    ] if split else []  # fmt: skip
     best = max(leaves, key=lambda b: (b.density, b.coverage)) if leaves else None
     series = scores.iloc[:, 0].sort_values(ascending=False)
     return Discovery(result, box, f"EMA Workbench {em.__version__}", qp, best, series)  # type: ignore[arg-type]
