@@ -79,23 +79,16 @@ class Input:
         from scipy import stats
 
         from negsim.experiments.spec import Range, Values
-        from negsim.scenario.schema import Choice, Normal, Triangular, Uniform
+        from negsim.scenario.schema import Normal, Triangular, Uniform
 
         s, name, var = self.spec, self.name, self.path
-        levels = (
-            s.values
-            if isinstance(s, Values)
-            else s.choice.values
-            if isinstance(s, Choice)
-            else None
-        )
+        levels = s.values if isinstance(s, Values) else _choices(s)
         if levels is not None:
-            if all(float(v).is_integer() for v in levels) and sorted(levels) == list(
-                range(int(min(levels)), int(max(levels)) + 1)
-            ):
-                return em.IntegerParameter(
-                    name, int(min(levels)), int(max(levels)), variable_name=var
-                )
+            lo, hi = int(min(levels)), int(max(levels))
+            if all(float(v).is_integer() for v in levels) and sorted(levels) == [
+                *range(lo, hi + 1)
+            ]:
+                return em.IntegerParameter(name, lo, hi, variable_name=var)
             return em.CategoricalParameter(name, sorted(set(levels)), variable_name=var)
         if isinstance(s, Range | Uniform):
             lo, hi = s.range if isinstance(s, Range) else s.uniform
@@ -111,6 +104,13 @@ class Input:
             lo, hi = max(self.lo, mean - 8 * sd), min(self.hi, mean + 8 * sd)
             dist = stats.truncnorm((lo - mean) / sd, (hi - mean) / sd, loc=mean, scale=sd)
         return em.RealParameter.from_dist(name, dist, variable_name=var)
+
+
+def _choices(spec: Any) -> list[float] | None:
+    """A choice's values (EMA samples them evenly; negsim's own sample keeps the weights)."""
+    from negsim.scenario.schema import Choice
+
+    return list(spec.choice.values) if isinstance(spec, Choice) else None
 
 
 class Experiment:
@@ -297,4 +297,4 @@ def discover(
     if key not in outcomes:
         raise NegsimError(f"discover: {focus!r} is not an outcome of this model")
     y = np.asarray(outcomes[key], dtype=float) > above
-    return analyse(x, y, f"{focus} share > {above:g}", min_coverage, seed=seed)
+    return analyse(x, y, f"{focus} share > {above:g}", min_coverage, seed=seed, unit="experiments")

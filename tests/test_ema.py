@@ -6,6 +6,7 @@ test that runs anyway checks the one-line message that says which extra to insta
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,6 @@ from tests.conftest import MINI, ROOT, SCENARIOS
 
 EU = SCENARIOS / "examples" / "eu_car_emissions.yaml"
 HORIZON = "rules.horizon"
-LAX = "groups.lax.defaults.positions.delay.reservation"
 BETA = "defaults.concession.beta"
 
 EXP = """name: levers
@@ -138,12 +138,16 @@ def test_an_experiment_files_levers_are_ema_levers(tmp_path: Path) -> None:
 
 
 @ema
-def test_prim_through_the_adapter_finds_the_eu_deadline() -> None:
-    """50 EMA experiments x 50 runs of the EU case: a deal needs a short horizon (negsim
-    screen ranks the deadline first); PRIM must restrict it, with a small quasi-p."""
-    m = negsim.ema.model(EU, ["agreement"], 50, uncertainties=[HORIZON, LAX, BETA], seed=2)
-    experiments, outcomes = negsim.ema.perform(m, 50, seed=3)
-    found = negsim.ema.discover(m, experiments, outcomes, "agreement", above=0.3)
+def test_prim_through_the_adapter_finds_the_eu_deadline(monkeypatch) -> None:
+    """The README's example (its ``py`` block): 50 EMA experiments x 50 runs of the EU case.
+    A deal needs a short horizon (negsim screen ranks the deadline first); PRIM must restrict
+    it, with a small quasi-p."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```py\n(.*?)```", text, flags=re.S)
+    monkeypatch.chdir(ROOT)
+    names: dict = {}
+    exec(compile(block, "README.md", "exec"), names)
+    found = names["found"]
     assert found.engine.startswith("EMA Workbench")
     assert HORIZON in found.box.limits and found.box.density >= 0.8
     hi = found.box.limits[HORIZON][1]

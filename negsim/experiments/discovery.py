@@ -11,7 +11,7 @@ box is reported as ranges on the few inputs it restricts, which is the readable 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ class Prim:
     hits: int
     runs: int
     boxes: list[Box]
+    unit: str = "runs"  # what a case is: a run, or an EMA experiment (a share over runs)
 
     def trajectory(self) -> pd.DataFrame:
         """One row per peeling step: step, coverage, density, support, n, restricted."""
@@ -153,15 +154,16 @@ def describe(result: Prim, box: Box | None = None) -> str:
     """The chosen box as text: what it covers, how dense it is, the ranges that define it."""
     box = box or result.pick()
     lines = [
-        f"Scenario discovery (PRIM) for '{result.focus}': {result.hits} of {result.runs} runs "
-        f"({result.hits / max(result.runs, 1):.1%})",
+        f"Scenario discovery (PRIM) for '{result.focus}': {result.hits} of {result.runs} "
+        f"{result.unit} ({result.hits / max(result.runs, 1):.1%})",
     ]
     if not result.hits:
         return lines[0] + "; nothing to explain."
+    u = result.unit
     lines.append(
-        f"box of peeling step {box.step} of {len(result.boxes) - 1}: coverage {box.coverage:.2f} "
-        f"(share of '{result.focus}' runs inside), density {box.density:.2f} (share of runs "
-        f"inside with '{result.focus}'), {box.n} runs ({box.support:.1%} of all)"
+        f"box of step {box.step} of {len(result.boxes) - 1}: coverage {box.coverage:.2f} "
+        f"(share of '{result.focus}' {u} inside), density {box.density:.2f} (share of {u} "
+        f"inside with '{result.focus}'), {box.n} {u} ({box.support:.1%} of all)"
     )
     if not box.limits:
         lines.append("  no input restricted: the outcome is spread over the whole input space")
@@ -213,6 +215,7 @@ def analyse(
     alpha: float = 0.05,
     min_support: float = 0.05,
     seed: int = 0,
+    unit: str = "runs",
 ) -> Discovery:
     """PRIM (with pasting and quasi-p values), CART and feature scoring through the EMA
     Workbench where it is installed; negsim's own PRIM (no pasting, no quasi-p) where not."""
@@ -221,9 +224,9 @@ def analyse(
     x = x.loc[:, x.nunique() > 1].astype(float)
     y = np.asarray(y, dtype=bool)
     if not workbench.available() or not y.any() or y.all() or x.shape[1] == 0:
-        result = prim(x, y, alpha, min_support, focus)
+        result = replace(prim(x, y, alpha, min_support, focus), unit=unit)
         return Discovery(result, result.pick(min_coverage), "negsim", {})
-    return _ema_analyse(x, y, focus, min_coverage, alpha, min_support, seed)
+    return _ema_analyse(x, y, focus, min_coverage, alpha, min_support, seed, unit)
 
 
 def _ema_analyse(
@@ -234,6 +237,7 @@ def _ema_analyse(
     alpha: float,
     min_support: float,
     seed: int,
+    unit: str,
 ) -> Discovery:
     import inspect
     import warnings
@@ -264,7 +268,7 @@ def _ema_analyse(
                   traj.iloc[k]["density"], traj.iloc[k]["mass"], int(traj.iloc[k]["n"]))
         for k in range(len(found.box_lims))
     ]  # fmt: skip
-    result = Prim(focus, int(y.sum()), len(y), boxes)
+    result = Prim(focus, int(y.sum()), len(y), boxes, unit)
     box = result.pick(min_coverage)
     qps = getattr(found, "p_values", None) or found.qp  # EMA 3 renamed qp to p_values
     qp = {
@@ -331,7 +335,7 @@ def report(d: Discovery) -> str:
     if d.cart is not None:
         lines.append(
             f"CART: densest leaf: density {d.cart.density:.2f}, coverage {d.cart.coverage:.2f}, "
-            f"{d.cart.support:.1%} of runs"
+            f"{d.cart.support:.1%} of {d.prim.unit}"
         )
         for name, (lo, hi) in sorted(d.cart.limits.items()):
             lines.append(f"  {name} in [{lo:.3g}, {hi:.3g}]")
