@@ -62,11 +62,13 @@ def box_limits(d: Discovery, ax: Axes, labels: dict[str, str]) -> Axes:
         ax.barh(k, 1.0, color="#dddddd", height=0.6)
         ax.barh(k, row.high_frac - row.low_frac, left=row.low_frac, color="#d7301f", height=0.6)
         text = f"[{row.low:.3g}, {row.high:.3g}] of {row.full_low:.3g} to {row.full_high:.3g}"
-        if _p(row.qp_low) != "-" or _p(row.qp_high) != "-":
-            text += f"   qp {_p(row.qp_low)} / {_p(row.qp_high)}"
+        sides = [f"{side} {_p(q)}" for side, q in (("low", row.qp_low), ("high", row.qp_high))]
+        sides = [t for t in sides if not t.endswith("-")]
+        if sides:
+            text += f"   quasi-p: {', '.join(sides)}"
         ax.text(1.02, k, text, va="center", fontsize=8)
     ax.set_yticks(y, [_wrap(labels.get(n, n)) for n in table["input"]], fontsize=8)
-    ax.set_xlim(0, 1.75)
+    ax.set_xlim(0, 2.2)  # room for the limits written beside the bars
     ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
     ax.set_xlabel("position within the input's full range")
     ax.set_title("chosen box: red = the range inside the box", fontsize=10)
