@@ -239,19 +239,16 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str, note: str =
 
 
 def discovery_outputs(out: Path, frame: pd.DataFrame, focus: str, name: str) -> list[Path]:
-    """PRIM boxes as text (``discovery.txt``) and the peeling trajectory as a figure."""
-    from negsim.experiments.discovery import describe, discover
+    """Scenario discovery on the design's inputs as text (``discovery.txt``) and as a figure
+    (the trajectory and the chosen box's limits)."""
+    from negsim.experiments.discovery import analyse_runs, report
+    from negsim.experiments.discovery_plot import prim_figure
 
-    result = discover(frame, focus)
-    box = result.pick()
-    text = describe(result, box)
+    found = analyse_runs(frame, focus)
+    text = report(found)
     storage.write_atomic(out / "discovery.txt", lambda p: p.write_text(text + "\n"))
-    fig = plots.prim_trajectory(
-        result.trajectory(),
-        box.step,
-        focus,
-        f"{name}: when is {plots.focus_text(focus)} likely? (PRIM, {len(frame)} runs)",
-    )
+    title = f"{name}: when is {plots.focus_text(focus)} likely? (PRIM, {len(frame)} runs)"
+    fig = prim_figure(found, title)
     return [out / "discovery.txt", *save(fig, out / "plots", f"prim_{_slug(focus)}")]
 
 
