@@ -119,8 +119,10 @@ def outcome_table(
     rows = []
     for o in OUTCOMES:
         k = int((done["outcome"].astype(str) == o).sum())
+        share = k / n if n else 0.0
         lo, hi = share_ci(k, n) if n else (0.0, 0.0)
-        rows.append({"outcome": o, "runs": k, "share": k / n if n else 0.0, "lo": lo, "hi": hi})
+        lo, hi = min(lo, share), max(hi, share)  # Wilson's bound at 0 or 1 is off by 1e-18
+        rows.append({"outcome": o, "runs": k, "share": share, "lo": lo, "hi": hi})
     return pd.DataFrame(rows).set_index("outcome")
 
 
@@ -132,8 +134,8 @@ def plot_outcomes(table: pd.DataFrame, title: str = "", ax: Axes | None = None) 
     err = np.vstack([shares - table["lo"].to_numpy(), table["hi"].to_numpy() - shares])
     ax.bar(x, shares, color=[COLOURS.get(o, "grey") for o in table.index])
     ax.errorbar(x, shares, yerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=4)
-    for xi, s in zip(x, shares, strict=True):
-        ax.text(xi, min(s + 0.04, 0.97), f"{s:.2f}", ha="center", fontsize=9)
+    for xi, s, top in zip(x, shares, table["hi"].to_numpy(), strict=True):
+        ax.text(xi, min(top + 0.02, 0.95), f"{s:.2f}", ha="center", fontsize=9)
     ax.set_xticks(x, list(table.index))
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of runs")

@@ -137,11 +137,14 @@ def build() -> Any:
         key = tuple(sorted(model.inputs.items()))
         if key not in batch:
             batch[key] = view.outcome_table(scenario, dict(key), doc["runs"], doc["seed"])
-        fixed = ", ".join(f"{p.rsplit('.', 2)[-2]}.{p.rsplit('.', 1)[-1]}={v:g}" for p, v in key)
-        title = f"{doc['runs']} runs, seed {doc['seed']}; fixed: {fixed or 'none'}"
+        fixed = ", ".join(f"{p.removeprefix('actors.')}={v:g}" for p, v in key) or "none"
+        title = f"Outcomes of {doc['runs']} runs (seed {doc['seed']}) at the sliders' values"
         with solara.Div(classes=["negsim-outcomes"]):
             solara.FigureMatplotlib(view.plot_outcomes(batch[key], title), format="png")
-            solara.Text("Move a slider, then RESET: the batch reruns with the new values.")
+            solara.Markdown(
+                f"Fixed: {fixed}; every other input drawn from its distribution.\n\n"
+                "Move a slider, then RESET: the batch reruns with the new values."
+            )
 
     @solara.component
     def Page() -> None:
