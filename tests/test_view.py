@@ -174,7 +174,7 @@ def test_page_renders_and_a_slider_changes_the_outcome_plot(tmp_path_factory) ->
     from selenium.webdriver.common.keys import Keys
 
     started = time.monotonic()
-    with _server(_free_port(), "--input", HOPE, "--input", OUTSIDE) as url:
+    with _server(_free_port(), "--input", HOPE, "--input", OUTSIDE, "--runs", "200") as url:
         driver = _chrome()
         try:
             driver.set_page_load_timeout(20)
@@ -203,9 +203,10 @@ def test_page_renders_and_a_slider_changes_the_outcome_plot(tmp_path_factory) ->
             assert "patience.outside_option=0.3" in driver.find_element(By.TAG_NAME, "body").text
             step = driver.find_element(By.XPATH, "//button[contains(., 'Step') or contains(., "
                                        "'STEP')]")  # fmt: skip
-            for _ in range(7):  # into the NATO-Russia Council: the table, the transcript
+            body = driver.find_element(By.TAG_NAME, "body")
+            for k in range(1, 7):  # into the NATO-Russia Council: the table, the transcript
                 step.click()
-                time.sleep(0.3)
+                _wait(lambda k=k: f"Step: {k}" in body.text)
             _wait(lambda: "exchange 1: " in driver.find_element(By.CSS_SELECTOR,
                   ".negsim-transcript").text)  # fmt: skip
             time.sleep(1.0)
