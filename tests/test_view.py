@@ -91,6 +91,24 @@ def test_sliders_take_the_named_inputs_over_their_screening_range(scenario) -> N
         view.choose_sliders(cp, ("actors.russia.patience.hop",))
 
 
+def test_unnamed_sliders_are_the_top_inputs_by_morris(scenario, monkeypatch) -> None:
+    """Morris's ranking (faked here: the real design takes seconds), inputs with no effect
+    and choices left out, in the ranking's order."""
+    import pandas as pd
+
+    from negsim import screening
+    from negsim.scenario.schema import Choice
+
+    cp = scenario.compiled
+    choice = next((leaf.path for leaf in cp.leaves if isinstance(leaf.dist, Choice)), None)
+    ranked = [OUTSIDE, *([choice] if choice else []), HOPE, cp.leaves[0].path]
+    table = pd.DataFrame({"input": ranked, "effect": [0.5] * (len(ranked) - 1) + [0.0]})
+    monkeypatch.setattr(screening, "morris", lambda cp, trajectories, seed: table)
+    sliders = view.choose_sliders(cp, top=3)
+    assert [s.path for s in sliders] == [OUTSIDE, HOPE]
+    assert all(s.lo <= s.value <= s.hi for s in sliders)
+
+
 def test_without_the_extra_view_is_one_line_naming_it(monkeypatch, capsys) -> None:
     import importlib.util
 
