@@ -136,6 +136,8 @@ def build() -> Any:
     def Outcomes(model: NegotiationModel) -> None:
         key = tuple(sorted(model.inputs.items()))
         if key not in batch:
+            if len(batch) >= 64:  # the settings tried last stay; memory stays bounded
+                batch.pop(next(iter(batch)))
             batch[key] = view.outcome_table(scenario, dict(key), doc["runs"], doc["seed"])
         fixed = ", ".join(f"{p.removeprefix('actors.')}={v:g}" for p, v in key) or "none"
         title = f"Outcomes of {doc['runs']} runs (seed {doc['seed']}) at the sliders' values"
