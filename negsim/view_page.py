@@ -122,12 +122,14 @@ def build() -> Any:
     @solara.component
     def Transcript(model: NegotiationModel) -> None:
         update_counter.get()
-        lines = model.transcript[-40:] or ["(no exchange yet: press STEP or the play button)"]
+        lines = model.transcript[::-1][:40] or ["(no exchange yet: press STEP or ▶)"]
         if not model.running:
             from negsim.report import run_line
 
-            lines = [*lines, run_line(model)]
-        solara.Markdown(f"**Transcript** ({len(model.transcript)} lines, the last 40)")
+            lines = [run_line(model), *lines]
+        solara.Markdown(
+            f"**Transcript** ({len(model.transcript)} lines; the last 40, newest first)"
+        )
         solara.v.Html(tag="pre", children=["\n".join(lines)], class_="negsim-transcript",
                       style_="white-space: pre-wrap; font-size: 11px; max-height: 420px; "
                              "overflow-y: auto")  # fmt: skip

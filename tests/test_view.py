@@ -221,12 +221,15 @@ def test_page_renders_and_a_slider_changes_the_outcome_plot(tmp_path_factory) ->
             assert "patience.outside_option=0.3" in driver.find_element(By.TAG_NAME, "body").text
             step = driver.find_element(By.XPATH, "//button[contains(., 'Step') or contains(., "
                                        "'STEP')]")  # fmt: skip
-            body = driver.find_element(By.TAG_NAME, "body")
-            for k in range(1, 7):  # into the NATO-Russia Council: the table, the transcript
+
+            def told() -> str:  # the transcript so far: every exchange adds lines
+                return driver.find_element(By.CSS_SELECTOR, ".negsim-transcript").text
+
+            for _ in range(6):  # into the NATO-Russia Council: the table, the transcript
+                was = told()
                 step.click()
-                _wait(lambda k=k: f"Step: {k}" in body.text)
-            _wait(lambda: "exchange 1: " in driver.find_element(By.CSS_SELECTOR,
-                  ".negsim-transcript").text)  # fmt: skip
+                _wait(lambda was=was: told() != was)
+            assert "NATO-Russia Council, exchange 1: " in told()
             time.sleep(1.0)
             shot = tmp_path_factory.mktemp("view") / "view.png"
             driver.save_screenshot(str(shot))
