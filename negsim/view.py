@@ -92,7 +92,10 @@ def choose_sliders(
     if named:
         from negsim.runner import check_fixed
 
-        check_fixed(cp, dict.fromkeys(named, 0.0))
+        try:
+            check_fixed(cp, dict.fromkeys(named, 0.0))
+        except NegsimError as exc:  # the same rule, named as the user wrote it
+            raise NegsimError(f"--input: {str(exc).removeprefix('fixed: ')}") from None
         return tuple(slider_for(leaves[p]) for p in dict.fromkeys(named))
     from negsim.screening import morris
 

@@ -87,7 +87,7 @@ def test_sliders_take_the_named_inputs_over_their_screening_range(scenario) -> N
     (s,) = view.choose_sliders(cp, (HOPE,))
     assert (s.path, s.lo, s.hi) == (HOPE, 0.4, 0.8) and s.lo <= s.value <= s.hi
     assert s.mesa_param()["type"] == "SliderFloat"
-    with pytest.raises(NegsimError, match="did you mean"):
+    with pytest.raises(NegsimError, match=r"^--input: .*did you mean"):
         view.choose_sliders(cp, ("actors.russia.patience.hop",))
 
 
