@@ -53,7 +53,12 @@ def serve(config: ViewConfig, host: str = "127.0.0.1", port: int = 8765) -> int:
     os.environ.update(SOLARA_ENV)
     os.environ["SOLARA_APP"] = "negsim.view_app"
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    import warnings
+
     import uvicorn
+
+    # Solara's notes on Mesa's hooks and on cookies over plain http are for their developers
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"solara\.")
 
     print(f"negsim view: {config.scenario} at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
