@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from negsim.errors import NegsimError
 from negsim.view import ViewConfig
+
+if TYPE_CHECKING:
+    from negsim.scenario.compile import Compiled
 
 CONFIG_ENV = "NEGSIM_VIEW_CONFIG"
 EXTRA_HINT = "negsim view needs the 'viz' extra: pip install -c requirements/lock.txt -e '.[viz]'"
@@ -73,30 +76,18 @@ def _config() -> dict[str, Any]:
 
 
 def build() -> Any:
-    """The page's Solara component (built when Solara imports this module as its app)."""
+    """The page's Solara component (built when Solara imports negsim.view_app as its app)."""
     import solara
     from mesa.visualization import SolaraViz
-    from mesa.visualization.utils import update_counter
 
     import negsim
     from negsim import view
-    from negsim.model import NegotiationModel
 
     doc = _config()
     scenario = negsim.load(doc["scenario"], doc["overrides"] or None)
     cp = scenario.compiled
     sliders = [view.Slider(**s) for s in doc["sliders"]]
-    batch: dict[tuple, Any] = {}
-
-    class NegotiationView(NegotiationModel):
-        """The model with the page's scenario bound, so every model parameter is a slider or
-        a number; Mesa 3.4+'s reset also hands in a Mesa ``scenario`` and ``rng``, which the
-        negsim scenario and the run's own seed replace."""
-
-        def __init__(self, run: int = 0, seed: int = 0, scenario: Any = None, **kwargs: Any):
-            kwargs.pop("rng", None)
-            super().__init__(cp, run=int(run), seed=int(seed), **kwargs)
-
+    model_class = _model_class(cp)
     params: dict[str, Any] = {
         "run": {
             "type": "SliderInt",
@@ -110,6 +101,61 @@ def build() -> Any:
         **{s.path: s.mesa_param() for s in sliders},
     }
     start = {s.path: s.value for s in sliders}
+    components = _components(scenario, doc["runs"], doc["seed"])
+
+    @solara.component
+    def Page() -> None:
+        model = solara.use_memo(lambda: model_class(run=doc["run"], seed=doc["seed"], **start), [])
+        SolaraViz(
+            model,
+            components=[(c, 0) for c in components],
+            model_params=params,
+            name=f"negsim: {cp.scenario.name}",
+        )
+
+    return Page
+
+
+def _model_class(cp: Compiled) -> type:
+    """The model with the page's scenario bound, so that every model parameter is a slider
+    or a number; Mesa 3.4+'s reset also hands in a Mesa ``scenario`` and ``rng``, which the
+    negsim scenario and the run's own seed replace."""
+    from negsim.model import NegotiationModel
+
+    class NegotiationView(NegotiationModel):
+        def __init__(self, run: int = 0, seed: int = 0, scenario: Any = None, **kwargs: Any):
+            kwargs.pop("rng", None)
+            super().__init__(cp, run=int(run), seed=int(seed), **kwargs)
+
+    return NegotiationView
+
+
+def _components(scenario: Any, runs: int, seed: int) -> list:
+    """The page's four panels, Solara components of the model (redrawn on each step)."""
+    import solara
+    from mesa.visualization.utils import update_counter
+
+    from negsim import view
+    from negsim.model import NegotiationModel
+
+    cp = scenario.compiled
+    batch: dict[tuple, Any] = {}
+
+    @solara.component
+    def Outcomes(model: NegotiationModel) -> None:
+        key = tuple(sorted(model.inputs.items()))
+        if key not in batch:
+            if len(batch) >= 64:  # the settings tried last stay; memory stays bounded
+                batch.pop(next(iter(batch)))
+            batch[key] = view.outcome_table(scenario, dict(key), runs, seed)
+        fixed = ", ".join(f"{p.removeprefix('actors.')}={v:g}" for p, v in key) or "none"
+        title = f"Outcomes of {runs} runs (seed {seed}) at the sliders' values"
+        with solara.Div(classes=["negsim-outcomes"]):
+            solara.FigureMatplotlib(view.plot_outcomes(batch[key], title), format="png")
+            solara.Markdown(
+                f"Fixed: {fixed}; every other input drawn from its distribution.\n\n"
+                "Move a slider, then RESET: the batch reruns with the new values."
+            )
 
     @solara.component
     def Forum(model: NegotiationModel) -> None:
@@ -117,12 +163,6 @@ def build() -> Any:
         fig = view.plot_forum(view.forum_frame(model), cp.issues, view.forum_title(model))
         with solara.Div(classes=["negsim-forum"]):
             solara.FigureMatplotlib(fig, format="png")
-
-    @solara.component
-    def Paths(model: NegotiationModel) -> None:
-        update_counter.get()
-        with solara.Div(classes=["negsim-paths"]):
-            solara.FigureMatplotlib(view.plot_paths(view.path_frame(model), cp.issues))
 
     @solara.component
     def Transcript(model: NegotiationModel) -> None:
@@ -140,31 +180,9 @@ def build() -> Any:
                              "overflow-y: auto")  # fmt: skip
 
     @solara.component
-    def Outcomes(model: NegotiationModel) -> None:
-        key = tuple(sorted(model.inputs.items()))
-        if key not in batch:
-            if len(batch) >= 64:  # the settings tried last stay; memory stays bounded
-                batch.pop(next(iter(batch)))
-            batch[key] = view.outcome_table(scenario, dict(key), doc["runs"], doc["seed"])
-        fixed = ", ".join(f"{p.removeprefix('actors.')}={v:g}" for p, v in key) or "none"
-        title = f"Outcomes of {doc['runs']} runs (seed {doc['seed']}) at the sliders' values"
-        with solara.Div(classes=["negsim-outcomes"]):
-            solara.FigureMatplotlib(view.plot_outcomes(batch[key], title), format="png")
-            solara.Markdown(
-                f"Fixed: {fixed}; every other input drawn from its distribution.\n\n"
-                "Move a slider, then RESET: the batch reruns with the new values."
-            )
+    def Paths(model: NegotiationModel) -> None:
+        update_counter.get()
+        with solara.Div(classes=["negsim-paths"]):
+            solara.FigureMatplotlib(view.plot_paths(view.path_frame(model), cp.issues))
 
-    @solara.component
-    def Page() -> None:
-        model = solara.use_memo(
-            lambda: NegotiationView(run=doc["run"], seed=doc["seed"], **start), []
-        )
-        SolaraViz(
-            model,
-            components=[(Outcomes, 0), (Forum, 0), (Transcript, 0), (Paths, 0)],
-            model_params=params,
-            name=f"negsim: {cp.scenario.name}",
-        )
-
-    return Page
+    return [Outcomes, Forum, Transcript, Paths]
