@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     experiments_cli.add_parsers(sub)
+    from negsim import view_cli
+
+    view_cli.add_parser(sub)
     return parser
 
 
@@ -244,6 +247,10 @@ def _main(args: argparse.Namespace) -> int:
             return cmd_screen(args)
         if args.command == "calibrate":
             return cmd_calibrate(args)
+        if args.command == "view":
+            from negsim import view_cli
+
+            return view_cli.command(args)
         if args.command == "schema":
             from negsim.scenario.schema import json_schema
 
