@@ -72,15 +72,20 @@ def failed(frame: pd.DataFrame) -> pd.Series:
 
 def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
     """Shares of outcome classes and of issue statuses among the runs that completed (the
-    ``--json`` summary's content), each issue's agreed values (percentiles over the runs that
-    agreed it), and how many runs failed."""
+    ``--json`` summary's content; None when none completed: a share of nothing is no 0),
+    each issue's agreed values (percentiles over the runs that agreed it), and how many runs
+    failed."""
     bad = failed(frame)
     done = frame[~bad]
-    n = max(len(done), 1)
-    out = {o.label: float((done["outcome"] == o.label).sum() / n) for o in Outcome}
+    n = len(done)
+
+    def share(hits: pd.Series) -> float | None:  # None, not 0, when no run completed
+        return float(hits.sum() / n) if n else None
+
+    out = {o.label: share(done["outcome"] == o.label) for o in Outcome}
     per_issue = {
         iid: {
-            **{s.label: float((done[f"{iid}.status"] == s.label).sum() / n) for s in IssueStatus},
+            **{s.label: share(done[f"{iid}.status"] == s.label) for s in IssueStatus},
             "value": _percentiles(done.loc[done[f"{iid}.status"] == "agreed", f"{iid}.value"]),
         }
         for iid in issues

@@ -143,7 +143,7 @@ def test_prim_through_the_adapter_finds_the_eu_deadline(monkeypatch) -> None:
     A deal needs a short horizon (negsim screen ranks the deadline first); PRIM must restrict
     it, with a small quasi-p."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"```py\n(.*?)```", text, flags=re.S)
+    (block,) = [b for b in re.findall(r"```py\n(.*?)```", text, flags=re.S) if "negsim.ema" in b]
     monkeypatch.chdir(ROOT)
     names: dict = {}
     exec(compile(block, "README.md", "exec"), names)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,6 +106,9 @@ def test_run_command_reports_failures(monkeypatch, capsys) -> None:
     )
     captured = capsys.readouterr()
     assert '"failed": 3' in captured.out and "3 of 3 runs failed" in captured.err
+    doc = json.loads(captured.out)  # no run completed: no shares, rather than shares of 0
+    assert set(doc["outcomes"].values()) == {None}
+    assert all(v is None for i in doc["issues"].values() for v in i.values())
 
 
 @pytest.mark.parametrize("engine", ["batch", "agent"])

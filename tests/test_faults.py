@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -604,3 +605,30 @@ def test_a_set_that_breaks_a_distribution_is_blamed_not_the_files_line(
     assert main(["run", str(MINI), "--runs", "2", "--set", arg]) == 2
     err = one_line(capsys.readouterr().err)
     assert f"(from --set {arg})" in err and f"{MINI}:35" not in err, err
+
+
+def test_a_read_only_file_system_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """A folder on a file system mounted read-only (root may write anywhere else): run --out
+    and sweep --out each end in one line naming the path and exit 3, not a traceback. The
+    mount lives in a private mount namespace (unshare -m), gone with the command."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a read-only file system")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    exp = write_exp(tmp_path)
+    for args in (
+        ["run", str(MINI), "--runs", "5", "--out", f"{ro}/out"],
+        sweep_args(exp, ro / "sweep"),
+    ):
+        negsim = shlex.join([sys.executable, "-m", "negsim.cli", *map(str, args)])
+        mount = f"mount -t tmpfs -o ro,size=1m tmpfs {shlex.quote(str(ro))} && {negsim}"
+        done = subprocess.run(
+            ["unshare", "-m", "sh", "-c", mount],
+            capture_output=True, text=True, timeout=90, check=False,
+        )  # fmt: skip
+        if "unshare" in done.stderr and done.returncode != 3:
+            pytest.skip(f"no private mount namespace here: {done.stderr.strip()}")
+        assert done.returncode == 3, done.stderr
+        err = one_line(done.stderr)
+        assert str(ro) in err and "read-only" in err, err
+    assert list(ro.iterdir()) == []  # the real folder, under the mount, was never touched

@@ -183,3 +183,14 @@ def test_distributions_say_how_many_design_points_they_pool() -> None:
         data.by_outcome(frame, "bloc_spread").attrs["pooled"] == "all 4 design points (grid) pooled"
     )
     assert data.by_outcome(frame.drop(columns="point"), "bloc_spread").attrs["pooled"] == ""
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 40, 123, 1000])
+def test_a_wilson_interval_holds_its_share_exactly_at_the_ends(n) -> None:
+    """At k = 0 (or n) the bounds meet the share up to round-off (4e-19 above 0 at n = 40):
+    they must be exactly 0 (or 1), or an error bar below a share of 0 is negative and
+    matplotlib refuses to draw it."""
+    for k in range(n + 1):
+        lo, hi = share_ci(k, n)
+        assert lo <= k / n <= hi
+    assert share_ci(0, n)[0] == 0.0 and share_ci(n, n)[1] == 1.0

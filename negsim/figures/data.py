@@ -166,7 +166,9 @@ def share_ci(k: int, n: int) -> tuple[float, float]:
     p, z2 = k / n, Z95 * Z95
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+    lo = 0.0 if k == 0 else max(centre - half, 0.0)  # exact at the ends: centre - half is
+    hi = 1.0 if k == n else min(centre + half, 1.0)  # 0 (or 1) there, up to round-off
+    return float(min(lo, p)), float(max(hi, p))
 
 
 def share_rows(k: int, n: int) -> dict:
