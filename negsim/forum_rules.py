@@ -24,11 +24,15 @@ BLOC_RULES: dict[str, type[BlocRule]] = {}
 
 
 class Seated(Protocol):
-    """What a decision rule knows of a party when the scenario is compiled."""
+    """What a decision rule knows of a party when the scenario is compiled (read-only, so a
+    frozen dataclass such as ``compile.Party`` is one)."""
 
-    members: np.ndarray
-    bloc: int | None
-    bound_by: int | None
+    @property
+    def members(self) -> np.ndarray: ...
+    @property
+    def bloc(self) -> int | None: ...
+    @property
+    def bound_by(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
