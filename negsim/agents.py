@@ -33,18 +33,18 @@ class Negotiator(mesa.Agent):
     @property
     def position(self) -> np.ndarray:
         """Where it stands now on each issue (I,)."""
-        m: NegotiationModel = self.model  # type: ignore[assignment]
+        m: NegotiationModel = self.model
         k = self.index
         ideal, res = m.params.ideal[0, k], m.state.reservation[0, k]
         return ideal + m.state.c[0, k] * (res - ideal)
 
     @property
     def ideal(self) -> np.ndarray:
-        return self.model.params.ideal[0, self.index]  # type: ignore[attr-defined]
+        return self.model.params.ideal[0, self.index]
 
     @property
     def reservation(self) -> np.ndarray:
-        return self.model.state.reservation[0, self.index]  # type: ignore[attr-defined]
+        return self.model.state.reservation[0, self.index]
 
 
 class BlocAgent(mesa.Agent):
@@ -62,7 +62,7 @@ class BlocAgent(mesa.Agent):
     @property
     def position(self) -> np.ndarray:
         """The offer the bloc would make now, all its members counted (I,)."""
-        m: NegotiationModel = self.model  # type: ignore[assignment]
+        m: NegotiationModel = self.model
         x = m.positions()[:, self.spec.members]
         dirn = dynamics.direction(self.spec.members, m.params, m.cp.n_issues)
         w = m.params.capability[:, self.spec.members]

@@ -330,7 +330,7 @@ class Consensus(BlocRule):
 
     @classmethod
     def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
-        return accept.all(axis=1)
+        return np.asarray(accept.all(axis=1))  # (B, M) -> (B,); asarray types it an array
 
 
 class Majority(BlocRule):

@@ -27,6 +27,8 @@ from negsim.transcript import Event, exchange_events, judgement_events
 class NegotiationModel(mesa.Model):
     """Run ``run`` of root seed ``seed``; ``params`` (a batch of one) if already drawn."""
 
+    running: bool  # mesa.Model's flag (set True by its __init__), declared for the checker
+
     def __init__(
         self,
         scenario: Compiled | str | Path,

@@ -208,7 +208,7 @@ def histogram_by_outcome(
     """Distribution of a run figure (``column``, from 0) over the runs, stacked by outcome."""
     fig, ax = _axes(ax)
     hi = max(float(data[column].max()), 1e-6)
-    bins = np.linspace(0, hi * 1.02, 40)
+    bins = np.linspace(0, hi * 1.02, 40).tolist()  # a list: matplotlib's stub wants a Sequence
     groups = [(o, g[column].to_numpy()) for o, g in data.groupby("outcome", sort=False)]
     groups = [(o, v) for o, v in groups if len(v)]
     ax.hist(
@@ -268,7 +268,8 @@ def prim_trajectory(
         label=f"chosen box (step {chosen})",
     )
     bar = fig.colorbar(sc, ax=ax, label="inputs restricted by the box")
-    bar.ax.yaxis.get_major_locator().set_params(integer=True)
+    # the colorbar's locator is an AutoLocator (a MaxNLocator); the stub knows only Locator
+    bar.ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     what = focus_text(focus)
     ax.set_xlabel(f"coverage: share of all runs with {what} that are inside the box")
     ax.set_ylabel(f"density: share of runs inside the box with {what}")
@@ -355,9 +356,10 @@ def posterior_marginals(prior: Posterior, post: Posterior, paths: list[str], tit
         j = list(post.paths).index(path)
         x_pr, x_po = prior.values[:, j], post.values[:, j]
         bins = np.linspace(min(x_pr.min(), x_po.min()), max(x_pr.max(), x_po.max()) + 1e-12, 21)
-        ax.hist(x_pr, bins=bins, density=True, alpha=0.5, color="#999999", label="prior")
+        edges = bins.tolist()  # matplotlib's stub takes bins as a Sequence[float]
+        ax.hist(x_pr, bins=edges, density=True, alpha=0.5, color="#999999", label="prior")
         ax.hist(
-            x_po, bins=bins, weights=post.weights, density=True, alpha=0.6, color="#c0392b",
+            x_po, bins=edges, weights=post.weights, density=True, alpha=0.6, color="#c0392b",
             label="posterior",
         )  # fmt: skip
         ax.set_title(short_path(path), fontsize=8)

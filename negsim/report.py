@@ -21,6 +21,8 @@ from negsim.runner import Results
 from negsim.scenario.compile import Compiled
 
 if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+
     from negsim.model import NegotiationModel
 
 
@@ -109,7 +111,7 @@ class RunsWriter:
             self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
         except OSError as exc:
             raise os_failure(exc, out) from None
-        self._parquet = None
+        self._parquet: pq.ParquetWriter | None = None
         self._csv: TextIO | None = None
 
     def append(self, frame: pd.DataFrame) -> None:
@@ -121,8 +123,10 @@ class RunsWriter:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 if self._parquet is None:
                     self._parquet = pq.ParquetWriter(self.tmp / self.name, table.schema)
-                elif not table.schema.equals(self._parquet.schema, check_metadata=False):
-                    table = table.cast(self._parquet.schema)
+                # pyarrow-stubs type ParquetWriter.schema as a ParquetSchema; it is the Arrow
+                # Schema the writer was opened with (pyarrow/parquet/core.py: self.schema = schema)
+                elif not table.schema.equals(self._parquet.schema, check_metadata=False):  # type: ignore[arg-type]
+                    table = table.cast(self._parquet.schema)  # type: ignore[arg-type]
                 self._parquet.write_table(table)
             else:
                 first = self._csv is None

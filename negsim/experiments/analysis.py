@@ -100,7 +100,7 @@ def along(frame: pd.DataFrame, column: str, focus: list[str] | None = None) -> p
         for t in targets:
             rows.append(
                 {
-                    "level": float(lv),
+                    "level": float(lv),  # type: ignore[arg-type]  # pandas-stubs: keys are Hashable
                     "target": t,
                     **share_rows(int(indicator(sub, t).sum()), len(sub)),
                 }
@@ -114,7 +114,8 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, focus: str) -> pd.DataFrame:
     ly, _ = levels_of(frame[y], 8)
     hit = pd.Series(indicator(frame, focus), index=frame.index)
     g = hit.groupby([lx.rename("x"), ly.rename("y")], sort=True)
-    rows = [{"x": float(a), "y": float(b), **share_rows(int(s.sum()), len(s))} for (a, b), s in g]
+    # pandas-stubs type group keys as Hashable; here they are the numeric levels
+    rows = [{"x": float(a), "y": float(b), **share_rows(int(s.sum()), len(s))} for (a, b), s in g]  # type: ignore[arg-type]
     return pd.DataFrame(rows)
 
 

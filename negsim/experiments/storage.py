@@ -119,8 +119,10 @@ def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame]) -> None:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
-                elif not table.schema.equals(writer.schema, check_metadata=False):
-                    table = table.cast(writer.schema)
+                # pyarrow-stubs type ParquetWriter.schema as a ParquetSchema; it is the Arrow
+                # Schema the writer was opened with (pyarrow/parquet/core.py: self.schema = schema)
+                elif not table.schema.equals(writer.schema, check_metadata=False):  # type: ignore[arg-type]
+                    table = table.cast(writer.schema)  # type: ignore[arg-type]
                 writer.write_table(table)
         finally:
             if writer is not None:

@@ -100,7 +100,7 @@ def forecasts(
                 "mean": float(done[f"{iid}.forecast_mean"].median()),
                 "median": float(done[f"{iid}.forecast_median"].median()),
                 "eu": float(np.nanmedian(column)) if np.isfinite(column).any() else np.nan,
-                "actual": np.nan if (actual or {}).get(iid) is None else float(actual[iid]),
+                "actual": np.nan if (a := (actual or {}).get(iid)) is None else float(a),
             }
         )
     return pd.DataFrame(rows, columns=["issue", *FORECASTS, "actual"])

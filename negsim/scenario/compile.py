@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -521,7 +522,7 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
     return np.clip(x, leaf.lo, leaf.hi)
 
 
-def uniforms(compiled: Compiled, seeds: np.ndarray | list[int], root: int) -> np.ndarray:
+def uniforms(compiled: Compiled, seeds: np.ndarray | Sequence[int], root: int) -> np.ndarray:
     """One row of uniform draws per run, from that run's own generator.
 
     Run k's generator is ``SeedSequence(root, spawn_key=(k,))``: the k-th child that
