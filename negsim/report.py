@@ -99,13 +99,20 @@ def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
     return {"eu_runs": eu_runs, "forecasts": clean.to_dict(orient="index")}
 
 
+# What ``negsim run --out`` writes: a folder holding any of them holds an earlier run.
+RUN_FILES = ("summary.json", "runs.parquet", "runs.csv", "transcript.txt", "forecasts.png")
+
+
 class RunsWriter:
     """``negsim run --out``: the run table written part by part as the runs come (memory
     follows the part, not the job), in a temporary folder inside ``out``; the table, the
-    summary and the transcript are moved into place only when all are complete."""
+    summary and the transcript are moved into place only when all are complete.
+    ``provenance`` (overrides, scenario hash, versions) is added to summary.json. Files get
+    the mode the user's umask gives (0644 under the usual 022), as open() would."""
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    def __init__(self, out: Path, fmt: str, provenance: dict | None = None) -> None:
         self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
+        self.provenance = provenance or {}
         try:
             out.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
@@ -149,12 +156,16 @@ class RunsWriter:
         matplotlib figure, saved as PNG), and move them all into place."""
         try:
             self._close()
-            (self.tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+            summary = {**doc, **self.provenance}
+            (self.tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
             (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
             for png, drawing in (drawings or {}).items():
                 drawing.savefig(self.tmp / png, dpi=120)
             for f in (self.name, "summary.json", "transcript.txt", *(drawings or {})):
                 os.replace(self.tmp / f, self.out / f)
+            for f in RUN_FILES:  # an earlier run's (replaced with --force) in the other format
+                if f.startswith("runs.") and f != self.name:
+                    (self.out / f).unlink(missing_ok=True)
         except OSError as exc:
             raise os_failure(exc, self.out) from None
 

@@ -464,6 +464,17 @@ def load_scenario(
     Python values, applied after them with the same rules and messages (the Python API's way,
     so a value never has to be written as YAML text first).
     """
+    raw, loc = overridden_raw(file, overrides, values)
+    return validate(raw, loc, str(file))
+
+
+def overridden_raw(
+    file: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    values: Mapping[str, Any] | None = None,
+) -> tuple[dict, Located]:
+    """The file's data (``extends:`` merged) with the overrides and values applied, not yet
+    validated: what :func:`load_scenario` validates, and what a run's scenario hash is of."""
     raw, loc = read_raw(file)
     raw = copy.deepcopy(raw)
     for assignment in overrides:
@@ -471,4 +482,4 @@ def load_scenario(
     for dotted, value in (values or {}).items():
         source = f"{SET_PREFIX}{dotted}={value!r}"
         set_value(raw, loc, dotted, functools.partial(copy.deepcopy, value), source, str(file))
-    return validate(raw, loc, str(file))
+    return raw, loc
