@@ -18,7 +18,6 @@ import cProfile
 import io
 import os
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,12 +27,9 @@ from pathlib import Path
 
 import mesa
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from negsim.execution import process_context
 from negsim.model import NegotiationModel
-from negsim.runner import iter_runs, run_many, run_parallel
+from negsim.runner import run_many, run_parallel
 from negsim.scenario.compile import Compiled, compile_scenario
 from negsim.scenario.load import read_raw, validate
 
@@ -99,53 +95,100 @@ def engines(cp: Compiled, n_agent: int, n_batch: int, n_parallel: int) -> None:
     )
 
 
-def _stream_worker(args: tuple[str, np.ndarray]) -> tuple[bytes, float]:
-    """Run one task's chunks; return them as Arrow IPC bytes and this worker's peak RSS."""
-    path, runs = args
-    from negsim.runner import _compiled
+MEASURE = """
+import resource, sys, time
+from negsim.cli import main
+start = time.perf_counter()
+code = main(sys.argv[1:])
+took = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"@@ {code} {took:.3f} {own:.0f}", file=sys.stderr)
+"""
 
-    tables = [
-        pa.Table.from_pandas(p.frame, preserve_index=False)
-        for p in iter_runs(_compiled(path, ()), runs, 0)
-    ]
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, tables[0].schema) as w:
-        for t in tables:
-            w.write_table(t)
-    return sink.getvalue().to_pybytes(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+ONE_POINT = """name: bench_one_point
+description: every run at one design point, to measure a sweep's memory
+scenario: {scenario}
+parameters:
+  actors.russia.patience.outside_option: {{values: [0.2]}}
+design: grid
+replications: {n}
+seed: 0
+chunk: 20000
+"""
 
 
-def memory(n: int, workers: int) -> None:
-    """Stream n runs to Parquet chunk by chunk; report peak RSS of this process and workers."""
-    print(f"== memory: {n:,} baseline runs streamed to Parquet, {workers} worker processes ==")
-    per_task = 16_384
-    tasks = [(str(BASELINE), np.arange(i, min(i + per_task, n))) for i in range(0, n, per_task)]
-    from concurrent.futures import ProcessPoolExecutor
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants now (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
 
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def user_command(argv: list[str]) -> tuple[int, float, float, float, float]:
+    """A negsim command exactly as the entry point runs it, in a fresh process: (exit code,
+    seconds, peak RSS of its main process (the kernel's count), and, sampled every 0.1 s,
+    the peak of its largest other process and of the whole tree's sum, MiB)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MEASURE, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    worker = total = 0.0
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        rss = [_rss_mib(p) for p in pids]
+        worker = max(worker, max(rss[1:], default=0.0))
+        total = max(total, sum(rss))
+        time.sleep(0.1)
+    err = proc.stderr.read() if proc.stderr else ""
+    tail = [ln for ln in err.splitlines() if ln.startswith("@@ ")]
+    if not tail:
+        raise RuntimeError(f"negsim {' '.join(argv)} failed:\n{err[-2000:]}")
+    code, took, own = tail[-1].split()[1:4]
+    return int(code), float(took), float(own), worker, total
+
+
+def memory(n: int) -> None:
+    """Peak memory and bytes per run of the user commands at n runs, each in a fresh process."""
+    print(f"== memory and files: {n:,} baseline runs through the user commands, fresh processes ==")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "runs.parquet"
-        start = time.perf_counter()
-        writer = None
-        rows, child = 0, 0.0
-        with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
-            for blob, rss in pool.map(_stream_worker, tasks):  # in run order, as chunks land
-                child = max(child, rss)
-                table = pa.ipc.open_stream(blob).read_all()
-                writer = writer or pq.ParquetWriter(out, table.schema)
-                writer.write_table(table)
-                rows += table.num_rows
-        writer.close()
-        took = time.perf_counter() - start
-        size = out.stat().st_size
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"rows written {rows:,}, Parquet {size / 2**20:,.0f} MiB, {took:.0f} s "
-        f"({rate(rows, took):,.0f} runs/s)"
-    )
-    print(
-        f"peak RSS: main process {own:,.0f} MiB, largest worker {child:,.0f} MiB "
-        f"(target < 1,536 MiB)"
-    )
+        exp = Path(tmp) / "one_point.yaml"
+        exp.write_text(ONE_POINT.format(scenario=BASELINE, n=n))
+        run = ["run", str(BASELINE), "--runs", str(n), "--eu-runs", "0", "--json"]
+        cases = [
+            ("negsim run", run),
+            ("negsim run --out", [*run, "--out", f"{tmp}/run"]),
+            ("negsim sweep (one point)", ["sweep", str(exp), "--out", f"{tmp}/sw", "--quiet"]),
+        ]
+        print("command                      s     runs/s   peak RSS MiB: main  worker    all")
+        for label, argv in cases:
+            code, took, own, worker, total = user_command(argv)
+            print(
+                f"{label:<25}{took:>7.1f}{rate(n, took):>11,.0f}{own:>19,.0f}{worker:>8,.0f}"
+                f"{total:>7,.0f}" + ("" if code == 0 else f"  (exit {code})")
+            )
+        print("target: each process under 1,024 MiB")
+        for label, path in (("run --out", "run"), ("sweep", "sw")):
+            size = (Path(tmp) / path / "runs.parquet").stat().st_size
+            print(f"runs.parquet of {label}: {size / n:,.0f} bytes a run (target <= 300)")
 
 
 def _double(raw: dict, what: str) -> dict:
@@ -221,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     n_memory = args.memory_runs or (100_000 if q else 1_000_000)
     if args.only == "memory":
-        memory(n_memory, os.cpu_count() or 1)
+        memory(n_memory)
         return 0
     cp = compile_scenario(validate(*read_raw(BASELINE), str(BASELINE)))
     if args.only in (None, "engines"):
@@ -236,12 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "profile"):
         profile(cp, 5_000 if q else 20_000)
     if args.only is None:
-        # peak RSS is a lifetime figure: measure the streamed sweep in a fresh process
         sys.stdout.flush()
-        subprocess.run(
-            [sys.executable, __file__, "--only", "memory", "--memory-runs", str(n_memory)],
-            check=True,
-        )
+        memory(n_memory)  # each command in a fresh process: peak RSS is a lifetime figure
     return 0
 
 

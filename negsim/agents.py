@@ -2,11 +2,15 @@
 
 They are views of their rows in the model's run state, not a second implementation: what an
 agent does in an exchange is computed by :mod:`negsim.dynamics` for the whole table at once.
-A Mesa user reads them as usual (``model.agents``, agent reporters, a Solara page).
+Their ``step``, which the model calls after every exchange (``model.agents.do("step")``),
+takes in what that exchange left: whether the agent sat at the table and the offer it made
+there, kept as plain attributes. A Mesa user reads them as usual (``model.agents``, agent
+reporters, a Solara page).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -17,6 +21,7 @@ from negsim.forum_rules import BLOC_RULES
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
+    from negsim.scenario.compile import Party
 
 
 class Negotiator(mesa.Agent):
@@ -29,6 +34,14 @@ class Negotiator(mesa.Agent):
         self.index = index
         self.ident = model.cp.actors[index]
         self.name = model.cp.names[index]
+        self.seated = False  # at the table of the last exchange
+        self.offer: np.ndarray | None = None  # its offer there, where it speaks for a party
+
+    def step(self) -> None:
+        """Take in the last exchange: seated or not, and its own offer if it is a party."""
+        self.seated, self.offer = _at_table(
+            self, lambda p: p.bloc is None and self.index in p.members
+        )
 
     @property
     def position(self) -> np.ndarray:
@@ -58,6 +71,12 @@ class BlocAgent(mesa.Agent):
         spec = model.cp.blocs[index]
         self.ident = spec.id
         self.spec = spec
+        self.seated = False  # the bloc was a party to the last exchange
+        self.offer: np.ndarray | None = None  # the offer it made there
+
+    def step(self) -> None:
+        """Take in the last exchange: the offer the bloc made, if it was a party to it."""
+        self.seated, self.offer = _at_table(self, lambda p: p.bloc == self.index)
 
     @property
     def position(self) -> np.ndarray:
@@ -67,3 +86,20 @@ class BlocAgent(mesa.Agent):
         dirn = dynamics.direction(self.spec.members, m.params, m.cp.n_issues)
         w = m.params.capability[:, self.spec.members]
         return BLOC_RULES[self.spec.rule].offer(x, w, dirn)[0]
+
+
+def _at_table(agent: Negotiator | BlocAgent, speaks: Callable[[Party], bool]) -> tuple:
+    """(seated, offer) of ``agent`` in the model's last exchange; ``speaks`` picks its party."""
+    m: NegotiationModel = agent.model  # type: ignore[assignment]
+    rec = m.last
+    if rec is None:
+        return False, None
+    tab = rec.table
+    offer = next(
+        (o[0].copy() for p, o in zip(tab.forum.parties, rec.offers, strict=True) if speaks(p)),
+        None,
+    )
+    if isinstance(agent, BlocAgent):
+        return offer is not None, offer
+    here = np.flatnonzero(tab.idx == agent.index)
+    return bool(here.size and np.asarray(tab.seated)[here[0]]), offer

@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     experiments_cli.add_parsers(sub)
+    from negsim import view_cli
+
+    view_cli.add_parser(sub)
     return parser
 
 
@@ -249,6 +252,10 @@ def _main(args: argparse.Namespace) -> int:
             return cmd_screen(args)
         if args.command == "calibrate":
             return cmd_calibrate(args)
+        if args.command == "view":
+            from negsim import view_cli
+
+            return view_cli.command(args)
         if args.command == "schema":
             from negsim.scenario.schema import json_schema
 
@@ -391,18 +398,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from negsim.folders import locked
     from negsim.report import RunsWriter
     from negsim.scenario.compile import compile_scenario
-    from negsim.scenario.load import load_scenario
+    from negsim.scenario.load import resolved_raw, validate
 
+    raw, loc = resolved_raw(args.scenario, args.overrides)
+    cp = compile_scenario(validate(raw, loc, str(args.scenario)))
     if args.out is None:
-        cp = compile_scenario(load_scenario(args.scenario, args.overrides))
         check_room(cp, args.runs, None)
         return _run(args, cp, None)
     from negsim.experiments.prepare import scenario_sha256
     from negsim.experiments.storage import versions
-    from negsim.scenario.load import overridden_raw, validate
 
-    raw, loc = overridden_raw(args.scenario, args.overrides)
-    cp = compile_scenario(validate(raw, loc, str(args.scenario)))
     provenance = {  # summary.json only: what made these runs, to repeat or compare them
         "overrides": list(args.overrides),
         "scenario_sha256": scenario_sha256(raw),
@@ -416,7 +421,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise os_failure(exc, args.out) from None
     with locked(args.out, "run"):
         _check_out(args.out, args.force)  # again, under the lock: another may have started
-        with RunsWriter(args.out, args.format, provenance) as writer:
+        with RunsWriter(args.out, args.format, provenance, raw) as writer:
             return _run(args, cp, writer)
 
 
@@ -425,6 +430,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
     summary needs are kept in memory (not the sampled inputs, nor per-run arrays). With
     ``--posterior`` the table written is the posterior's; the prior's is kept beside it in
     the summary only."""
+    from negsim.figures import summarised
     from negsim.report import forecast_doc, report_failures, run_line, summary_text
     from negsim.runner import run_parallel
 
@@ -448,7 +454,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
         engine=args.engine,
         workers=args.workers,
         on_part=writer.append if stream else None,  # type: ignore[union-attr]
-        keep=lambda column: not column.startswith("in:"),
+        keep=summarised,
     )
     elapsed = time.perf_counter() - started
     prior = None
@@ -584,7 +590,16 @@ def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapse
         "workers": args.workers,
         **dist,
         "seconds": round(elapsed, 3),
+        **_posterior_source(args),
     }
+
+
+def _posterior_source(args: argparse.Namespace) -> dict:
+    """Where ``--posterior`` drew the inputs from: with the seed, what names every run's
+    inputs (``negsim inputs`` reads it)."""
+    if getattr(args, "posterior", None) is None:
+        return {}
+    return {"posterior": str((Path(args.posterior) / "posterior.parquet").resolve())}
 
 
 def _check_out(out: Path, force: bool = False) -> None:

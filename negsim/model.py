@@ -2,12 +2,19 @@
 
 It drives the same dynamics the batch engine drains (:func:`negsim.dynamics.steps`) with a
 batch of one, and turns what each exchange did into transcript events; it computes no step of
-its own. Agents are Mesa agents a user can inspect (an actor's position, a bloc's offer), and
-the DataCollector records every actor's position after each forum.
+its own. Agents are Mesa agents a user can inspect (an actor's position, a bloc's offer):
+after each exchange the model calls every agent's ``step``, which refreshes what the agent
+shows (its position, its offer at the table, whether it is seated) from the run state, and the
+DataCollector records those attributes and the model's ``outcome`` after every step.
+
+The scenario's uncertain inputs are model parameters a Mesa user can set by their dotted path
+(``NegotiationModel(cp, **{"actors.russia.patience.hope": 0.3})``, ``mesa.batch_run``'s
+``parameters``, a SolaraViz slider); an input not given is drawn from its distribution.
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import mesa
@@ -16,12 +23,27 @@ import pandas as pd
 
 from negsim import dynamics
 from negsim.agents import BlocAgent, Negotiator
+from negsim.errors import NegsimError
 from negsim.outcomes import Outcome, outcome_class
 from negsim.params import Params
 from negsim.scenario.compile import Compiled, compile_scenario, draw, run_generator
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
 from negsim.transcript import Event, exchange_events, judgement_events
+
+
+def _check_inputs(cp: Compiled, fixed: dict[str, float]) -> None:
+    """A parameter that is no uncertain input is refused at once, as ``negsim.run`` refuses
+    it (negsim.runner.check_fixed, which this module cannot import: the runner imports the
+    model), rather than a run that quietly ignores it."""
+    paths = [leaf.path for leaf in cp.leaves]
+    unknown = [p for p in fixed if p not in set(paths)]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], paths, n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise NegsimError(
+            f"not an uncertain value of scenario '{cp.scenario.name}': {', '.join(unknown)}{hint}"
+        )
 
 
 class NegotiationModel(mesa.Model):
@@ -37,13 +59,20 @@ class NegotiationModel(mesa.Model):
         transcript: bool = True,
         fixed: dict[str, float] | None = None,
         params: Params | None = None,
+        **kwargs: float,
     ) -> None:
+        """``kwargs``: uncertain inputs by dotted path (as ``fixed``), for Mesa's tools, which
+        hand model parameters as keyword arguments; a path that is no input raises
+        :class:`~negsim.errors.NegsimError` at once."""
         cp = (
             scenario
             if isinstance(scenario, Compiled)
             else compile_scenario(load_scenario(scenario))
         )
         super().__init__(rng=run_generator(seed, run))  # Mesa's own; the dynamics draw nothing
+        fixed = {**(fixed or {}), **kwargs}
+        _check_inputs(cp, fixed)
+        self.inputs = {k: float(v) for k, v in fixed.items()}
         if params is None:
             fixed_one = {k: np.array([v]) for k, v in (fixed or {}).items()}
             params = draw(cp, [run], seed, fixed_one)[1]
@@ -56,7 +85,14 @@ class NegotiationModel(mesa.Model):
         self._left = cp.total_exchanges
         self.negotiators = [Negotiator(self, k) for k in range(cp.n_actors)]
         self.blocs = [BlocAgent(self, q) for q in range(len(cp.blocs))]
-        reporters = {iid: (lambda a, j=j: float(a.position[j])) for j, iid in enumerate(cp.issues)}
+        reporters: dict = {
+            iid: (lambda a, j=j: float(a.position[j])) for j, iid in enumerate(cp.issues)
+        }
+        reporters |= {
+            f"offer.{iid}": (lambda a, j=j: float(a.offer[j]) if a.offer is not None else None)
+            for j, iid in enumerate(cp.issues)
+        }
+        reporters["seated"] = "seated"
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "forum": lambda m: m.last.table.forum.id if m.last else "",
@@ -88,6 +124,7 @@ class NegotiationModel(mesa.Model):
             if self.keep_transcript:
                 self.events += judgement_events(self.cp, self.params, self.state, verdict)
         self.forum_done = rec.number == rec.table.forum.exchanges
+        self.agents.do("step")  # each agent refreshes what it shows from the run state
         if self._left == 0 or self.state.broke[0]:
             self.running = False
         self.datacollector.collect(self)  # every step, as Mesa's batch_run reads it

@@ -8,12 +8,15 @@ so plotting never changes global state and works without a display.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 if TYPE_CHECKING:
     from negsim.calibration import Posterior
@@ -35,6 +38,23 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figu
     return fig, fig.add_subplot()
 
 
+def _wrap(text: str, width: int) -> str:
+    """A long title wrapped line by line, so it fits the figure it heads."""
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
+
+
+def _title(ax: Axes, text: str, fontsize: float = 10) -> None:
+    """A title wrapped to its figure's width (about 12 characters an inch at 10 pt)."""
+    width = int(ax.figure.get_figwidth() * 120 / fontsize)  # type: ignore[union-attr]
+    ax.set_title(_wrap(text, width), fontsize=fontsize)
+
+
+def _err(mid: pd.Series, lo: pd.Series, hi: pd.Series) -> np.ndarray:
+    """Whisker lengths below and above ``mid``: never negative (an interval's end may sit a
+    rounding error inside its share) and 0 where there is no interval."""
+    return np.clip(np.nan_to_num(np.vstack([mid - lo, hi - mid])), 0, None)
+
+
 def _colour(target: str, k: int) -> str:
     return OUTCOME_COLOURS.get(target, "black")
 
@@ -46,17 +66,25 @@ def focus_text(focus: str) -> str:
     return focus
 
 
-def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
-    """Bars: probability of each outcome class, with 95% (Wilson) intervals and run counts."""
+def outcome_probabilities(
+    shares: pd.DataFrame,
+    title: str,
+    interval: str = "whiskers: 95% Wilson interval (independent runs)",
+    what: str = "probability (share of runs)",
+    ax: Axes | None = None,
+) -> Figure:
+    """Bars: the share of each outcome class with its 95% interval (``interval`` says which:
+    Wilson for independent runs, a bootstrap over design points for a sampled design) and run
+    counts. A grid is drawn per point instead (:func:`outcomes_per_point`)."""
     fig, ax = _axes(ax)
     x = np.arange(len(shares))
-    err = np.vstack([shares["share"] - shares["lo"], shares["hi"] - shares["share"]])
+    err = _err(shares["share"], shares["lo"], shares["hi"])
     ax.bar(x, shares["share"], color=[_colour(o, k) for k, o in enumerate(shares["outcome"])])
     ax.errorbar(x, shares["share"], yerr=err, fmt="none", ecolor="black", capsize=5)
     for xi, row in zip(x, shares.itertuples(), strict=True):
         ax.annotate(
             f"{row.share:.1%}\n({row.k} runs)",
-            (xi, row.hi),
+            (xi, np.nanmax([row.hi, row.share])),
             xytext=(0, 4),
             textcoords="offset points",
             ha="center",
@@ -65,19 +93,69 @@ def outcome_probabilities(shares: pd.DataFrame, title: str, ax: Axes | None = No
         )
     ax.set_xticks(x, shares["outcome"])
     ax.set_ylim(0, 1.15)
-    ax.set_ylabel("probability (share of runs)")
+    ax.set_ylabel(what)
     ax.set_xlabel("outcome of the week of talks")
     n = int(shares["n"].iloc[0]) if len(shares) else 0
-    ax.set_title(f"{title}\nn = {n} runs; bars: share, whiskers: 95% interval")
+    _title(ax, f"{title}\nn = {n} runs; bars: share, {interval}")
     return fig
 
 
-def consensus_holds(shares: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
-    """Bars per issue: the share of runs in which the bloc's consensus held, with 95% (Wilson)
-    intervals (every run is an independent draw of the scenario's prior)."""
+def _point_ticks(ax: Axes, first: pd.DataFrame, names: list[str], labels: list[str]) -> None:
+    """Tick each design point with its inputs' values, one line per input; a thin line between
+    the levels of the first."""
+    x = np.arange(len(first))
+    ticks = ["\n".join(f"{float(first[f'design:{n}'].iloc[j]):.3g}" for n in names) for j in x]
+    ax.set_xticks(x, ticks, fontsize=6)
+    outer = first[f"design:{names[0]}"].to_numpy()
+    for j in np.flatnonzero(outer[1:] != outer[:-1]):
+        ax.axvline(j + 0.5, color="black", lw=0.4, alpha=0.5)
+    ax.set_xlabel("design point: " + " / ".join(labels) + " (top to bottom)", fontsize=8)
+
+
+def outcomes_per_point(
+    stacked: pd.DataFrame, names: list[str], labels: list[str], title: str, ax: Axes | None = None
+) -> Figure:
+    """A grid's outcomes: one stacked bar per design point (the classes' shares of its runs),
+    a whisker on each boundary (its Wilson 95% interval over the point's replications). Never
+    pooled over the grid: its levels are the analyst's choice, not a population."""
+    points = stacked["point"].nunique()
+    fig, ax = _axes(ax, (max(7.0, 0.28 * points + 2.5), 5.0))
+    first = stacked.drop_duplicates("point").sort_values("point")
+    x = {p: j for j, p in enumerate(first["point"])}
+    for k, (o, g) in enumerate(stacked.groupby("outcome", sort=False)):
+        xs = g["point"].map(x).to_numpy()
+        ax.bar(xs, g["share"], bottom=g["bottom"], width=0.8, color=_colour(str(o), k), label=o)
+    last = list(dict.fromkeys(stacked["outcome"]))[-1]  # its top is 1 in every bar
+    inner = stacked[stacked["outcome"] != last].drop_duplicates(["point", "top"])
+    err = _err(inner["top"], inner["lo"], inner["hi"])
+    xi = inner["point"].map(x).to_numpy()
+    ax.errorbar(xi, inner["top"], yerr=err, fmt="none", ecolor="black", capsize=2, lw=0.7)
+    _point_ticks(ax, first, names, labels)
+    ax.set_xlim(-0.6, len(first) - 0.4)
+    ax.set_ylim(0, 1.0)
+    ax.set_ylabel("share of the point's runs (stacked by outcome)")
+    ax.legend(fontsize=8, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    n = stacked.drop_duplicates("point")["n"]
+    each = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
+    ax.set_title(
+        f"{title}\neach bar one of the {points} design points ({each} runs each), not pooled over"
+        " the grid\nwhiskers: 95% Wilson interval of each boundary over the point's runs",
+        pad=22,
+    )
+    return fig
+
+
+def consensus_holds(
+    shares: pd.DataFrame,
+    title: str,
+    interval: str = "whiskers: 95% Wilson interval (independent runs)",
+    ax: Axes | None = None,
+) -> Figure:
+    """Bars per issue: the share of runs in which the bloc's consensus held, with the 95%
+    interval ``interval`` names (as :func:`outcome_probabilities`)."""
     fig, ax = _axes(ax, (7.0, 0.45 * len(shares) + 2.0))
     y = np.arange(len(shares))
-    err = np.vstack([shares["share"] - shares["lo"], shares["hi"] - shares["share"]])
+    err = _err(shares["share"], shares["lo"], shares["hi"])
     ax.barh(y, shares["share"], color="#2e8b57")
     ax.errorbar(shares["share"], y, xerr=err, fmt="none", ecolor="black", capsize=4)
     ax.set_yticks(y, [i.replace("_", " ") for i in shares["issue"]])
@@ -85,11 +163,39 @@ def consensus_holds(shares: pd.DataFrame, title: str, ax: Axes | None = None) ->
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("share of runs in which the consensus bound stays where it began")
     n = int(shares["n"].iloc[0]) if len(shares) else 0
-    ax.set_title(f"{title}\nn = {n} runs; bars: share, whiskers: 95% interval")
+    _title(ax, f"{title}\nn = {n} runs; bars: share, {interval}")
     return fig
 
 
-def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+def holds_per_point(
+    shares: pd.DataFrame, names: list[str], labels: list[str], title: str, ax: Axes | None = None
+) -> Figure:
+    """A grid's consensus: per issue (rows) and design point (columns) the share of the point's
+    runs in which the bloc's consensus held; the widest Wilson 95% interval in the title."""
+    first = shares.drop_duplicates("point").sort_values("point")
+    issues = list(dict.fromkeys(shares["target"]))
+    fig, ax = _axes(ax, (max(7.0, 0.3 * len(first) + 3.0), 0.4 * len(issues) + 2.8))
+    grid = shares.pivot(index="target", columns="point", values="share").loc[issues]
+    im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
+    for (yi, xi), v in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(v):
+            c = "white" if v < 0.6 else "black"
+            ax.text(xi, yi, f"{v:.2f}", ha="center", va="center", fontsize=5, color=c)
+    ax.set_yticks(range(len(issues)), [i.replace("_", " ") for i in issues], fontsize=8)
+    _point_ticks(ax, first, names, labels)
+    fig.colorbar(im, ax=ax, label="share of the point's runs in which it held")
+    half = float(np.nanmax(shares["hi"] - shares["lo"])) / 2
+    _title(
+        ax,
+        f"{title}\nper design point ({int(first['n'].min())}+ runs each), not pooled over the grid;"
+        f" widest 95% Wilson interval: +-{half:.2f}",
+    )
+    return fig
+
+
+def gap_distributions(
+    dist: pd.DataFrame, title: str, note: str = "", ax: Axes | None = None
+) -> Figure:
     """Box plots per issue of the final gap between the focal actor and the bloc's bound."""
     fig, ax = _axes(ax, (7.5, 5.0))
     gaps = dist[dist["measure"] == "gap"]
@@ -100,11 +206,12 @@ def gap_distributions(dist: pd.DataFrame, title: str, ax: Axes | None = None) ->
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("final gap |focal actor - bloc's consensus bound| on the issue's 0-1 scale")
     n = len(data[0]) if data else 0
-    ax.set_title(f"{title}\nper issue, n = {n} runs; box: middle half, whiskers: 5-95%")
+    pooled = f"; {note}" if note else ""
+    _title(ax, f"{title}\nper issue, n = {n} runs{pooled}; box: middle half, whiskers: 5-95%")
     return fig
 
 
-def agreed_values(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
+def agreed_values(dist: pd.DataFrame, title: str, note: str = "", ax: Axes | None = None) -> Figure:
     """Where deals landed: the agreed values per issue (one dot per run with a deal)."""
     fig, ax = _axes(ax, (7.5, 5.0))
     vals = dist[dist["measure"] == "agreed value"]
@@ -121,35 +228,123 @@ def agreed_values(dist: pd.DataFrame, title: str, ax: Axes | None = None) -> Fig
     ax.set_xlabel("agreed value, " + SCALE)
     if vals.empty:
         ax.text(0.5, 0.5, "no deal on any issue in any run", transform=ax.transAxes, ha="center")
-    ax.set_title(f"{title}\nagreed values per issue (each dot one run with a deal)")
+    pooled = f"; {note}" if note else ""
+    _title(ax, f"{title}\nagreed values per issue (each dot one run with a deal){pooled}")
     return fig
 
 
-def outcomes_along(data: pd.DataFrame, xlabel: str, title: str, ax: Axes | None = None) -> Figure:
-    """Probability of each outcome along one input: lines with 95% interval bands."""
-    fig, ax = _axes(ax)
-    for k, (target, g) in enumerate(data.groupby("target", sort=False)):
-        c = _colour(str(target), k)
-        style = "-" if target in OUTCOME_COLOURS else "--"
-        ax.plot(
-            g["level"], g["share"], style, marker="o", ms=3, color=c, label=focus_text(str(target))
-        )
-        ax.fill_between(g["level"], g["lo"], g["hi"], color=c, alpha=0.2, lw=0)
+def outcomes_along(
+    data: pd.DataFrame,
+    xlabel: str,
+    title: str,
+    note: str = "",
+    steps: bool = False,
+    ax: Axes | None = None,
+) -> Figure:
+    """Shares of each outcome along one input: per design point for a grid (``data`` has a
+    ``series`` column: :func:`negsim.experiments.analysis.along_grid`), in bins for a sampled
+    design (``left``/``right``: :func:`~negsim.experiments.analysis.along_bins`). ``steps``: a
+    whole-numbered input, drawn as steps, not joined by slopes."""
+    if "series" in data:
+        return _along_grid(data, xlabel, title, steps)
+    return _along_bins(data, xlabel, title, note, steps, ax)
+
+
+def _along_grid(data: pd.DataFrame, xlabel: str, title: str, steps: bool) -> Figure:
+    """One panel per target that occurs, one line per level of the other inputs."""
+    seen = data.groupby("target", sort=False)["k"].sum()
+    targets, never = list(seen[seen > 0].index) or list(seen.index[:1]), list(seen[seen == 0].index)
+    cols = 2 if len(targets) == 4 else min(3, len(targets))
+    rows = -(-len(targets) // cols)
+    fig = Figure(figsize=(4.2 * cols + 0.5, 3.4 * rows + 1.6), layout="constrained")
+    axes = list(fig.subplots(rows, cols, squeeze=False, sharey=True).flat)
+    series = list(dict.fromkeys(data["series"]))
+    levels = np.sort(data["level"].unique())
+    gap = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
+    colours = [matplotlib.colormaps["viridis"](v) for v in np.linspace(0, 0.9, len(series))]
+    for ax, t in zip(axes, targets, strict=False):
+        for j, (sr, c) in enumerate(zip(series, colours, strict=True)):
+            g = data[(data["target"] == t) & (data["series"] == sr)].sort_values("level")
+            x = g["level"] + (j - (len(series) - 1) / 2) * 0.06 * gap  # dodge the whiskers
+            err = _err(g["share"], g["lo"], g["hi"])
+            kind = "steps-mid" if steps else "default"
+            ax.plot(x, g["share"], marker="o", ms=3, color=c, drawstyle=kind, label=sr or None)
+            ax.errorbar(x, g["share"], yerr=err, fmt="none", ecolor=c, capsize=2, lw=0.8)
+        ax.set_title(focus_text(str(t)), fontsize=10)
+        ax.set_ylim(-0.02, 1.02)
+        if steps:  # a count: whole-number ticks only
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.supxlabel(xlabel, fontsize=9)
+    for ax in axes[len(targets) :]:
+        ax.set_visible(False)
+    fig.axes[0].set_ylabel("share of the point's runs")
+    if series != [""]:
+        head = _wrap(data.attrs.get("series", "other input"), 28)
+        fig.legend(fontsize=7, title=head, title_fontsize=7, loc="outside right upper",
+                   handles=fig.axes[0].get_legend_handles_labels()[0])  # fmt: skip
+    n = data["n"]
+    each = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
+    absent = f"; never at any point: {', '.join(map(focus_text, never))}" if never else ""
+    lines = ", one line per level of the other inputs" if series != [""] else ""
+    text = (
+        f"{title}\nshare at each design point ({each} runs each){lines}; whiskers: 95% Wilson"
+        f" over the point's runs{absent}"
+    )
+    fig.suptitle(_wrap(text, int(10 * fig.get_figwidth())), fontsize=10)
+    return fig
+
+
+def _along_bins(
+    data: pd.DataFrame, xlabel: str, title: str, note: str, steps: bool, ax: Axes | None
+) -> Figure:
+    """Per bin: a bar over the bin's interval at its share, a whisker at its middle, and the
+    bin's count of design points under the axis."""
+    fig, ax = _axes(ax, (7.5, 4.8))
+    seen = data.groupby("target", sort=False)["k"].sum()
+    never = list(seen[seen == 0].index) if (seen > 0).any() else []
+    for k, (target, g) in enumerate(
+        data[~data["target"].isin(never)].groupby("target", sort=False)
+    ):
+        c = _colour(str(target), k + 1)
+        mid = (g["left"] + g["right"]) / 2
+        err = _err(g["share"], g["lo"], g["hi"])
+        binned = bool((g["right"] > g["left"]).any())
+        if binned:
+            ax.hlines(g["share"], g["left"], g["right"], color=c, lw=2.5, label=focus_text(target))
+        else:
+            kind = "steps-mid" if steps else "default"
+            ax.plot(mid, g["share"], "o", color=c, label=focus_text(str(target)), drawstyle=kind)
+        ax.errorbar(mid, g["share"], yerr=err, fmt="none", ecolor=c, capsize=3, lw=0.8)
+    bins = data.drop_duplicates("bin")
+    for row in bins.itertuples():
+        mid = (row.left + row.right) / 2
+        ax.annotate(f"{row.points}", (mid, 0.0), xytext=(0, 2), textcoords="offset points",
+                    ha="center", fontsize=6, color="#555555")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("probability (share of runs)")
-    per = data.groupby("level")["n"].first()
-    lo, hi = int(per.min()), int(per.max())
-    each = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    ax.set_title(f"{title}\n{int(per.sum())} runs, {each} per level; bands: 95% intervals")
     ax.legend(title="outcome", fontsize=8, loc="best")
+    binned = bool((bins["right"] > bins["left"]).any())
+    kind = f"{len(bins)} quantile bins" if binned else "each value"
+    what = "bar: the bin's interval; number: its points" if binned else "number: its points"
+    absent = f"; never in any run: {', '.join(map(focus_text, never))}" if never else ""
+    points = int(bins["points"].sum())
+    _title(ax, f"{title}\n{kind} of the design's {points} points ({what}); {note}{absent}", 9)
+    ax.set_ylabel("share of the bin's runs" if binned else "share of the runs at the value")
     return fig
 
 
 def outcome_heatmap(
-    data: pd.DataFrame, xlabel: str, ylabel: str, focus: str, title: str, ax: Axes | None = None
+    data: pd.DataFrame,
+    xlabel: str,
+    ylabel: str,
+    focus: str,
+    title: str,
+    over: list[str] | tuple[str, ...] = (),
+    ax: Axes | None = None,
 ) -> Figure:
-    """Probability of ``focus`` over two inputs, one cell per level pair, labelled."""
+    """Share of runs with ``focus`` over two inputs, one cell per level pair (or bin pair),
+    labelled; the title names what each cell averages over (``over``: the design's other
+    inputs, beside the scenario's own uncertain inputs every run draws)."""
     fig, ax = _axes(ax, (7.5, 5.5))
     grid = data.pivot(index="y", columns="x", values="share")
     im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
@@ -166,12 +361,19 @@ def outcome_heatmap(
             )
     ax.set_xticks(range(grid.shape[1]), [f"{v:.3g}" for v in grid.columns], fontsize=8)
     ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    fig.colorbar(im, ax=ax, label=f"probability of {focus_text(focus)}")
+    fig.colorbar(im, ax=ax, label=f"share of the cell's runs with {focus_text(focus)}")
     lo, hi = int(data["n"].min()), int(data["n"].max())
     each = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    ax.set_title(f"{title}\n{int(data['n'].sum())} runs, {each} per cell")
+    named = "; ".join(over) if len(over) <= 3 else f"the design's {len(over)} other inputs"
+    what = (
+        f"averaged over {named} and the scenario's other uncertain inputs"
+        if over
+        else "over the scenario's other uncertain inputs (as each run draws them)"
+    )
+    binned = data.attrs.get("binned", ())
+    ax.set_xlabel(xlabel + (" (quantile-bin middles)" if "x" in binned else ""))
+    ax.set_ylabel(ylabel + (" (quantile-bin middles)" if "y" in binned else ""))
+    _title(ax, f"{title}\n{int(data['n'].sum())} runs, {each} per cell; each cell {what}")
     return fig
 
 
@@ -205,7 +407,8 @@ def histogram_by_outcome(
     note: str = "",
     ax: Axes | None = None,
 ) -> Figure:
-    """Distribution of a run figure (``column``, from 0) over the runs, stacked by outcome."""
+    """Distribution of a run figure (``column``, from 0) over the runs, the outcomes stacked: a
+    bar's height is all its runs, each colour the runs of one outcome (said on the plot)."""
     fig, ax = _axes(ax)
     hi = max(float(data[column].max()), 1e-6)
     bins = np.linspace(0, hi * 1.02, 40).tolist()  # a list: matplotlib's stub wants a Sequence
@@ -219,9 +422,10 @@ def histogram_by_outcome(
         label=[f"{o} ({len(v)})" for o, v in groups],
     )
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("runs")
-    ax.legend(title="outcome (runs)", fontsize=8)
-    ax.set_title(f"{title}\nn = {len(data)} runs" + (f"; {note}" if note else ""))
+    ax.set_ylabel("runs (stacked: bar height = all outcomes)")
+    ax.legend(title="outcome (runs), stacked", fontsize=8)
+    notes = "".join(f"; {t}" for t in (data.attrs.get("pooled", ""), note) if t)
+    _title(ax, f"{title}\nn = {len(data)} runs, stacked by outcome{notes}")
     return fig
 
 

@@ -21,9 +21,8 @@ from negsim.runner import Results
 from negsim.scenario.compile import Compiled
 
 if TYPE_CHECKING:
-    import pyarrow.parquet as pq
-
     from negsim.model import NegotiationModel
+    from negsim.parquet import Parts
 
 
 def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
@@ -108,33 +107,35 @@ class RunsWriter:
     follows the part, not the job), in a temporary folder inside ``out``; the table, the
     summary and the transcript are moved into place only when all are complete.
     ``provenance`` (overrides, scenario hash, versions) is added to summary.json. Files get
-    the mode the user's umask gives (0644 under the usual 022), as open() would."""
+    the mode the user's umask gives (0644 under the usual 022), as open() would.
 
-    def __init__(self, out: Path, fmt: str, provenance: dict | None = None) -> None:
+    The sampled inputs are not stored (93% of a table's bytes): ``scenario.yaml``, the
+    scenario as run (``--set`` applied), with the seed in ``summary.json`` names every run's
+    inputs, and ``negsim inputs OUT`` regenerates them exactly."""
+
+    def __init__(
+        self, out: Path, fmt: str, provenance: dict | None = None, scenario: dict | None = None
+    ) -> None:
         self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
         self.provenance = provenance or {}
+        self.scenario = scenario
         try:
             out.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=".negsim-", dir=out))
         except OSError as exc:
             raise os_failure(exc, out) from None
-        self._parquet: pq.ParquetWriter | None = None
+        self._parquet: Parts | None = None
         self._csv: TextIO | None = None
 
     def append(self, frame: pd.DataFrame) -> None:
+        frame = frame[[c for c in frame.columns if not str(c).startswith("in:")]]
         try:
             if self.fmt == "parquet":
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+                from negsim.parquet import Parts
 
-                table = pa.Table.from_pandas(frame, preserve_index=False)
                 if self._parquet is None:
-                    self._parquet = pq.ParquetWriter(self.tmp / self.name, table.schema)
-                # pyarrow-stubs type ParquetWriter.schema as a ParquetSchema; it is the Arrow
-                # Schema the writer was opened with (pyarrow/parquet/core.py: self.schema = schema)
-                elif not table.schema.equals(self._parquet.schema, check_metadata=False):  # type: ignore[arg-type]
-                    table = table.cast(self._parquet.schema)  # type: ignore[arg-type]
-                self._parquet.write_table(table)
+                    self._parquet = Parts(self.tmp / self.name)
+                self._parquet.append(frame)
             else:
                 first = self._csv is None
                 if self._csv is None:
@@ -159,9 +160,15 @@ class RunsWriter:
             summary = {**doc, **self.provenance}
             (self.tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
             (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
+            names = [self.name, "summary.json", "transcript.txt", *(drawings or {})]
+            if self.scenario is not None:
+                from negsim.experiments.storage import write_yaml
+
+                write_yaml(self.tmp / "scenario.yaml", self.scenario)
+                names.append("scenario.yaml")
             for png, drawing in (drawings or {}).items():
                 drawing.savefig(self.tmp / png, dpi=120)
-            for f in (self.name, "summary.json", "transcript.txt", *(drawings or {})):
+            for f in names:
                 os.replace(self.tmp / f, self.out / f)
             for f in RUN_FILES:  # an earlier run's (replaced with --force) in the other format
                 if f.startswith("runs.") and f != self.name:

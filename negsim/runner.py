@@ -57,12 +57,14 @@ def iter_runs(
     engine: str = "batch",
     chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[Results]:
     """Results chunk by chunk, in run order: for streaming to disk.
 
     ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs. A
     chunk that raises is run again run by run, so only the runs that fail are lost; their
-    rows carry the error and the seed, and the batch goes on.
+    rows carry the error and the seed, and the batch goes on. ``extra`` names the figures on
+    demand to compute too (see :func:`negsim.figures.registry.computed`).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
@@ -75,15 +77,15 @@ def iter_runs(
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
         try:
-            yield _chunk(cp, runs[part], seed, engine, sub)
+            yield _chunk(cp, runs[part], seed, engine, sub, extra)
         except Exception:
             singles = []
             for i, k in enumerate(runs[part]):
                 one = {p: v[i : i + 1] for p, v in sub.items()}
                 try:
-                    singles.append(_chunk(cp, runs[part][i : i + 1], seed, engine, one))
+                    singles.append(_chunk(cp, runs[part][i : i + 1], seed, engine, one, extra))
                 except Exception as exc:
-                    singles.append(_failed(cp, int(k), seed, engine, one, exc))
+                    singles.append(_failed(cp, int(k), seed, engine, one, exc, extra))
             yield concat(singles)
 
 
@@ -103,7 +105,12 @@ def check_fixed(cp: Compiled, fixed: Mapping[str, object]) -> None:
 
 
 def _chunk(
-    cp: Compiled, runs: np.ndarray, seed: int, engine: str, fixed: dict[str, np.ndarray]
+    cp: Compiled,
+    runs: np.ndarray,
+    seed: int,
+    engine: str,
+    fixed: dict[str, np.ndarray],
+    extra: tuple[str, ...] = (),
 ) -> Results:
     values, params = draw(cp, runs, seed, fixed)
     if engine == "batch":
@@ -114,15 +121,21 @@ def _chunk(
             for i, k in enumerate(runs)
         ]
         st = _stack([m.run().state for m in models])
-    summary = summarize(cp, params, st)
+    summary = summarize(cp, params, st, extra)
     return Results(table(cp, summary, runs, values), summary, engine)
 
 
 def _failed(
-    cp: Compiled, run: int, seed: int, engine: str, fixed: dict[str, np.ndarray], exc: Exception
+    cp: Compiled,
+    run: int,
+    seed: int,
+    engine: str,
+    fixed: dict[str, np.ndarray],
+    exc: Exception,
+    extra: tuple[str, ...] = (),
 ) -> Results:
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-    return failed_results(cp, [run], seed, engine, fixed, message)
+    return failed_results(cp, [run], seed, engine, fixed, message, extra)
 
 
 def failed_results(
@@ -132,6 +145,7 @@ def failed_results(
     engine: str,
     fixed: dict[str, np.ndarray],
     reason: str,
+    extra: tuple[str, ...] = (),
 ) -> Results:
     """Rows for runs that produced nothing (they raised, or their worker died): their inputs
     where they can be drawn, every figure missing, and the reason in ``error``."""
@@ -140,7 +154,7 @@ def failed_results(
         values = draw(cp, runs, seed, fixed)[0]
     except Exception:
         values = np.full((len(runs), len(cp.leaves)), np.nan)
-    summary = failed_summary(cp, len(runs))
+    summary = failed_summary(cp, len(runs), extra)
     return Results(table(cp, summary, runs, values, [reason] * len(runs)), summary, engine)
 
 
@@ -159,9 +173,10 @@ def run_many(
     engine: str = "batch",
     chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Results:
     """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario."""
-    return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed)))
+    return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed, extra)))
 
 
 @lru_cache(maxsize=8)

@@ -189,6 +189,7 @@ def test_a_sweep_draws_the_inputs_its_design_leaves_from_the_posterior(tmp_path)
     from the particles (no walk-out within the week), and another posterior is another
     experiment (its hash differs, so a resume cannot mix them)."""
     from negsim.experiments.prepare import prepare
+    from negsim.inputs import regenerate
 
     cal = tmp_path / "cal"
     assert main(["calibrate", str(SCENARIOS / "baseline.yaml"), "--out", str(cal),
@@ -203,9 +204,10 @@ def test_a_sweep_draws_the_inputs_its_design_leaves_from_the_posterior(tmp_path)
     assert main(["sweep", str(exp), "--out", str(out), "--quiet", "--no-plots"]) == 0
     runs = pd.read_parquet(out / "runs.parquet")
     post = pd.read_parquet(cal / "posterior.parquet")
+    drawn = regenerate(out)  # the inputs, as the sweep drew them (not stored)
     hope = "in:actors.russia.patience.hope"
-    assert runs[hope].isin(post[hope]).all()
-    assert set(runs["in:actors.united_states.positions.missiles.reservation"]) == {0.45, 0.7}
+    assert drawn[hope].isin(post[hope]).all() and len(drawn) == len(runs) == 400
+    assert set(drawn["in:actors.united_states.positions.missiles.reservation"]) == {0.45, 0.7}
     assert not (runs["broke_in"] <= 3).any()  # the week's three forums: nobody left in them
     first = prepare(exp).experiment_sha256
     exp.write_text(exp.read_text().replace("posterior: cal\n", ""))

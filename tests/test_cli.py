@@ -73,6 +73,7 @@ def test_out_writes_table_summary_and_transcript(tmp_path, capsys) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "forecasts.png",
         "runs.parquet",
+        "scenario.yaml",  # the scenario as run: with the seed, it names every run's inputs
         "summary.json",
         "transcript.txt",
     ]

@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negsim.expected_utility import forecast
 from negsim.experiments import SweepOptions, load_results, run_experiment
 from negsim.experiments.prepare import prepare
 from negsim.experiments.replay import replay
 from negsim.runner import run_many
+from negsim.scenario.compile import compile_scenario, draw
+from negsim.scenario.load import load_scenario
 
 from .conftest import ROOT, Interrupted
 
@@ -59,10 +62,8 @@ def test_table_has_one_row_per_run_with_design_and_outcomes(reference: pd.DataFr
     assert (reference["point"] == reference["run"] // 4).all()
     assert (reference["replication"] == reference["run"] % 4).all()
     assert (reference["seed"] == 11).all()
-    design = reference["design:actors.russia.patience.rounds"]
-    np.testing.assert_allclose(design, reference["in:actors.russia.patience.rounds"])
     assert {"outcome", "missiles.status", "missiles.value", "core_progress"} <= set(reference)
-    assert not any(c.startswith("traj:") for c in reference)
+    assert not any(c.startswith(("traj:", "in:")) for c in reference)  # inputs: negsim inputs
     outcomes = set(reference["outcome"].astype(str))
     assert {"breakdown", "partial"} <= outcomes  # the design spans both sides of patience 3
 
@@ -72,8 +73,13 @@ def test_a_run_is_the_same_alone_as_in_the_sweep(tmp_path: Path, reference: pd.D
     k = 57
     fixed = {p: [reference.loc[k, f"design:{p}"]] for p in prep.swept}
     alone = run_many(prep.compiled, [k], 11, fixed=fixed).frame
-    for col in ("outcome", "core_progress", "missiles.gap", "in:actors.russia.concession.beta"):
+    for col in ("outcome", "core_progress", "missiles.gap"):
         assert alone.loc[0, col] == reference.loc[k, col]
+    kept = run_experiment(write_exp(tmp_path, record="[status, inputs]"), workers=1)
+    design = kept["design:actors.russia.patience.rounds"]
+    np.testing.assert_array_equal(design, kept["in:actors.russia.patience.rounds"])
+    beta = "in:actors.russia.concession.beta"
+    assert alone.loc[0, beta] == kept.loc[k, beta]
 
 
 @pytest.mark.parametrize(("workers", "chunk"), [(1, 7), (1, 1000), (2, 13)])
@@ -153,6 +159,30 @@ def test_record_keeps_only_the_figures_asked_for(tmp_path: Path) -> None:
     assert "core_progress" in table and "missiles.status" in table
     assert "missiles.gap" not in table and "bloc_spread" not in table
     assert not any(c.startswith(("in:", "traj:")) for c in table)
+
+
+def test_a_sweep_that_records_the_eu_forecast_tables_the_four_forecasts_per_point(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    """The expected-utility forecast is on demand: the default sweep has none, a record that
+    names it has it per run (the same as the model computes alone) and per point beside the
+    agreed value and the weighted mean and median."""
+    assert not any(c.endswith(".forecast_eu") for c in reference)
+    out = tmp_path / "out"
+    exp = write_exp(tmp_path, record="[status, value, forecasts, forecast_eu]")
+    table = run_experiment(exp, out=out, workers=1)
+    cp = compile_scenario(load_scenario(MINI))
+    # the design sets patience and cohesion, which leave every other input's draw unchanged
+    params = draw(cp, np.arange(120), 11)[1]
+    alone = forecast(params.ideal, params.capability, params.salience)
+    np.testing.assert_array_equal(table[[f"{i}.forecast_eu" for i in cp.issues]], alone)
+    summary = pd.read_csv(out / "summary.csv")
+    for kind in ("value", "forecast_mean", "forecast_median", "forecast_eu"):
+        assert f"missiles.{kind}" in summary, kind
+    first = table[table["point"] == 0]
+    assert summary.loc[0, "missiles.forecast_eu"] == pytest.approx(
+        first["missiles.forecast_eu"].median()
+    )
 
 
 def test_replay_reproduces_the_stored_outcome(tmp_path: Path, reference: pd.DataFrame) -> None:

@@ -82,3 +82,56 @@ def test_mesa_batch_run_yields_the_outcome_column(cp) -> None:
         k: NegotiationModel(cp, k, 5, transcript=False).run().outcome for k in (0, 1, 2)
     }
     assert set(outcome.values()) <= {"agreement", "partial", "stalemate", "breakdown"}
+
+
+def test_agents_step_takes_in_the_last_exchange(cp) -> None:
+    """Every agent has a Mesa ``step``; after an exchange, the parties' agents hold their
+    offers and the seated actors know they sat, and the DataCollector records both."""
+    model = NegotiationModel(cp, 4, seed=2022)
+    assert all(callable(getattr(a, "step", None)) for a in model.agents)
+    model.step()
+    rec = model.last
+    by_id = {a.ident: a for a in model.agents}
+    for party, offer in zip(rec.table.forum.parties, rec.offers, strict=True):
+        assert np.array_equal(by_id[party.id].offer, offer[0])
+    seated = {cp.actors[k] for k in rec.table.idx[np.asarray(rec.table.seated, dtype=bool)]}
+    assert {a.ident for a in model.negotiators if a.seated} == seated
+    frame = model.datacollector.get_agent_vars_dataframe()
+    assert {"seated", *(f"offer.{i}" for i in cp.issues)} <= set(frame.columns)
+    assert int(frame["seated"].sum()) == len(seated)
+
+
+def test_uncertain_inputs_are_model_parameters(cp) -> None:
+    """An input by its dotted path is a keyword argument, as Mesa's tools hand parameters:
+    the same run as ``fixed=``, kept on the model, and a misspelt path is refused at once."""
+    from negsim.errors import NegsimError
+
+    path = "actors.russia.patience.outside_option"
+    by_kwarg = NegotiationModel(cp, 3, 1, **{path: 0.3}).run()
+    assert by_kwarg.inputs == {path: 0.3}
+    assert by_kwarg.transcript == NegotiationModel(cp, 3, 1, fixed={path: 0.3}).run().transcript
+    with pytest.raises(NegsimError, match="did you mean"):
+        NegotiationModel(cp, 3, 1, **{"actors.russia.patience.outside_optio": 0.3})
+
+
+def test_mesa_batch_run_sweeps_an_input_by_its_path(cp) -> None:
+    """``mesa.batch_run`` over an uncertain input: one outcome per value, the model's own."""
+    import inspect
+
+    import mesa
+
+    path = "actors.russia.patience.outside_option"
+    params = {"scenario": [cp], "run": [2], "transcript": [False], path: [0.05, 0.3]}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        seeding: dict = {"rng": [5]}
+    else:
+        params["seed"], seeding = [5], {"iterations": 1}
+    rows = mesa.batch_run(
+        NegotiationModel, parameters=params, number_processes=1,
+        data_collection_period=-1, display_progress=False, **seeding,
+    )  # fmt: skip
+    got = {r[path]: r["outcome"] for r in rows}
+    assert got == {
+        v: NegotiationModel(cp, 2, 5, transcript=False, **{path: v}).run().outcome
+        for v in (0.05, 0.3)
+    }

@@ -40,35 +40,41 @@ def test_outcome_shares_count_runs_and_use_wilson_intervals() -> None:
     assert s.loc["agreement", "lo"] == 0
 
 
-def test_along_one_input_gives_shares_per_level() -> None:
+def test_along_one_input_of_a_sweep_without_a_layout_gives_each_value() -> None:
+    """A table with no layout is independent runs: each value of the input, Wilson intervals."""
     a = analysis.along(runs_table(), "design:x", ["breakdown", "missiles.agreed"])
-    got = a.set_index(["level", "target"])["share"].to_dict()
+    got = a.set_index(["left", "target"])["share"].to_dict()
     assert got == {
         (1.0, "breakdown"): 0.75,
         (1.0, "missiles.agreed"): 0.0,
         (2.0, "breakdown"): 0.0,
         (2.0, "missiles.agreed"): 0.25,
     }
-    assert (a["n"] == 4).all()
-    row = a[(a["level"] == 1) & (a["target"] == "breakdown")].iloc[0]
+    assert (a["n"] == 4).all() and (a["points"] == 2).all()
+    row = a[(a["left"] == 1) & (a["target"] == "breakdown")].iloc[0]
     assert (row["lo"], row["hi"]) == pytest.approx(share_ci(3, 4))
 
 
-def test_along_bins_a_continuous_input() -> None:
+def test_along_bins_a_continuous_input_by_design_points() -> None:
     frame = pd.DataFrame(
-        {"x": np.linspace(0, 1, 100), "outcome": ["breakdown"] * 50 + ["stalemate"] * 50}
+        {
+            "point": range(100),
+            "x": np.linspace(0, 1, 100),
+            "outcome": ["breakdown"] * 50 + ["stalemate"] * 50,
+        }
     )
-    a = analysis.along(frame, "x", ["breakdown"])
-    assert len(a) == 10 and (a["n"] == 10).all()
-    assert a["share"].tolist() == [1.0] * 5 + [0.0] * 5
-    assert a["level"].is_monotonic_increasing
+    layout = data.Layout("latin_hypercube", ("x",), seed=1)
+    a = analysis.along(frame, "x", ["breakdown"], layout)
+    assert len(a) == analysis.BINS and a["points"].sum() == 100
+    assert a["share"].iloc[0] == 1.0 and a["share"].iloc[-1] == 0.0
+    assert a["left"].is_monotonic_increasing
 
 
 def test_heatmap_has_one_cell_per_level_pair() -> None:
     h = analysis.heatmap(runs_table(), "design:x", "design:y", "breakdown")
     cells = h.set_index(["x", "y"])["share"].to_dict()
     assert cells == {(1.0, 0.1): 1.0, (1.0, 0.5): 0.5, (2.0, 0.1): 0.0, (2.0, 0.5): 0.0}
-    assert (h["n"] == 2).all()
+    assert (h["n"] == 2).all() and (h["points"] == 1).all()
 
 
 def test_fan_quantiles_skip_runs_that_left_the_table() -> None:
@@ -116,8 +122,18 @@ def test_every_plot_returns_a_figure_and_leaves_pyplot_alone() -> None:
         }
     )
     dist = data.issue_distributions(frame)
+    grid = frame.copy()
+    grid.attrs["layout"] = data.Layout("grid", ("x", "y"), labels=("x", "y"))
+    layout = grid.attrs["layout"]
     figures = [
         plots.outcome_probabilities(data.outcome_shares(frame), "t"),
+        plots.outcomes_per_point(
+            data.stacked_point_shares(grid, layout), ["x", "y"], ["x", "y"], "t"
+        ),
+        plots.holds_per_point(
+            data.point_shares(grid, {"m": np.ones(8)}, layout), ["x", "y"], ["x", "y"], "t"
+        ),
+        plots.outcomes_along(analysis.along(grid, "design:x", None, layout), "x", "t"),
         plots.gap_distributions(dist, "t"),
         plots.agreed_values(dist, "t"),
         plots.outcomes_along(analysis.along(frame, "design:x"), "x", "t"),
@@ -145,3 +161,48 @@ def test_the_wilson_interval_is_scipys(k: int, n: int) -> None:
 
     ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
     assert share_ci(k, n) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def grid_frame() -> pd.DataFrame:
+    frame = runs_table()
+    frame.attrs["layout"] = data.Layout("grid", ("x", "y"), labels=("the x", "the y"))
+    return frame
+
+
+def test_a_grids_outcome_plot_is_per_point_and_says_it_is_not_pooled() -> None:
+    from negsim.figures.builtin import _outcome_plot
+
+    fig = _outcome_plot(grid_frame(), "outcome", "g")
+    title = fig.axes[0].get_title()
+    assert "4 design points" in title and "not pooled" in title
+    assert "probability" not in fig.axes[0].get_ylabel()
+    assert len(fig.axes[0].patches) == 4 * 4  # a stacked bar (4 classes) per point
+
+
+def test_a_sampled_designs_outcome_plot_names_its_bootstrap() -> None:
+    from negsim.figures.builtin import _outcome_plot
+
+    frame = runs_table()
+    frame.attrs["layout"] = data.Layout("latin_hypercube", ("x", "y"))
+    title = _outcome_plot(frame, "outcome", "s").axes[0].get_title()
+    assert "bootstrap" in title and "Wilson" not in title
+
+
+def test_whole_numbered_inputs_are_steps_and_the_histogram_says_it_is_stacked() -> None:
+    frame = grid_frame()
+    a = analysis.along(frame, "design:x", ["breakdown"])
+
+    def styles(fig: Figure) -> set[str]:  # the share lines (markers), not the whiskers' caps
+        return {ln.get_drawstyle() for ln in fig.axes[0].get_lines() if ln.get_marker() == "o"}
+
+    assert styles(plots.outcomes_along(a, "x", "t", steps=True)) == {"steps-mid"}
+    assert styles(plots.outcomes_along(a, "x", "t")) == {"default"}
+    h = plots.histogram_by_outcome(data.by_outcome(frame, "bloc_spread"), "bloc_spread", "x", "t")
+    assert "stacked" in h.axes[0].get_title() and "stacked" in h.axes[0].get_ylabel()
+    assert "4 design points (grid) pooled" in h.axes[0].get_title()
+
+
+def test_a_heatmaps_title_names_what_it_averages_over() -> None:
+    h = analysis.heatmap(runs_table(), "design:x", "design:y", "breakdown")
+    fig = plots.outcome_heatmap(h, "x", "y", "breakdown", "t", ["Russia's hope"])
+    assert "averaged over Russia's hope" in fig.axes[0].get_title().replace("\n", " ")

@@ -1,8 +1,9 @@
 """The numbers behind every plot, computed from result tables by functions tests can check.
 
 Each function takes a run table (``runs.parquet``) or trajectory table and returns a small
-DataFrame; :mod:`negsim.plots` only draws what these return. Shares carry Wilson 95% intervals
-(:func:`negsim.figures.data.share_ci`) so a reader sees how many runs a rare outcome rests on.
+DataFrame; :mod:`negsim.plots` only draws what these return. Intervals follow the design
+(:class:`negsim.figures.data.Layout`): Wilson 95% over a design point's replications, a bootstrap
+over design points for a share pooled over a sampled design, and none pooled over a grid.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import pandas as pd
 from negsim import figures
 from negsim.experiments.designs import Design, analysis_seed
 from negsim.experiments.spec import OUTCOMES
-from negsim.figures.data import (
-    share_rows,
-)
+from negsim.figures.data import Layout, layout_of, point_shares, pooled_share, share_rows
 from negsim.outcomes import failed
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MAX_LEVELS = 12  # a parameter with more distinct values than this is binned along its axis
+BINS = 8  # quantile bins along one input of a sampled design
+HEAT_BINS = 6  # quantile bins per axis of a sampled design's heatmap
 
 
 def indicator(frame: pd.DataFrame, focus: str) -> np.ndarray:
@@ -79,44 +80,122 @@ def point_figures(runs: pd.DataFrame, issues: list[str]) -> dict[str, float]:
     return row
 
 
-def levels_of(values: pd.Series, bins: int = 10) -> tuple[pd.Series, str]:
-    """Each run's level along a parameter: its own value when the design used few distinct
-    values (a grid), else the midpoint of its quantile bin. Returns (levels, 'values'|'bins')."""
-    if values.nunique() <= MAX_LEVELS:
-        return values, "values"
-    cut = pd.qcut(values, bins, duplicates="drop")
-    mids = cut.map(lambda iv: float(iv.mid)).astype(float)
-    return mids, "bins"
+def whole_numbered(values: pd.Series | np.ndarray) -> bool:
+    """Whether an input takes whole numbers only, over a span of two or more (rounds, days,
+    exchanges): drawn as steps, not joined by lines. A 0/1 pair is no count."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool(np.all(v == np.round(v))) and float(np.ptp(v)) >= 2
 
 
-def along(frame: pd.DataFrame, column: str, focus: list[str] | None = None) -> pd.DataFrame:
-    """Share of each outcome (or ``ISSUE.agreed``) at each level of one input, with its 95%
-    interval: columns level, target, k, n, share, lo, hi."""
-    targets = focus or list(OUTCOMES)
-    level, _ = levels_of(frame[column])
+def series_of(frame: pd.DataFrame, others: list[str]) -> pd.Series:
+    """Each run's series along one input of a grid: the levels of the grid's other inputs,
+    '0.3' or '0.3, 2' in ``others``' order ('' when there are none)."""
+    if not others:
+        return pd.Series("", index=frame.index)
+    parts = [frame[f"design:{o}"].map(lambda v: f"{float(v):.3g}") for o in others]
+    return parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+
+
+def along_grid(frame: pd.DataFrame, name: str, targets: list[str], layout: Layout) -> pd.DataFrame:
+    """Along one input of a grid, the share of each target at every design point, one series
+    per level of the grid's other inputs, Wilson 95% per point (its replications): columns
+    level, series, target, k, n, share, lo, hi; ``attrs["series"]`` names the other inputs.
+    Nothing is pooled over the other inputs."""
+    others = [o for o in layout.names if o != name]
+    hits = {t: indicator_or_nan(frame, t) for t in targets}
+    shares = point_shares(frame, hits, layout)
+    first = frame.groupby("point", sort=True).head(1).set_index("point")
+    shares["level"] = shares["point"].map(first[f"design:{name}"]).astype(float)
+    shares["series"] = shares["point"].map(series_of(first, others))
+    out = shares[["level", "series", "target", "k", "n", "share", "lo", "hi"]]
+    out.attrs["series"] = ", ".join(layout.label(o) for o in others)
+    return out
+
+
+def along_bins(
+    frame: pd.DataFrame, column: str, targets: list[str], layout: Layout, bins: int = BINS
+) -> pd.DataFrame:
+    """Along one input of a sampled design, the share of each target in quantile bins of the
+    design points' values (each point counted once, so a bin holds about as many points as
+    the next), or at each value where the design used few; interval: a bootstrap over the
+    design's points or blocks in the bin (its runs are not independent draws). Columns bin,
+    left, right (the bin's interval of the input), points, target, k, n, share, lo, hi."""
+    done = frame[~failed(frame)]
+    values = done[column].to_numpy(dtype=float)
+    distinct = np.unique(values)
+    if len(distinct) <= MAX_LEVELS:
+        edges = None
+        code = np.searchsorted(distinct, values)
+    else:
+        per_point = done.groupby("point")[column].first().to_numpy(dtype=float)
+        edges = np.unique(np.quantile(per_point, np.linspace(0, 1, bins + 1)))
+        code = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
     rows = []
-    for lv, idx in level.groupby(level, sort=True).groups.items():
-        sub = frame.loc[idx]
+    for b in np.unique(code):
+        sub = done[code == b]
+        left, right = (distinct[b],) * 2 if edges is None else (edges[b], edges[b + 1])
+        head = {"bin": int(b), "left": float(left), "right": float(right)}
+        head["points"] = int(sub["point"].nunique())
         for t in targets:
-            rows.append(
-                {
-                    "level": float(lv),  # type: ignore[arg-type]  # pandas-stubs: keys are Hashable
-                    "target": t,
-                    **share_rows(int(indicator(sub, t).sum()), len(sub)),
-                }
-            )
+            hit = indicator(sub, t)
+            rows.append({**head, "target": t, **pooled_share(hit, sub, layout)})
     return pd.DataFrame(rows)
 
 
-def heatmap(frame: pd.DataFrame, x: str, y: str, focus: str) -> pd.DataFrame:
-    """Share of runs with ``focus`` over two inputs: columns x, y, k, n, share, lo, hi."""
-    lx, _ = levels_of(frame[x], 8)
-    ly, _ = levels_of(frame[y], 8)
-    hit = pd.Series(indicator(frame, focus), index=frame.index)
+def along(
+    frame: pd.DataFrame,
+    column: str,
+    focus: list[str] | None = None,
+    layout: Layout | None = None,
+) -> pd.DataFrame:
+    """Shares of each outcome (or ``ISSUE.agreed``) along one design input: per design point
+    for a grid (:func:`along_grid`), in honest bins for a sampled design (:func:`along_bins`)."""
+    layout = layout or layout_of(frame)
+    targets = focus or list(OUTCOMES)
+    if layout.grid(frame):
+        return along_grid(frame, column.removeprefix("design:"), targets, layout)
+    return along_bins(frame, column, targets, layout)
+
+
+def heatmap(
+    frame: pd.DataFrame, x: str, y: str, focus: str, layout: Layout | None = None
+) -> pd.DataFrame:
+    """Share of runs with ``focus`` over two inputs: one cell per pair of levels (a grid) or of
+    quantile bins (a sampled design): columns x, y, points, k, n, share. ``attrs["over"]``
+    names the design's other inputs each cell averages over (beside the scenario's own
+    uncertain inputs, which every run draws)."""
+    layout = layout or layout_of(frame)
+    done = frame[~failed(frame)]
+    lx, ly = (_cell_levels(done, c) for c in (x, y))
+    hit = pd.Series(indicator(done, focus), index=done.index)
     g = hit.groupby([lx.rename("x"), ly.rename("y")], sort=True)
-    # pandas-stubs type group keys as Hashable; here they are the numeric levels
-    rows = [{"x": float(a), "y": float(b), **share_rows(int(s.sum()), len(s))} for (a, b), s in g]  # type: ignore[arg-type]
-    return pd.DataFrame(rows)
+    point = done["point"] if "point" in done else pd.Series(0, index=done.index)
+    rows = [
+        {"x": float(a), "y": float(b), "points": int(point[s.index].nunique()),
+         **share_rows(int(s.sum()), len(s))}
+        for (a, b), s in g
+    ]  # fmt: skip
+    cells = pd.DataFrame(rows).drop(columns=["lo", "hi"])  # no interval drawn in a cell
+    shown = {x.removeprefix("design:"), y.removeprefix("design:")}
+    cells.attrs["over"] = [n for n in layout.names if n not in shown]
+    cells.attrs["binned"] = [a for a, c in (("x", x), ("y", y)) if done[c].nunique() > MAX_LEVELS]
+    return cells
+
+
+def _cell_levels(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A heatmap axis: the input's own values when few, else the midpoint of its quantile bin
+    over the design points."""
+    values = frame[column]
+    if values.nunique() <= MAX_LEVELS:
+        return values.astype(float)
+    cut = pd.qcut(values, HEAT_BINS, duplicates="drop")
+    return cut.map(lambda iv: float(iv.mid)).astype(float)
+
+
+def indicator_or_nan(frame: pd.DataFrame, focus: str) -> np.ndarray:
+    """:func:`indicator`, NaN where the run failed (it has no outcome)."""
+    return np.where(failed(frame).to_numpy(), np.nan, indicator(frame, focus))
 
 
 def fan_quantiles(

@@ -1,4 +1,4 @@
-"""``negsim sweep | plot | replay``: the experiment commands, added to the main parser.
+"""``negsim sweep | plot | replay | inputs``: the experiment and results-folder commands.
 
 Kept apart from :mod:`negsim.cli` so the main CLI only needs two hooks (:func:`add_parsers`
 and :func:`dispatch`); what both share is in :mod:`negsim.cliargs`, so this module does not
@@ -16,7 +16,7 @@ from pathlib import Path
 from negsim.cliargs import add_engine_option, whole_number
 from negsim.errors import BusyError, FaultError, NegsimError
 
-COMMANDS = ("sweep", "plot", "replay")
+COMMANDS = ("sweep", "plot", "replay", "inputs")
 
 
 _count, _index = whole_number(1), whole_number(0)
@@ -81,12 +81,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("out", type=Path, metavar="OUT", help="results folder of 'negsim sweep'")
     rp.add_argument("--run", type=_index, required=True, metavar="K", help="global run index")
 
+    ip = sub.add_parser(
+        "inputs",
+        help="regenerate the sampled inputs of a results folder's runs, exactly",
+        description="Result tables do not store each run's sampled inputs (most of their "
+        "bytes); they are a function of the scenario as run, the seed, the run's index and "
+        "its design values, which the folder keeps. This draws them again, bit for bit: one "
+        "row per run, 'run' and one 'in:PATH' column per uncertain input.",
+    )
+    ip.add_argument(
+        "out", type=Path, metavar="DIR", help="results folder of 'negsim sweep' or 'run --out'"
+    )
+    ip.add_argument(
+        "--to",
+        type=Path,
+        metavar="FILE",
+        help="where to write them, .parquet or .csv (default DIR/inputs.parquet)",
+    )
+
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "sweep":
         return cmd_sweep(args)
     if args.command == "plot":
         return cmd_plot(args)
+    if args.command == "inputs":
+        return cmd_inputs(args)
     return cmd_replay(args)
 
 
@@ -195,3 +215,31 @@ def cmd_replay(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def cmd_inputs(args: argparse.Namespace) -> int:
+    from negsim import parquet
+    from negsim.experiments.storage import write_atomic
+    from negsim.inputs import chunks, stored
+
+    source = stored(args.out)
+    to = args.to or args.out / "inputs.parquet"
+    if to.suffix not in (".parquet", ".csv"):
+        raise NegsimError("must end in .parquet or .csv", str(to), path="--to")
+
+    def write(tmp: Path) -> None:
+        if to.suffix == ".csv":
+            with tmp.open("w", newline="") as fh:
+                for i, frame in enumerate(chunks(source)):
+                    frame.to_csv(fh, index=False, header=i == 0, float_format="%.17g")
+            return
+        parts = parquet.Parts(tmp, compact=False)  # exact: float64
+        try:
+            for frame in chunks(source):
+                parts.append(frame)
+        finally:
+            parts.close()
+
+    write_atomic(to, write)
+    print(f"{len(source.runs):,} runs x {len(source.cp.leaves)} inputs -> {to}")
+    return 0

@@ -75,8 +75,8 @@ def from_unit(param: object, u: np.ndarray) -> np.ndarray:
 
 def make_design(exp: Experiment) -> Design:
     """The design an experiment file describes (shapes: points x parameters)."""
-    names = tuple(exp.parameters)
-    params = list(exp.parameters.values())
+    names = tuple(exp.swept)  # the uncertain parameters, then the levers
+    params = list(exp.swept.values())
     d = len(names)
     if exp.design == "grid":
         axes = [grid_levels(p, exp.levels) for p in params]
@@ -111,9 +111,9 @@ def make_design(exp: Experiment) -> Design:
 
 def design_size(exp: Experiment) -> int:
     """How many points the design will have, computed without building it."""
-    d = len(exp.parameters)
+    d = len(exp.swept)
     if exp.design == "grid":
-        return math.prod(len(grid_levels(p, exp.levels)) for p in exp.parameters.values())
+        return math.prod(len(grid_levels(p, exp.levels)) for p in exp.swept.values())
     if exp.design == "sobol":
         return (exp.samples or 0) * (d + 2)
     if exp.design == "morris":

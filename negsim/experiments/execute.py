@@ -70,12 +70,26 @@ def _layout(
     point = runs // job.replications
     values = job.values[point - job.point0]
     fixed = {p: values[:, job.names.index(p)] for p in job.swept}
-    if job.posterior is not None and cp is not None:
-        from negsim.calibration import posterior_fixed
-
-        drawn = posterior_fixed(_posterior_table(job.posterior), cp, runs, job.seed)
-        fixed = {**drawn, **fixed}  # the design's own values win
+    if cp is not None:
+        fixed = with_posterior(cp, runs, job.seed, fixed, job.posterior)
     return runs, point, values, fixed
+
+
+def with_posterior(
+    cp: Compiled,
+    runs: np.ndarray,
+    seed: int,
+    fixed: dict[str, np.ndarray],
+    posterior: str | None,
+) -> dict[str, np.ndarray]:
+    """The values a sweep's engine fixes: the design's (``fixed``), and where the experiment
+    names a posterior (posterior.parquet), run k's particle for every other input."""
+    if posterior is None:
+        return fixed
+    from negsim.calibration import posterior_fixed
+
+    drawn = posterior_fixed(_posterior_table(posterior), cp, runs, seed)
+    return {**drawn, **fixed}  # the design's own values win
 
 
 @functools.lru_cache(maxsize=2)
@@ -88,14 +102,14 @@ def run_chunk(job: ChunkJob) -> pd.DataFrame:
     """The worker function: simulate the chunk's runs and return their rows."""
     cp = compiled_for(job.key, job.raw)
     runs, point, values, fixed = _layout(job, cp)
-    res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed)
+    res = run_many(cp, runs, job.seed, engine=job.engine, fixed=fixed, extra=job.record)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 
 def failed_chunk(cp: Compiled, job: ChunkJob, reason: str) -> pd.DataFrame:
     """The chunk's rows when its worker died twice: every run failed, with the reason."""
     runs, point, values, fixed = _layout(job, cp)
-    res = failed_results(cp, runs, job.seed, job.engine, fixed, reason)
+    res = failed_results(cp, runs, job.seed, job.engine, fixed, reason, job.record)
     return result_rows(cp, res.frame, res.summary, job, point, values)
 
 

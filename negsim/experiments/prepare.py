@@ -125,8 +125,8 @@ def prepare(file: str | Path) -> Prepared:
     for path, value in exp.set.items():
         _assign(raw, loc, path, value, eloc.where(("set", path)))  # type: ignore[arg-type]
     swept = []
-    for path, param in exp.parameters.items():
-        where = eloc.where(("parameters", path))
+    for path, param in exp.swept.items():
+        where = eloc.where(("parameters" if path in exp.parameters else "levers", path))
         if isinstance(param, Values) and sweep_bounds(param) is None:
             _assign(raw, loc, path, param.values[0], where)  # type: ignore[arg-type]
             continue
@@ -138,7 +138,7 @@ def prepare(file: str | Path) -> Prepared:
     leaves = {leaf.path for leaf in compiled.leaves}
     for path in swept:
         if path not in leaves:
-            f, line = eloc.where(("parameters", path))
+            f, line = eloc.where(("parameters" if path in exp.parameters else "levers", path))
             raise NegsimError(
                 "no actor, bloc or rule of the scenario uses this value", f, line, path
             )
@@ -151,7 +151,10 @@ def prepare(file: str | Path) -> Prepared:
         raise NegsimError(f"{n:,} runs; at most {MAX_RUNS:,} in one experiment", name)
     design = make_design(exp)
     scenario_sha = scenario_sha256(raw)
-    ident = exp.model_dump(mode="json", exclude={"chunk"})
+    # an experiment without levers hashes as before levers existed (its sweeps still resume)
+    ident = exp.model_dump(
+        mode="json", exclude={"chunk"} | ({"levers"} if not exp.levers else set())
+    )
     posterior, posterior_sha = _posterior(file, exp, eloc)
     exp_sha = sha256(
         canonical_json({"experiment": ident, "scenario": scenario_sha, "posterior": posterior_sha})

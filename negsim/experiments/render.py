@@ -2,9 +2,11 @@
 
 The figure set follows the design: the plot of every recorded figure that has one (outcome
 probabilities, per-issue gaps and deals, the allies' spread: see :mod:`negsim.figures`) and
-the trajectories of positions; probability along each swept input, a heatmap over the first
-two, sensitivity indices for Sobol and Morris designs, and PRIM's peeling trajectory when
-scenario discovery is asked for.
+the trajectories of positions; shares along each swept input, a heatmap over the first two,
+sensitivity indices for Sobol and Morris designs, and PRIM's peeling trajectory when scenario
+discovery is asked for. The table carries its :class:`~negsim.figures.data.Layout` (how its
+runs were drawn), so every plot shows a grid per design point and gives a sampled design's
+shares the interval its design allows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from negsim import figures, plots
 from negsim.experiments import analysis, storage
 from negsim.experiments.designs import make_design
 from negsim.experiments.spec import Experiment
+from negsim.figures.data import Layout, interval_note, layout_of, pooled_note
 from negsim.outcomes import failed
 
 FIELDS = {
@@ -78,6 +81,9 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
         return []  # every run failed: there is nothing to draw (the CLI says so)
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
+    names = list(manifest.get("parameters", []))
+    layout = Layout(exp.design, tuple(names), exp.seed, tuple(label(n, labels) for n in names))
+    frame.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
     name = exp.name
     folder = out / "plots"
     written: list[Path] = []
@@ -89,45 +95,91 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
             written += save(fig, folder, f.plot.stem or f.column)
     traj = storage.load_trajectories(out)
     if traj is not None:
-        written += save(trajectory_figure(traj, manifest, name), folder, "trajectories")
-    names = list(manifest.get("parameters", []))
-    targets = None if exp.focus in analysis.OUTCOMES else [*analysis.OUTCOMES, exp.focus]
-    for path in names:
-        col = f"design:{path}"
-        if frame[col].nunique() < 2:
-            continue
-        data = analysis.along(frame, col, targets)
-        fig = plots.outcomes_along(data, label(path, labels), f"{name}: outcomes along one input")
-        written += save(fig, folder, f"along_{_slug(path)}")
+        note = pooled_note(frame, layout)
+        written += save(trajectory_figure(traj, manifest, name, note), folder, "trajectories")
+    si = sensitivity_outputs(out, frame, exp, names, labels)
+    written += si[1]
+    written += along_plots(frame, exp, names, labels, si[0], folder)
     varied = [p for p in names if frame[f"design:{p}"].nunique() > 1]
     if len(varied) >= 2:
         x, y = varied[:2]
-        data = analysis.heatmap(frame, f"design:{x}", f"design:{y}", exp.focus)
+        data = analysis.heatmap(frame, f"design:{x}", f"design:{y}", exp.focus, layout)
         fig = plots.outcome_heatmap(
             data,
             label(x, labels),
             label(y, labels),
             exp.focus,
-            f"{name}: probability of {plots.focus_text(exp.focus)}",
+            f"{name}: share of runs with {plots.focus_text(exp.focus)}",
+            [label(o, labels) for o in data.attrs["over"]],
         )
         written += save(fig, folder, "heatmap")
-    if exp.design in ("sobol", "morris"):
-        si = analysis.sensitivity(make_design(exp), frame, exp.focus, exp.seed)
-        if "note" not in si:
-            storage.write_atomic(out / "sensitivity.csv", lambda p: si.to_csv(p, index=False))
-            title = (
-                f"{name}: what drives the probability of {plots.focus_text(exp.focus)}\n"
-                f"{exp.design} indices over {len(frame)} runs ({frame['point'].nunique()} points);"
-                " whiskers: 95% intervals"
-            )
-            fig = plots.sensitivity_bars(
-                si, exp.design, {n: label(n, labels) for n in names}, title
-            )
-            written += save(fig, folder, "sensitivity")
     if discover:
         written += discovery_outputs(out, frame, discover, name)
     _list_plots(out, written)
     return written
+
+
+def along_plots(
+    frame: pd.DataFrame,
+    exp: Experiment,
+    names: list[str],
+    labels: dict[str, str],
+    si: pd.DataFrame,
+    folder: Path,
+) -> list[Path]:
+    """Shares along each swept input; a sampled design's carry the input's sensitivity index,
+    so a wiggle between bins is read beside what the variance decomposition says of it."""
+    layout = layout_of(frame)
+    targets = None if exp.focus in analysis.OUTCOMES else [*analysis.OUTCOMES, exp.focus]
+    note = interval_note(frame, layout)
+    written: list[Path] = []
+    for path in names:
+        col = f"design:{path}"
+        if frame[col].nunique() < 2:
+            continue
+        data = analysis.along(frame, col, targets, layout)
+        extra = index_note(si, path, exp.design, exp.focus)
+        steps = analysis.whole_numbered(frame[col])
+        title = f"{exp.name}: outcomes along one input"
+        fig = plots.outcomes_along(
+            data, label(path, labels), title, "; ".join(filter(None, [note, extra])), steps
+        )
+        written += save(fig, folder, f"along_{_slug(path)}")
+    return written
+
+
+def index_note(si: pd.DataFrame, path: str, design: str, focus: str) -> str:
+    """The input's sensitivity index on the focus, in words for an along plot's title."""
+    if si.empty or "note" in si or path not in set(si["parameter"]):
+        return ""
+    row = si.set_index("parameter").loc[path]
+    what = plots.focus_text(focus)
+    if design == "sobol":
+        return (
+            f"Sobol index on {what}: S1 {row['S1']:.2f} +- {row['S1_conf']:.2f}, "
+            f"ST {row['ST']:.2f} +- {row['ST_conf']:.2f}"
+        )
+    return f"Morris on {what}: mu* {row['mu_star']:.2f} +- {row['mu_star_conf']:.2f}"
+
+
+def sensitivity_outputs(
+    out: Path, frame: pd.DataFrame, exp: Experiment, names: list[str], labels: dict[str, str]
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Sobol or Morris indices of the focus (``sensitivity.csv`` and its plot), for designs
+    that allow them; an empty table otherwise."""
+    if exp.design not in ("sobol", "morris"):
+        return pd.DataFrame(), []
+    si = analysis.sensitivity(make_design(exp), frame, exp.focus, exp.seed)
+    if "note" in si:
+        return si, []
+    storage.write_atomic(out / "sensitivity.csv", lambda p: si.to_csv(p, index=False))
+    title = (
+        f"{exp.name}: what drives the probability of {plots.focus_text(exp.focus)}\n"
+        f"{exp.design} indices over {len(frame)} runs ({frame['point'].nunique()} points);"
+        " whiskers: 95% intervals"
+    )
+    fig = plots.sensitivity_bars(si, exp.design, {n: label(n, labels) for n in names}, title)
+    return si, save(fig, out / "plots", "sensitivity")
 
 
 def _list_plots(out: Path, written: list[Path]) -> None:
@@ -156,8 +208,9 @@ def exp_labels(exp: Experiment) -> dict[str, str]:
     return dict(exp.labels)
 
 
-def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
-    """One fan chart per issue, side by side, sharing the forum axis."""
+def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str, note: str = "") -> Figure:
+    """One fan chart per issue, side by side, sharing the forum axis; ``note`` says how many
+    design points the quantiles pool."""
     issues = manifest["issues"]
     forums = [f["id"] for f in manifest["forums"]]
     flabels = [f"{f['id'].replace('_', ' ')[:16]}\n{f['date'][5:]}" for f in manifest["forums"]]
@@ -179,25 +232,23 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str) -> Figure:
     fig.legend(handles, texts, loc="outside lower center", ncols=3, fontsize=9)
     fig.suptitle(
         f"{name}: positions after each forum, {len(traj)} runs (runs that broke down drop out)"
-        "\nline: median; dark band: middle half; light band: 5-95%"
+        + (f"; {note}" if note else "")
+        + "\nline: median; dark band: middle half; light band: 5-95%"
     )
     return fig
 
 
 def discovery_outputs(out: Path, frame: pd.DataFrame, focus: str, name: str) -> list[Path]:
-    """PRIM boxes as text (``discovery.txt``) and the peeling trajectory as a figure."""
-    from negsim.experiments.discovery import describe, discover
+    """Scenario discovery on the design's inputs as text (``discovery.txt``) and as a figure
+    (the trajectory and the chosen box's limits)."""
+    from negsim.experiments.discovery import analyse_runs, report
+    from negsim.experiments.discovery_plot import prim_figure
 
-    result = discover(frame, focus)
-    box = result.pick()
-    text = describe(result, box)
+    found = analyse_runs(frame, focus)
+    text = report(found)
     storage.write_atomic(out / "discovery.txt", lambda p: p.write_text(text + "\n"))
-    fig = plots.prim_trajectory(
-        result.trajectory(),
-        box.step,
-        focus,
-        f"{name}: when is {plots.focus_text(focus)} likely? (PRIM, {len(frame)} runs)",
-    )
+    title = f"{name}: when is {plots.focus_text(focus)} likely? (PRIM, {len(frame)} runs)"
+    fig = prim_figure(found, title)
     return [out / "discovery.txt", *save(fig, out / "plots", f"prim_{_slug(focus)}")]
 
 

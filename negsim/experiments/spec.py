@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from negsim.errors import NegsimError
-from negsim.figures import recordable
+from negsim.figures import default_record, recordable
 from negsim.outcomes import OUTCOMES
 from negsim.scenario.load import explain
 from negsim.scenario.schema import Normal, Real, Triangular, Uniform, Whole
@@ -97,7 +97,15 @@ class Experiment(_Strict):
         default_factory=dict,
         description="scenario values fixed for the whole experiment (path -> YAML value)",
     )
-    parameters: dict[str, Param] = Field(default_factory=dict)
+    parameters: dict[str, Param] = Field(
+        default_factory=dict, description="the uncertain inputs the design varies"
+    )
+    levers: dict[str, Param] = Field(
+        default_factory=dict,
+        description="the inputs a party chooses (policy levers), kept apart from the "
+        "uncertain ones: a sweep's design varies them alike, the EMA Workbench adapter "
+        "(negsim.ema) hands them over as levers",
+    )
     design: Literal["grid", "monte_carlo", "latin_hypercube", "sobol", "morris"]
     levels: Annotated[Whole, Field(ge=2, le=1000)] | None = None
     points: Annotated[Whole, Field(ge=1)] | None = None
@@ -122,7 +130,12 @@ class Experiment(_Strict):
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        return recordable() if self.record is None else tuple(self.record)
+        return default_record() if self.record is None else tuple(self.record)
+
+    @property
+    def swept(self) -> dict[str, Param]:
+        """Every input the design sets: the uncertain parameters, then the levers."""
+        return {**self.parameters, **self.levers}
 
 
 MAX_RUNS = 50_000_000  # far beyond any sensible sweep: a typo (samples: 2**30) is caught early
@@ -143,25 +156,14 @@ def design_problems(e: Experiment) -> list[tuple[tuple[str, ...], str]]:
         out.append((("levels",), f"'levels' applies to grid and morris designs, not {e.design}"))
     if e.design == "sobol" and e.samples and e.samples & (e.samples - 1):
         out.append((("samples",), f"a sobol design needs a power of 2 samples, got {e.samples}"))
-    if not e.parameters and e.design != "monte_carlo":
+    if not e.swept and e.design != "monte_carlo":
         out.append((("parameters",), f"a {e.design} design needs at least one parameter"))
-    if e.design == "sobol" and len(e.parameters) < 2:
+    if e.design == "sobol" and len(e.swept) < 2:
         out.append((("parameters",), "a sobol design needs at least two parameters"))
-    for path, p in e.parameters.items():
-        where = ("parameters", path)
-        if not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", path):
-            out.append((where, "a parameter is a dotted scenario path, e.g. blocs.BLOC.cohesion"))
-        if isinstance(p, Range) and not p.range[0] < p.range[1]:
-            out.append(((*where, "range"), f"empty range [{p.range[0]}, {p.range[1]}]"))
-        if isinstance(p, Values) and e.design in ("sobol", "morris"):
-            out.append(
-                (where, f"a {e.design} design needs a range or a distribution, not a values list")
-            )
-        if isinstance(p, Range) and p.levels is not None and e.design != "grid":
-            out.append(((*where, "levels"), "'levels' of a parameter applies to grid designs"))
-        if isinstance(p, Uniform | Triangular | Normal) and e.design == "grid":
-            out.append((where, "a grid needs values or a range (with levels), not a distribution"))
+    for section, params in (("parameters", e.parameters), ("levers", e.levers)):
+        out += [p for path, v in params.items() for p in _param_problems(e, section, path, v)]
     named = [("set", p) for p in e.set] + [("parameters", p) for p in e.parameters]
+    named += [("levers", p) for p in e.levers]
     for n, (section, path) in enumerate(named):
         for other_section, other in named[:n]:
             if path == other or path.startswith(other + ".") or other.startswith(path + "."):
@@ -173,10 +175,31 @@ def design_problems(e: Experiment) -> list[tuple[tuple[str, ...], str]]:
                     )
                 )
     for path in e.labels:
-        if path not in e.parameters:
-            out.append((("labels", path), "a label for a path that is not a parameter"))
+        if path not in e.swept:
+            out.append((("labels", path), "a label for a path that is not a parameter or lever"))
     if e.focus not in OUTCOMES and not re.fullmatch(r"[A-Za-z0-9_]+\.agreed", e.focus):
         out.append((("focus",), f"focus is one of {', '.join(OUTCOMES)} or ISSUE.agreed"))
+    return out
+
+
+def _param_problems(
+    e: Experiment, section: str, path: str, p: object
+) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong with one parameter or lever under the experiment's design."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    where = (section, path)
+    if not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", path):
+        out.append((where, f"a {section[:-1]} is a dotted scenario path, e.g. blocs.BLOC.cohesion"))
+    if isinstance(p, Range) and not p.range[0] < p.range[1]:
+        out.append(((*where, "range"), f"empty range [{p.range[0]}, {p.range[1]}]"))
+    if isinstance(p, Values) and e.design in ("sobol", "morris"):
+        out.append(
+            (where, f"a {e.design} design needs a range or a distribution, not a values list")
+        )
+    if isinstance(p, Range) and p.levels is not None and e.design != "grid":
+        out.append(((*where, "levels"), "'levels' of a parameter applies to grid designs"))
+    if isinstance(p, Uniform | Triangular | Normal) and e.design == "grid":
+        out.append((where, "a grid needs values or a range (with levels), not a distribution"))
     return out
 
 
@@ -197,7 +220,7 @@ def read_experiment(file: str | Path) -> tuple[Experiment, Located]:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
         where, msg = explain(exc.errors()[0], Experiment)
-        if len(where) > 3 and where[0] == "parameters" and where[2] == where[3]:
+        if len(where) > 3 and where[0] in ("parameters", "levers") and where[2] == where[3]:
             where = (*where[:2], *where[3:])  # the union's tag, then the field of that name
         f, line = loc.where(where)
         raise NegsimError(msg, f or name, line, ".".join(map(str, where)) or None) from None

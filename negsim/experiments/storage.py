@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from negsim import parquet
 from negsim.errors import NegsimError, os_failure
 from negsim.folders import LOCK
 
@@ -106,30 +107,20 @@ def read_scenario(out: Path) -> dict:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    write_atomic(path, lambda p: frame.to_parquet(p, index=False))
+    write_atomic(path, lambda p: parquet.write(p, frame))
 
 
 def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame]) -> None:
     """One Parquet file from tables written one after the other (a row group each), so
     memory holds one part, not the whole file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     def write(tmp: Path) -> None:
-        writer = None
+        parts = parquet.Parts(tmp)
         try:
             for frame in frames:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                # pyarrow-stubs type ParquetWriter.schema as a ParquetSchema; it is the Arrow
-                # Schema the writer was opened with (pyarrow/parquet/core.py: self.schema = schema)
-                elif not table.schema.equals(writer.schema, check_metadata=False):  # type: ignore[arg-type]
-                    table = table.cast(writer.schema)  # type: ignore[arg-type]
-                writer.write_table(table)
+                parts.append(frame)
         finally:
-            if writer is not None:
-                writer.close()
+            parts.close()
 
     write_atomic(path, write)
 
@@ -139,7 +130,7 @@ def write_chunk(
 ) -> dict:
     """Write chunk ``index``; return its manifest entry (checksum of the bytes written)."""
     buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
+    parquet.write(buf, frame)
     data = buf.getvalue()
     write_atomic(chunk_path(out, index), lambda p: p.write_bytes(data))
     return {

@@ -29,6 +29,7 @@ from negsim.execution import (
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
+from negsim.figures import summarised
 from negsim.folders import locked, size_text
 
 
@@ -77,6 +78,7 @@ def manifest_doc(prep: Prepared, chunk: int, engine: str, executor: str, started
         "design": prep.design.kind,
         "parameters": list(prep.design.names),
         "swept": list(prep.swept),
+        "posterior": prep.posterior,  # posterior.parquet the other inputs are drawn from
         "counts": {
             "points": prep.design.n_points,
             "replications": prep.exp.replications,
@@ -284,19 +286,18 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
 
     def runs_parts() -> Iterator[pd.DataFrame]:
         nonlocal has_traj
-        carry = None
+        pending: list[pd.DataFrame] = []  # rows of points that may go on in the next chunk
         for i, frame in enumerate(storage.read_chunks(out, n)):
             runs, traj = storage.split_trajectories(frame)
             has_traj = traj is not None
             yield runs
-            slim = runs[[c for c in runs.columns if not c.startswith("in:")]]
-            if carry is not None:
-                slim = pd.concat([carry, slim], ignore_index=True)
-            if i < n - 1:  # the last point may go on in the next chunk
-                last = slim["point"].iloc[-1]
-                carry, slim = slim[slim["point"] == last], slim[slim["point"] != last]
-            if len(slim):
-                summaries.append(point_summary(slim, names))
+            slim = runs[[c for c in runs.columns if _summarised(c)]].copy()
+            last = slim["point"].iloc[-1] if i < n - 1 else None
+            ends = slim["point"] != last
+            if ends.any():  # points are consecutive: every pending one is complete now
+                summaries.append(point_summary(pd.concat([*pending, slim[ends]]), names))
+                pending = []
+            pending.append(slim[~ends])
 
     def traj_parts() -> Iterator[pd.DataFrame]:
         for frame in storage.read_chunks(out, n):
@@ -312,6 +313,11 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
     done = {**doc, "status": "complete", "finished": storage.now()}
     storage.write_json(out / "manifest.json", done)
     storage.drop_chunks(out, doc)
+
+
+def _summarised(column: str) -> bool:
+    """A column the per-point summary reads: held for a point's runs until it completes."""
+    return column == "point" or column.startswith("design:") or summarised(column)
 
 
 def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:

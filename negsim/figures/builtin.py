@@ -101,6 +101,17 @@ def _forecast_median(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return rules.weighted_median_over(params.ideal, _weights(params), None)
 
 
+def _forecast_eu(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+    from negsim.expected_utility import forecast
+
+    return forecast(params.ideal, params.capability, params.salience)
+
+
+def _median(values: pd.Series) -> float:
+    """A design point's median of a figure over its runs (NaN where no run has a value)."""
+    return float(values.median()) if values.notna().any() else np.nan
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, NaN where nothing carries weight (no forecast can be made)."""
     return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
@@ -130,33 +141,59 @@ def _broke_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:
     return ("breakdown by forum: " + ", ".join(cells),)
 
 
+def _grid_labels(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """A grid's inputs and their readers' names, for the axis of design points."""
+    from negsim.figures.data import layout_of
+
+    layout = layout_of(frame)
+    return list(layout.names), [layout.label(n) for n in layout.names]
+
+
 def _holds_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
+    """Per design point for a grid, else pooled with the interval the runs' drawing allows."""
     from negsim import plots
     from negsim.figures import data as analysis
 
-    shares = analysis.holds_shares(frame)
-    return None if shares.empty else plots.consensus_holds(shares, f"{name}: consensus holds")
+    layout = analysis.layout_of(frame)
+    title = f"{name}: consensus holds"
+    if layout.grid(frame):
+        shares = analysis.point_shares(frame, analysis.holds_hits(frame), layout)
+        return None if shares.empty else plots.holds_per_point(shares, *_grid_labels(frame), title)
+    shares = analysis.holds_shares(frame, layout)
+    note = analysis.interval_note(frame, layout)
+    return None if shares.empty else plots.consensus_holds(shares, title, note)
 
 
 def _issue_plot(drawing: str, title: str) -> Draw:
-    """A plot of the per-issue distributions (gaps, deals), drawn by ``plots.<drawing>``."""
+    """A plot of the per-issue distributions (gaps, deals), drawn by ``plots.<drawing>``; a
+    sweep's pools its design points, and says so."""
 
     def draw(frame: pd.DataFrame, column: str, name: str) -> Drawing | None:
         from negsim import plots
         from negsim.figures import data as analysis
 
         dist = analysis.issue_distributions(frame)
-        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}")
+        note = analysis.pooled_note(frame, analysis.layout_of(frame))
+        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}", note)
 
     return draw
 
 
 def _outcome_plot(frame: pd.DataFrame, column: str, name: str) -> Drawing:
+    """A grid's outcomes per design point; else the shares, with the design's interval."""
     from negsim import plots
     from negsim.figures import data as analysis
 
-    shares = analysis.outcome_shares(frame)
-    return plots.outcome_probabilities(shares, f"{name}: probability of each outcome")
+    layout = analysis.layout_of(frame)
+    if layout.grid(frame):
+        stacked = analysis.stacked_point_shares(frame, layout)
+        return plots.outcomes_per_point(stacked, *_grid_labels(frame), f"{name}: outcomes")
+    shares = analysis.outcome_shares(frame, layout)
+    note = analysis.interval_note(frame, layout)
+    if layout.independent(frame):
+        return plots.outcome_probabilities(shares, f"{name}: probability of each outcome", note)
+    what = f"share of the runs of the {layout.kind} design"
+    return plots.outcome_probabilities(shares, f"{name}: share of each outcome", note, what)
 
 
 # -- the figures ----------------------------------------------------------------------------
@@ -241,6 +278,7 @@ register(
         "issue",
         lambda cp, params, st: st.value,
         "the agreed value, NaN where not agreed",
+        point=_median,  # a point's median deal, over the runs that agreed the issue
         report=Report(
             cells(lambda v: f"{v.mean():.2f}" if v.notna().any() else "-"),
             heads=(("value", 7),),
@@ -277,9 +315,22 @@ for name, compute, head, order in (
             f"classic forecast: capability x salience weighted {name.removeprefix('forecast_')}"
             " of the initial positions",
             record="forecasts",
+            point=_median,
             report=Report(_MEAN, (head,), order=order, legend=_FC),
         )
     )
+register(
+    Figure(
+        "forecast_eu",
+        "issue",
+        _forecast_eu,
+        "Bueno de Mesquita's expected-utility forecast (Scholz et al. 2011) from the run's "
+        "initial positions, capabilities and saliences",
+        record="forecast_eu",
+        on_demand=True,  # ~5x the cost of the run itself: a sweep's record: asks for it by name
+        point=_median,
+    )
+)
 register(
     Figure(
         "agreed_in",

@@ -67,6 +67,7 @@ class Figure:
     to_column: Callable[[np.ndarray], Any] = np.asarray  # summary values -> table column
     labels: Callable[[Compiled], Sequence[str]] | None = None  # codes -> names (-1: none)
     record: str | None = ""  # the name in ``record:`` that keeps it; "" = column, None = always
+    on_demand: bool = False  # computed only where a record names it: it costs more than a run
     point: Callable[[pd.Series], float] | None = None  # its summary over a design point's runs
     point_name: str = ""  # the summary column, ISSUE.point_name per issue; "" = column
     report: Report | None = None
@@ -131,15 +132,24 @@ def reported(per: Per) -> list[tuple[Figure, Report]]:
 # -- the entry points: every figure of a batch, its failed runs, its table -------------------
 
 
-def summarize(cp: Compiled, params: Params, st: RunState) -> dict[str, np.ndarray]:
-    """Every figure of a batch that completed, by name: arrays (B, *figure.shape(cp))."""
-    return {f.name: f.compute(cp, params, st) for f in FIGURES.values()}
+def computed(extra: Collection[str] = ()) -> list[Figure]:
+    """The figures a batch computes: all but those on demand, and those whose record name is
+    in ``extra`` (a sweep's ``record:``)."""
+    return [f for f in FIGURES.values() if not f.on_demand or f.record in extra]
 
 
-def failed_summary(cp: Compiled, n: int) -> dict[str, np.ndarray]:
+def summarize(
+    cp: Compiled, params: Params, st: RunState, extra: Collection[str] = ()
+) -> dict[str, np.ndarray]:
+    """Every figure of a batch that completed, by name: arrays (B, *figure.shape(cp)); the
+    figures on demand only where ``extra`` names them."""
+    return {f.name: f.compute(cp, params, st) for f in computed(extra)}
+
+
+def failed_summary(cp: Compiled, n: int, extra: Collection[str] = ()) -> dict[str, np.ndarray]:
     """What ``n`` runs that raised contribute: each figure's missing value (their rows keep
-    their seed and error)."""
-    return {f.name: np.full((n, *f.shape(cp)), f.missing, dtype=f.dtype) for f in FIGURES.values()}
+    their seed and error), for the same figures as :func:`summarize` given ``extra``."""
+    return {f.name: np.full((n, *f.shape(cp)), f.missing, dtype=f.dtype) for f in computed(extra)}
 
 
 def table(
@@ -157,10 +167,12 @@ def table(
     run = np.asarray(runs, dtype=np.int64)
     cols: dict[str, object] = {"run": run}
     for f in of("run"):
-        cols[f.column] = _column(cp, f, summary[f.name])
+        if f.name in summary:
+            cols[f.column] = _column(cp, f, summary[f.name])
     for j, iid in enumerate(cp.issues):
         for f in of("issue"):
-            cols[f.column_at(iid)] = _column(cp, f, summary[f.name][:, j])
+            if f.name in summary:
+                cols[f.column_at(iid)] = _column(cp, f, summary[f.name][:, j])
     if samples is not None:
         for j, leaf in enumerate(cp.leaves):
             cols[f"in:{leaf.path}"] = samples[:, j]
@@ -186,14 +198,39 @@ def recordable() -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
+def default_record() -> tuple[str, ...]:
+    """What a sweep records when its experiment says nothing: every recordable name but the
+    figures on demand (a sweep asks for those by name, knowing their cost) and the sampled
+    inputs (most of a table's bytes, and regenerated exactly by ``negsim inputs``)."""
+    left_out = {f.record for f in FIGURES.values() if f.on_demand} | {INPUTS}
+    return tuple(n for n in recordable() if n not in left_out)
+
+
+def summarised(column: str) -> bool:
+    """Whether a summary reads ``column`` of the result table: the run, its outcome and error,
+    and every figure that the text report or a design point's summary shows (so a job of a
+    million runs keeps these columns only, not the whole table)."""
+    if column in ("run", "error"):
+        return True
+    fig = None if column.startswith(("in:", "design:")) else _owner(column)
+    return fig is not None and (
+        fig.record is None or fig.report is not None or fig.point is not None
+    )
+
+
+def _owner(column: str) -> Figure | None:
+    """The figure a table column belongs to (None: run, error, an input, a design column)."""
+    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
+    name = column.rsplit(".", 1)[-1]
+    return next((f for f in of(per) if f.column == name), None)
+
+
 def recorded(column: str, record: Collection[str]) -> bool:
     """Whether a sweep that records ``record`` keeps ``column`` of the result table. Columns
     that belong to no figure (run, error) are always kept, as is a figure with record None."""
     if column.startswith("in:"):
         return INPUTS in record
-    per: Per = "issue" if "." in column else "run"  # ISSUE.column, or a run figure's column
-    name = column.rsplit(".", 1)[-1]
-    fig = next((f for f in of(per) if f.column == name), None)
+    fig = _owner(column)
     return fig is None or fig.record is None or fig.record in record
 
 

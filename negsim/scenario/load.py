@@ -464,17 +464,18 @@ def load_scenario(
     Python values, applied after them with the same rules and messages (the Python API's way,
     so a value never has to be written as YAML text first).
     """
-    raw, loc = overridden_raw(file, overrides, values)
+    raw, loc = resolved_raw(file, overrides, values)
     return validate(raw, loc, str(file))
 
 
-def overridden_raw(
+def resolved_raw(
     file: str | Path,
     overrides: list[str] | tuple[str, ...] = (),
     values: Mapping[str, Any] | None = None,
 ) -> tuple[dict, Located]:
-    """The file's data (``extends:`` merged) with the overrides and values applied, not yet
-    validated: what :func:`load_scenario` validates, and what a run's scenario hash is of."""
+    """The scenario as it will run, not yet validated: the file's data (``extends:`` merged)
+    with the overrides and values applied. What :func:`load_scenario` validates, what a run's
+    scenario hash is of, and what a results folder keeps as ``scenario.yaml``."""
     raw, loc = read_raw(file)
     raw = copy.deepcopy(raw)
     for assignment in overrides:
