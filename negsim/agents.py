@@ -90,7 +90,7 @@ class BlocAgent(mesa.Agent):
 
 def _at_table(agent: Negotiator | BlocAgent, speaks: Callable[[Party], bool]) -> tuple:
     """(seated, offer) of ``agent`` in the model's last exchange; ``speaks`` picks its party."""
-    m: NegotiationModel = agent.model  # type: ignore[assignment]
+    m: NegotiationModel = agent.model
     rec = m.last
     if rec is None:
         return False, None

@@ -309,16 +309,18 @@ def _along_bins(
         mid = (g["left"] + g["right"]) / 2
         err = _err(g["share"], g["lo"], g["hi"])
         binned = bool((g["right"] > g["left"]).any())
+        label = focus_text(str(target))
         if binned:
-            ax.hlines(g["share"], g["left"], g["right"], color=c, lw=2.5, label=focus_text(target))
+            ax.hlines(g["share"], g["left"], g["right"], color=c, lw=2.5, label=label)
         else:
             kind = "steps-mid" if steps else "default"
-            ax.plot(mid, g["share"], "o", color=c, label=focus_text(str(target)), drawstyle=kind)
+            ax.plot(mid, g["share"], "o", color=c, label=label, drawstyle=kind)
         ax.errorbar(mid, g["share"], yerr=err, fmt="none", ecolor=c, capsize=3, lw=0.8)
     bins = data.drop_duplicates("bin")
-    for row in bins.itertuples():
-        mid = (row.left + row.right) / 2
-        ax.annotate(f"{row.points}", (mid, 0.0), xytext=(0, 2), textcoords="offset points",
+    edges = bins[["left", "right"]].to_numpy(dtype=float)
+    for (left, right), points in zip(edges.tolist(), bins["points"].tolist(), strict=True):
+        middle = (left + right) / 2
+        ax.annotate(f"{points}", (middle, 0.0), xytext=(0, 2), textcoords="offset points",
                     ha="center", fontsize=6, color="#555555")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)

@@ -132,8 +132,9 @@ def point_shares(frame: pd.DataFrame, hits: dict[str, np.ndarray], layout: Layou
     done = ~failed(frame).to_numpy()
     design = [f"design:{n}" for n in layout.names]
     rows = []
-    for p, idx in frame.groupby("point", sort=True).indices.items():
-        idx = idx[done[idx]]
+    for p, where in frame.groupby("point", sort=True).indices.items():
+        where = np.asarray(where)  # positions (pandas-stubs allow an Index or a list too)
+        idx = where[done[where]]
         values = {c: frame[c].iloc[idx[0]] for c in design} if len(idx) else {}
         for t, hit in hits.items():
             h = hit[idx]
