@@ -46,18 +46,18 @@ class Negotiator(mesa.Agent):
     @property
     def position(self) -> np.ndarray:
         """Where it stands now on each issue (I,)."""
-        m: NegotiationModel = self.model  # type: ignore[assignment]
+        m: NegotiationModel = self.model
         k = self.index
         ideal, res = m.params.ideal[0, k], m.state.reservation[0, k]
         return ideal + m.state.c[0, k] * (res - ideal)
 
     @property
     def ideal(self) -> np.ndarray:
-        return self.model.params.ideal[0, self.index]  # type: ignore[attr-defined]
+        return self.model.params.ideal[0, self.index]
 
     @property
     def reservation(self) -> np.ndarray:
-        return self.model.state.reservation[0, self.index]  # type: ignore[attr-defined]
+        return self.model.state.reservation[0, self.index]
 
 
 class BlocAgent(mesa.Agent):
@@ -81,7 +81,7 @@ class BlocAgent(mesa.Agent):
     @property
     def position(self) -> np.ndarray:
         """The offer the bloc would make now, all its members counted (I,)."""
-        m: NegotiationModel = self.model  # type: ignore[assignment]
+        m: NegotiationModel = self.model
         x = m.positions()[:, self.spec.members]
         dirn = dynamics.direction(self.spec.members, m.params, m.cp.n_issues)
         w = m.params.capability[:, self.spec.members]
@@ -90,7 +90,7 @@ class BlocAgent(mesa.Agent):
 
 def _at_table(agent: Negotiator | BlocAgent, speaks: Callable[[Party], bool]) -> tuple:
     """(seated, offer) of ``agent`` in the model's last exchange; ``speaks`` picks its party."""
-    m: NegotiationModel = agent.model  # type: ignore[assignment]
+    m: NegotiationModel = agent.model
     rec = m.last
     if rec is None:
         return False, None

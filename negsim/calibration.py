@@ -335,12 +335,12 @@ def render(info: pd.DataFrame, narrow: pd.DataFrame) -> str:
     lines = ["observation                          kind       prior runs satisfying it"]
     for r in info.itertuples(index=False):
         note = "" if r.informative else "  (every prior run satisfies it: no information)"
-        lines.append(f"{r.observation[:36]:<37}{r.kind:<11}{r.prior_share:>6.3f}{note}")
+        lines.append(f"{str(r.observation)[:36]:<37}{r.kind:<11}{r.prior_share:>6.3f}{note}")
     head = f"{'input the record informs':<56}{'prior med':>10}{'post med':>10}{'IQR ratio':>10}"
     lines += ["", head + f"{'KS':>7}"]
     for r in narrow[narrow["informed"]].itertuples(index=False):
         lines.append(
-            f"{r.input[:55]:<56}{r.prior_median:>10.3g}{r.posterior_median:>10.3g}"
+            f"{str(r.input)[:55]:<56}{r.prior_median:>10.3g}{r.posterior_median:>10.3g}"
             f"{r.iqr_ratio:>10.2f}{r.ks:>7.3f}"
         )
     rest = int((~narrow["informed"]).sum())

@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write runs.parquet (or .csv), summary.json and transcript.txt here",
     )
     run.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out: replace the files of an earlier run in DIR (never a sweep's)",
+    )
+    run.add_argument(
         "--format",
         choices=("parquet", "csv"),
         default="parquet",
@@ -400,15 +405,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out is None:
         check_room(cp, args.runs, None)
         return _run(args, cp, None)
-    _check_out(args.out)
+    from negsim.experiments.prepare import scenario_sha256
+    from negsim.experiments.storage import versions
+
+    provenance = {  # summary.json only: what made these runs, to repeat or compare them
+        "overrides": list(args.overrides),
+        "scenario_sha256": scenario_sha256(raw),
+        "versions": versions(),
+    }
+    _check_out(args.out, args.force)
     check_room(cp, args.runs, args.out)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise os_failure(exc, args.out) from None
     with locked(args.out, "run"):
-        _check_out(args.out)  # again, under the lock: a sweep may have started there
-        with RunsWriter(args.out, args.format, raw) as writer:
+        _check_out(args.out, args.force)  # again, under the lock: another may have started
+        with RunsWriter(args.out, args.format, provenance, raw) as writer:
             return _run(args, cp, writer)
 
 
@@ -589,15 +602,25 @@ def _posterior_source(args: argparse.Namespace) -> dict:
     return {"posterior": str((Path(args.posterior) / "posterior.parquet").resolve())}
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, force: bool = False) -> None:
     """``run --out`` writes runs.parquet, summary.json and transcript.txt: never into a sweep's
-    folder, whose runs.parquet (and replay, plot) it would silently replace."""
+    folder, whose runs.parquet (and replay, plot) it would silently replace, and into an
+    earlier run's folder only with ``--force``, so a result is not lost by a repeated command."""
     if out.exists() and not out.is_dir():
         raise NegsimError("--out must be a folder, and this is a file", str(out))
     if (out / "manifest.json").exists():
         raise NegsimError(
             "holds the results of a sweep (manifest.json), which run --out would overwrite; "
             "choose another folder",
+            str(out),
+        )
+    from negsim.report import RUN_FILES
+
+    earlier = [f for f in RUN_FILES if (out / f).exists()]
+    if earlier and not force:
+        raise NegsimError(
+            f"holds an earlier run ({earlier[0]}); give --force to replace it, or choose "
+            "another folder",
             str(out),
         )
 

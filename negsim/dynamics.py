@@ -400,13 +400,16 @@ def _cohere(tab: Table, live: np.ndarray) -> np.ndarray:
             continue
         m = tab.local[k]
         xm = _pull(tab, k, x[:, m], x)
-        if tab.bends[k] is not None:
-            lo, hi = tab.bends[k]
+        bend = tab.bends[k]
+        if bend is not None:
+            lo, hi = bend
             r = np.minimum(np.maximum(_pull(tab, k, p.reservation[:, m], x), lo), hi)
             p.reservation[:, m] = np.where(live[:, None, :], r, p.reservation[:, m])
             tab.spans = (*tab.spans[:k], rules.span(p.ideal[:, m], p.reservation[:, m]),
                          *tab.spans[k + 1 :])  # fmt: skip
-        c[:, m] = np.where(live[:, None, :], rules.settle(xm, tab.spans[k]), c[:, m])
+        span = tab.spans[k]
+        assert span is not None  # laid out for every bloc party with its table
+        c[:, m] = np.where(live[:, None, :], rules.settle(xm, span), c[:, m])
     return c
 
 

@@ -77,6 +77,7 @@ class Input:
         numbers, or a set of values (a choice or a values list)."""
         em = workbench()
         from scipy import stats
+        from scipy.stats.distributions import rv_frozen
 
         from negsim.experiments.spec import Range, Values
         from negsim.scenario.schema import Normal, Triangular, Uniform
@@ -84,17 +85,18 @@ class Input:
         s, name, var = self.spec, self.name, self.path
         levels = s.values if isinstance(s, Values) else _choices(s)
         if levels is not None:
-            lo, hi = int(min(levels)), int(max(levels))
+            first, last = int(min(levels)), int(max(levels))
             if all(float(v).is_integer() for v in levels) and sorted(levels) == [
-                *range(lo, hi + 1)
+                *range(first, last + 1)
             ]:
-                return em.IntegerParameter(name, lo, hi, variable_name=var)
+                return em.IntegerParameter(name, first, last, variable_name=var)
             return em.CategoricalParameter(name, sorted(set(levels)), variable_name=var)
         if isinstance(s, Range | Uniform):
             lo, hi = s.range if isinstance(s, Range) else s.uniform
             return em.RealParameter(
                 name, float(max(lo, self.lo)), float(min(hi, self.hi)), variable_name=var
             )
+        dist: rv_frozen  # a triangular or a truncated normal one
         if isinstance(s, Triangular):
             a, c, b = s.triangular
             dist = stats.triang((c - a) / (b - a), loc=a, scale=b - a)

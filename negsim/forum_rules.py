@@ -24,11 +24,15 @@ BLOC_RULES: dict[str, type[BlocRule]] = {}
 
 
 class Seated(Protocol):
-    """What a decision rule knows of a party when the scenario is compiled."""
+    """What a decision rule knows of a party when the scenario is compiled (read-only, so a
+    frozen dataclass such as ``compile.Party`` is one)."""
 
-    members: np.ndarray
-    bloc: int | None
-    bound_by: int | None
+    @property
+    def members(self) -> np.ndarray: ...
+    @property
+    def bloc(self) -> int | None: ...
+    @property
+    def bound_by(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -326,7 +330,7 @@ class Consensus(BlocRule):
 
     @classmethod
     def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
-        return accept.all(axis=1)
+        return np.asarray(accept.all(axis=1))  # (B, M) -> (B,); asarray types it an array
 
 
 class Majority(BlocRule):

@@ -49,6 +49,8 @@ def _check_inputs(cp: Compiled, fixed: dict[str, float]) -> None:
 class NegotiationModel(mesa.Model):
     """Run ``run`` of root seed ``seed``; ``params`` (a batch of one) if already drawn."""
 
+    running: bool  # mesa.Model's flag (set True by its __init__), declared for the checker
+
     def __init__(
         self,
         scenario: Compiled | str | Path,

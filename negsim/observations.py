@@ -88,4 +88,5 @@ def _moved(cp: Compiled, params: Params, trajectory: np.ndarray, o: Spec) -> np.
     else:
         before = trajectory[:, o.forum - 1, 2]
     step = dirn * (after - before) > params.tolerance[:, None] + rules.EPS
-    return np.where(np.isfinite(after) & np.isfinite(before), step, False)[:, o.mask].all(axis=1)
+    kept = np.where(np.isfinite(after) & np.isfinite(before), step, False)[:, o.mask]
+    return np.asarray(kept.all(axis=1))  # (B, I') -> (B,); asarray types it an array

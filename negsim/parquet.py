@@ -11,7 +11,7 @@ column keeps its dtype, so a table read back computes the same summaries.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Final, Literal
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-COMPRESSION = "zstd"
+COMPRESSION: Final[Literal["zstd"]] = "zstd"  # a Literal: pyarrow-stubs take only known codecs
 
 
 def arrow(frame: pd.DataFrame, compact: bool = True) -> pa.Table:
@@ -43,8 +43,13 @@ def open_writer(where: str | Path | BinaryIO, schema: pa.Schema) -> pq.ParquetWr
     """A writer for one table written part by part (a row group each)."""
     import pyarrow.parquet as pq
 
+    # pyarrow-stubs type use_dictionary as bool; pyarrow takes a list of columns too (its
+    # docstring: "use_dictionary : bool or list")
     return pq.ParquetWriter(
-        where, schema, compression=COMPRESSION, use_dictionary=_dictionary(schema)
+        where,
+        schema,
+        compression=COMPRESSION,
+        use_dictionary=_dictionary(schema),  # type: ignore[arg-type]
     )
 
 
@@ -60,8 +65,10 @@ class Parts:
         table = arrow(frame, self.compact)
         if self.writer is None:
             self.writer = open_writer(self.where, table.schema)
-        elif not table.schema.equals(self.writer.schema, check_metadata=False):
-            table = table.cast(self.writer.schema)
+        # pyarrow-stubs type ParquetWriter.schema as a ParquetSchema; it is the Arrow Schema
+        # the writer was opened with (pyarrow/parquet/core.py: self.schema = schema)
+        elif not table.schema.equals(self.writer.schema, check_metadata=False):  # type: ignore[arg-type]
+            table = table.cast(self.writer.schema)  # type: ignore[arg-type]
         self.writer.write_table(table)
 
     def close(self) -> None:

@@ -309,16 +309,18 @@ def _along_bins(
         mid = (g["left"] + g["right"]) / 2
         err = _err(g["share"], g["lo"], g["hi"])
         binned = bool((g["right"] > g["left"]).any())
+        label = focus_text(str(target))
         if binned:
-            ax.hlines(g["share"], g["left"], g["right"], color=c, lw=2.5, label=focus_text(target))
+            ax.hlines(g["share"], g["left"], g["right"], color=c, lw=2.5, label=label)
         else:
             kind = "steps-mid" if steps else "default"
-            ax.plot(mid, g["share"], "o", color=c, label=focus_text(str(target)), drawstyle=kind)
+            ax.plot(mid, g["share"], "o", color=c, label=label, drawstyle=kind)
         ax.errorbar(mid, g["share"], yerr=err, fmt="none", ecolor=c, capsize=3, lw=0.8)
     bins = data.drop_duplicates("bin")
-    for row in bins.itertuples():
-        mid = (row.left + row.right) / 2
-        ax.annotate(f"{row.points}", (mid, 0.0), xytext=(0, 2), textcoords="offset points",
+    edges = bins[["left", "right"]].to_numpy(dtype=float)
+    for (left, right), points in zip(edges.tolist(), bins["points"].tolist(), strict=True):
+        middle = (left + right) / 2
+        ax.annotate(f"{points}", (middle, 0.0), xytext=(0, 2), textcoords="offset points",
                     ha="center", fontsize=6, color="#555555")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)
@@ -411,7 +413,7 @@ def histogram_by_outcome(
     bar's height is all its runs, each colour the runs of one outcome (said on the plot)."""
     fig, ax = _axes(ax)
     hi = max(float(data[column].max()), 1e-6)
-    bins = np.linspace(0, hi * 1.02, 40)
+    bins = np.linspace(0, hi * 1.02, 40).tolist()  # a list: matplotlib's stub wants a Sequence
     groups = [(o, g[column].to_numpy()) for o, g in data.groupby("outcome", sort=False)]
     groups = [(o, v) for o, v in groups if len(v)]
     ax.hist(
@@ -472,7 +474,8 @@ def prim_trajectory(
         label=f"chosen box (step {chosen})",
     )
     bar = fig.colorbar(sc, ax=ax, label="inputs restricted by the box")
-    bar.ax.yaxis.get_major_locator().set_params(integer=True)
+    # the colorbar's locator is an AutoLocator (a MaxNLocator); the stub knows only Locator
+    bar.ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     what = focus_text(focus)
     ax.set_xlabel(f"coverage: share of all runs with {what} that are inside the box")
     ax.set_ylabel(f"density: share of runs inside the box with {what}")
@@ -559,9 +562,10 @@ def posterior_marginals(prior: Posterior, post: Posterior, paths: list[str], tit
         j = list(post.paths).index(path)
         x_pr, x_po = prior.values[:, j], post.values[:, j]
         bins = np.linspace(min(x_pr.min(), x_po.min()), max(x_pr.max(), x_po.max()) + 1e-12, 21)
-        ax.hist(x_pr, bins=bins, density=True, alpha=0.5, color="#999999", label="prior")
+        edges = bins.tolist()  # matplotlib's stub takes bins as a Sequence[float]
+        ax.hist(x_pr, bins=edges, density=True, alpha=0.5, color="#999999", label="prior")
         ax.hist(
-            x_po, bins=bins, weights=post.weights, density=True, alpha=0.6, color="#c0392b",
+            x_po, bins=edges, weights=post.weights, density=True, alpha=0.6, color="#c0392b",
             label="posterior",
         )  # fmt: skip
         ax.set_title(short_path(path), fontsize=8)

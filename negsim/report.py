@@ -98,17 +98,26 @@ def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
     return {"eu_runs": eu_runs, "forecasts": clean.to_dict(orient="index")}
 
 
+# What ``negsim run --out`` writes: a folder holding any of them holds an earlier run.
+RUN_FILES = ("summary.json", "runs.parquet", "runs.csv", "transcript.txt", "forecasts.png")
+
+
 class RunsWriter:
     """``negsim run --out``: the run table written part by part as the runs come (memory
     follows the part, not the job), in a temporary folder inside ``out``; the table, the
     summary and the transcript are moved into place only when all are complete.
+    ``provenance`` (overrides, scenario hash, versions) is added to summary.json. Files get
+    the mode the user's umask gives (0644 under the usual 022), as open() would.
 
     The sampled inputs are not stored (93% of a table's bytes): ``scenario.yaml``, the
     scenario as run (``--set`` applied), with the seed in ``summary.json`` names every run's
     inputs, and ``negsim inputs OUT`` regenerates them exactly."""
 
-    def __init__(self, out: Path, fmt: str, scenario: dict | None = None) -> None:
+    def __init__(
+        self, out: Path, fmt: str, provenance: dict | None = None, scenario: dict | None = None
+    ) -> None:
         self.out, self.fmt, self.name = out, fmt, f"runs.{fmt}"
+        self.provenance = provenance or {}
         self.scenario = scenario
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -148,7 +157,8 @@ class RunsWriter:
         matplotlib figure, saved as PNG), and move them all into place."""
         try:
             self._close()
-            (self.tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+            summary = {**doc, **self.provenance}
+            (self.tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
             (self.tmp / "transcript.txt").write_text("\n".join(transcript) + "\n")
             names = [self.name, "summary.json", "transcript.txt", *(drawings or {})]
             if self.scenario is not None:
@@ -160,6 +170,9 @@ class RunsWriter:
                 drawing.savefig(self.tmp / png, dpi=120)
             for f in names:
                 os.replace(self.tmp / f, self.out / f)
+            for f in RUN_FILES:  # an earlier run's (replaced with --force) in the other format
+                if f.startswith("runs.") and f != self.name:
+                    (self.out / f).unlink(missing_ok=True)
         except OSError as exc:
             raise os_failure(exc, self.out) from None
 

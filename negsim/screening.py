@@ -83,7 +83,7 @@ def render(table: pd.DataFrame, runs: int) -> str:
     for row in table.itertuples(index=False):
         cells = "".join(f"{getattr(row, o):>+11.3f}" for o in OUTCOMES)
         flag = "  (no effect)" if row.effect == 0 else ""
-        lines.append(f"{row.input[:55]:<56}{row.low:>7.3g}{row.high:>7.3g}{cells}{flag}")
+        lines.append(f"{str(row.input)[:55]:<56}{row.low:>7.3g}{row.high:>7.3g}{cells}{flag}")
     return "\n".join(lines)
 
 

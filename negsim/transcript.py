@@ -50,6 +50,7 @@ class Event:
             return f"{head}: AGREED {self.issue} at {self.value:.2f}"
         if self.kind == "blocked":
             return f"{head}: proposal {self.issue} {self.value:.2f}; {self.reason}"
+        assert self.response is not None  # an offer's event carries the answer
         verb = VERBS[self.response]
         reason = f"{': ' if not self.reason.startswith(' (') else ''}{self.reason}"
         return (
@@ -72,7 +73,7 @@ def exchange_events(cp: Compiled, rec: Exchange) -> list[Event]:
             codes = rec.responses[0, k][members]  # type: ignore[index]
             for i in np.flatnonzero(rec.live[0]):
                 code = Response(int(codes[:, i].max()))
-                why = _why(cp, rec, other, members, codes[:, i], code, i)
+                why = _why(cp, rec, other, members, codes[:, i], code, int(i))
                 out.append(
                     Event(
                         forum.id,

@@ -138,7 +138,7 @@ def plot_outcomes(table: pd.DataFrame, title: str = "", ax: Axes | None = None) 
     ax.bar(x, shares, color=[COLOURS.get(o, "grey") for o in table.index])
     ax.errorbar(x, shares, yerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=4)
     for xi, s, top in zip(x, shares, table["hi"].to_numpy(), strict=True):
-        ax.text(xi, min(top + 0.02, 0.95), f"{s:.2f}", ha="center", fontsize=9)
+        ax.text(float(xi), min(top + 0.02, 0.95), f"{s:.2f}", ha="center", fontsize=9)
     ax.set_xticks(x, list(table.index))
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of runs")

@@ -94,7 +94,10 @@ def series_of(frame: pd.DataFrame, others: list[str]) -> pd.Series:
     if not others:
         return pd.Series("", index=frame.index)
     parts = [frame[f"design:{o}"].map(lambda v: f"{float(v):.3g}") for o in others]
-    return parts[0].str.cat(parts[1:], sep=", ") if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    # pandas-stubs omit a list of Series from str.cat's ``others``; pandas documents it
+    return parts[0].str.cat(parts[1:], sep=", ")  # type: ignore[arg-type]
 
 
 def along_grid(frame: pd.DataFrame, name: str, targets: list[str], layout: Layout) -> pd.DataFrame:
@@ -171,8 +174,9 @@ def heatmap(
     hit = pd.Series(indicator(done, focus), index=done.index)
     g = hit.groupby([lx.rename("x"), ly.rename("y")], sort=True)
     point = done["point"] if "point" in done else pd.Series(0, index=done.index)
+    # pandas-stubs type group keys as Hashable; here they are the numeric levels
     rows = [
-        {"x": float(a), "y": float(b), "points": int(point[s.index].nunique()),
+        {"x": float(a), "y": float(b), "points": int(point[s.index].nunique()),  # type: ignore[arg-type]
          **share_rows(int(s.sum()), len(s))}
         for (a, b), s in g
     ]  # fmt: skip

@@ -86,8 +86,10 @@ def make_design(exp: Experiment) -> Design:
         return Design(exp.design, names, np.empty((exp.points or 1, 0)))
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
     if exp.design == "monte_carlo":
+        assert exp.points is not None  # spec: this design needs 'points'
         unit = design_rng(exp.seed).random((exp.points, d))
     elif exp.design == "latin_hypercube":
+        assert exp.points is not None  # spec: this design needs 'points'
         unit = qmc.LatinHypercube(d=d, rng=design_rng(exp.seed)).random(exp.points)
     elif exp.design == "sobol":
         from SALib.sample import sobol

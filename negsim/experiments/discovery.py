@@ -107,7 +107,7 @@ def prim(
 def _peel(primary: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """A quantile peel removes nothing where many runs share the extreme value (a grid): then
     peel that value alone."""
-    nothing = primary.all(axis=0)
+    nothing = np.asarray(primary.all(axis=0))  # asarray: typed an array, not maybe a scalar
     return np.where(nothing[None, :], fallback, primary)
 
 

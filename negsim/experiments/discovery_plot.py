@@ -38,7 +38,8 @@ def trajectory(d: Discovery, ax: Axes) -> Axes:
         f"density {d.box.density:.2f}",
     )  # fmt: skip
     bar = ax.figure.colorbar(sc, ax=ax, label="inputs restricted by the box")
-    bar.ax.yaxis.get_major_locator().set_params(integer=True)
+    # the colorbar's locator is an AutoLocator (a MaxNLocator); the stub knows only Locator
+    bar.ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     what = d.prim.focus
     ax.set_xlabel(f"coverage: share of all cases with\n'{what}' that are inside the box")
     ax.set_ylabel(f"density: share of the cases inside\nthe box that have '{what}'")
@@ -58,11 +59,14 @@ def box_limits(d: Discovery, ax: Axes, labels: dict[str, str]) -> Axes:
         ax.set_axis_off()
         return ax
     y = list(range(len(table)))[::-1]
-    for k, row in zip(y, table.itertuples(), strict=True):
+    # the numbers as floats (a quasi-p not computed, None, is NaN: both print as '-')
+    cols = ["low", "high", "full_low", "full_high", "low_frac", "high_frac", "qp_low", "qp_high"]
+    for k, values in zip(y, table[cols].to_numpy(dtype=float).tolist(), strict=True):
+        low, high, full_low, full_high, low_frac, high_frac, qp_low, qp_high = values
         ax.barh(k, 1.0, color="#dddddd", height=0.6)
-        ax.barh(k, row.high_frac - row.low_frac, left=row.low_frac, color="#d7301f", height=0.6)
-        text = f"[{row.low:.3g}, {row.high:.3g}] of {row.full_low:.3g} to {row.full_high:.3g}"
-        sides = [f"{side} {_p(q)}" for side, q in (("low", row.qp_low), ("high", row.qp_high))]
+        ax.barh(k, high_frac - low_frac, left=low_frac, color="#d7301f", height=0.6)
+        text = f"[{low:.3g}, {high:.3g}] of {full_low:.3g} to {full_high:.3g}"
+        sides = [f"{side} {_p(q)}" for side, q in (("low", qp_low), ("high", qp_high))]
         sides = [t for t in sides if not t.endswith("-")]
         if sides:
             text += f"   quasi-p: {', '.join(sides)}"

@@ -53,6 +53,12 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def scenario_sha256(raw: dict) -> str:
+    """The hash of a scenario as run: its data after every override, in canonical JSON (a
+    sweep's manifest and ``negsim run --out``'s summary.json both record it)."""
+    return sha256(canonical_json(raw))
+
+
 def _exists(raw: dict, parts: list[str]) -> bool:
     node: Any = raw
     for part in parts:
@@ -144,7 +150,7 @@ def prepare(file: str | Path) -> Prepared:
     if n > MAX_RUNS:
         raise NegsimError(f"{n:,} runs; at most {MAX_RUNS:,} in one experiment", name)
     design = make_design(exp)
-    scenario_sha = sha256(canonical_json(raw))
+    scenario_sha = scenario_sha256(raw)
     # an experiment without levers hashes as before levers existed (its sweeps still resume)
     ident = exp.model_dump(
         mode="json", exclude={"chunk"} | ({"levers"} if not exp.levers else set())

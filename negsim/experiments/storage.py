@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 import os
+import platform
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -58,7 +59,9 @@ def now() -> str:
 
 
 def versions() -> dict[str, str]:
-    return {p: version(p) for p in ("negsim", "numpy", "mesa", "pandas", "pyarrow", "scipy")}
+    """Python's and the libraries' versions that made a result (manifest.json, summary.json)."""
+    libraries = ("negsim", "numpy", "mesa", "pandas", "pyarrow", "scipy")
+    return {"python": platform.python_version(), **{p: version(p) for p in libraries}}
 
 
 def file_mode() -> int:

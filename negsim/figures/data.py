@@ -132,8 +132,9 @@ def point_shares(frame: pd.DataFrame, hits: dict[str, np.ndarray], layout: Layou
     done = ~failed(frame).to_numpy()
     design = [f"design:{n}" for n in layout.names]
     rows = []
-    for p, idx in frame.groupby("point", sort=True).indices.items():
-        idx = idx[done[idx]]
+    for p, where in frame.groupby("point", sort=True).indices.items():
+        where = np.asarray(where)  # positions (pandas-stubs allow an Index or a list too)
+        idx = where[done[where]]
         values = {c: frame[c].iloc[idx[0]] for c in design} if len(idx) else {}
         for t, hit in hits.items():
             h = hit[idx]
@@ -272,7 +273,7 @@ def forecasts(
                 "mean": float(done[f"{iid}.forecast_mean"].median()),
                 "median": float(done[f"{iid}.forecast_median"].median()),
                 "eu": float(np.nanmedian(column)) if np.isfinite(column).any() else np.nan,
-                "actual": np.nan if (actual or {}).get(iid) is None else float(actual[iid]),
+                "actual": np.nan if (a := (actual or {}).get(iid)) is None else float(a),
             }
         )
     return pd.DataFrame(rows, columns=["issue", *FORECASTS, "actual"])

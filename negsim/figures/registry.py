@@ -164,7 +164,8 @@ def table(
     ``error`` is empty for a run that completed, else the exception it raised: a failing run
     is recorded with its seed rather than ending the whole batch.
     """
-    cols: dict[str, object] = {"run": np.asarray(runs, dtype=np.int64)}
+    run = np.asarray(runs, dtype=np.int64)
+    cols: dict[str, object] = {"run": run}
     for f in of("run"):
         if f.name in summary:
             cols[f.column] = _column(cp, f, summary[f.name])
@@ -175,7 +176,7 @@ def table(
     if samples is not None:
         for j, leaf in enumerate(cp.leaves):
             cols[f"in:{leaf.path}"] = samples[:, j]
-    cols["error"] = errors if errors is not None else [""] * len(cols["run"])
+    cols["error"] = errors if errors is not None else [""] * len(run)
     return pd.DataFrame(cols)
 
 
@@ -184,10 +185,9 @@ def _column(cp: Compiled, f: Figure, values: np.ndarray) -> Any:
     if f.labels is None:
         return f.to_column(values)
     names = np.array([*f.labels(cp), ""], dtype=object)  # code -1 picks the blank
-    named = names[np.where(values >= 0, values, -1).astype(int)]
-    return pd.Categorical(
-        np.where(named == "", None, named), categories=list(dict.fromkeys(names[:-1]))
-    )
+    named = names[np.where(values >= 0, values, -1).astype(int)]  # a copy: ours to change
+    named[named == ""] = None
+    return pd.Categorical(named, categories=list(dict.fromkeys(names[:-1])))
 
 
 def recordable() -> tuple[str, ...]:
@@ -240,7 +240,7 @@ def recorded(column: str, record: Collection[str]) -> bool:
 def coded(enum: Iterable[Any]) -> Callable[[np.ndarray], pd.Categorical]:
     """Codes -> a categorical column of the enum members' labels (-1, a failed run, is
     missing)."""
-    labels = [e.label for e in enum]
+    labels = pd.Index([e.label for e in enum])
     return lambda codes: pd.Categorical.from_codes(codes.astype(int), labels)
 
 

@@ -104,6 +104,14 @@ def _bounds(value: Any) -> tuple[float, float] | None:
     return None
 
 
+def _span(value: Any) -> tuple[float, float]:
+    """The bounds of a value the schema has already made a number or a distribution."""
+    bounds = _bounds(value)
+    if bounds is None:
+        raise TypeError(f"expected a number or a distribution, got {value!r}")
+    return bounds
+
+
 def _numbers(data: Any, where: Where) -> Iterator[Problem]:
     """Every number and distribution lies within the range of the field it sits in."""
     if isinstance(data, dict):
@@ -203,9 +211,10 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
             yield at, "a meeting needs 'hours' or 'exchanges'"
         elif forum.exchanges is None and forum.hours is not None and forum.format == "meeting":
             per = s.rules.hours_per_exchange
-            n = forum.hours / per
-            if not n <= MAX_EXCHANGES:
-                msg = f"{forum.hours:g} hours at {per:g} hours per exchange make {n:.4g} exchanges"
+            count = forum.hours / per
+            if not count <= MAX_EXCHANGES:
+                msg = f"{forum.hours:g} hours at {per:g} hours per exchange make {count:.4g}"
+                msg += " exchanges"
                 yield (*at, "hours"), f"{msg}; a forum has at most {MAX_EXCHANGES}"
     total = sum(_exchanges(s, forum) for forum in s.forums.values())
     if total > MAX_TOTAL_EXCHANGES:
@@ -216,11 +225,11 @@ def _names(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
     for new, old in old_names.items():
         if getattr(o, new) and getattr(o, old):
             yield ("outcomes", old), f"'{old}' is the old name of '{new}'; give one of them"
-    focal, bloc, lead = focus_of(s)
+    focal, bloc_id, lead = focus_of(s)
     for key, name, pool, kind in (
         ("focal", focal, s.actors, "an actor"),
         ("lead", lead, s.actors, "an actor"),
-        ("bloc", bloc, s.blocs, "a bloc"),
+        ("bloc", bloc_id, s.blocs, "a bloc"),
     ):
         if name is None and key != "bloc":
             yield ("outcomes",), f"no {key} actor found; name one with outcomes.{key}"
@@ -336,9 +345,10 @@ def _actors(s: Scenario, groups: dict[str, list[str]]) -> Iterator[Problem]:
             if missing:
                 yield at, f"no {missing[0]} on issue '{iid}' (nor in its groups or defaults)"
                 continue
-            (ideal, _), (res, res_where) = got["ideal"], got["reservation"]
-            i_lo, i_hi = _bounds(ideal)
-            r_lo, r_hi = _bounds(res)
+            ideal, _ = fields[("positions", iid, "ideal")]
+            res, res_where = fields[("positions", iid, "reservation")]
+            i_lo, i_hi = _span(ideal)
+            r_lo, r_hi = _span(res)
             if side in UP and r_lo < i_hi:
                 yield (
                     res_where,
@@ -366,7 +376,7 @@ def _limit(
     iid: str, side: str, res: tuple[float, float], limit: tuple[object, Where]
 ) -> Iterator[Problem]:
     """A red line may bend only outward: the limit lies at or beyond the reservation."""
-    l_lo, l_hi = _bounds(limit[0])
+    l_lo, l_hi = _span(limit[0])
     if side in UP and l_lo < res[1] - 1e-12:
         yield (
             limit[1],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
 from negsim.rules import Response
 from negsim.scenario.resolve import (
+    Resolved,
     Where,
     decisive_of,
     focus_of,
@@ -33,12 +35,17 @@ from negsim.scenario.schema import (
     RANGES,
     UP,
     Choice,
+    Dist,
     Forum,
     Normal,
     Scenario,
     Triangular,
     Uniform,
 )
+
+# Per parameter array: the leaf column(s) that fill it (one column for a scalar array) and
+# the element indices they fill, one index array per axis after the batch axis.
+Scatter = dict[str, tuple[np.ndarray | np.intp, tuple[np.ndarray, ...]]]
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,8 @@ class Compiled:
         forums = [f.id for f in self.forums]
         responses = [o for o in self.scenario.observations.values() if o.kind == "response"]
         for r, obs in enumerate(responses):
+            # checks._observations made these present for a response observation
+            assert obs.forum and obs.issue and obs.by and obs.to and obs.response
             f = forums.index(obs.forum)
             ids = [q.id for q in self.forums[f].parties]
             mask = cluster_mask([obs.issue], self.issues, self.clusters)
@@ -149,7 +158,7 @@ class Compiled:
         return tuple(out)
 
     @functools.cached_property
-    def scatter(self) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+    def scatter(self) -> Scatter:
         """Where each leaf's value goes, computed once per compiled scenario."""
         return scatter_plan(self.leaves)
 
@@ -174,13 +183,13 @@ class _Params:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
-        self.leaves: dict[str, tuple[object, float, float, list]] = {}
+        self.leaves: dict[str, tuple[Dist, float, float, list]] = {}
 
     def new(self, name: str, shape: tuple[int, ...], fill: float = 0.0) -> None:
         self.arrays[name] = np.full((1, *shape), fill, dtype=float)
 
     def put(
-        self, name: str, index: tuple[int, ...], value: object, where: Where, field_name: str
+        self, name: str, index: tuple[int, ...], value: float | Dist, where: Where, field_name: str
     ) -> None:
         if isinstance(value, DISTS):
             path = ".".join(map(str, where))
@@ -282,6 +291,7 @@ def compile_scenario(s: Scenario) -> Compiled:
     )
     bloc_idx = {b: q for q, b in enumerate(s.blocs)}
     focal, bloc, lead = focus_of(s)
+    assert focal is not None and lead is not None  # checks: the outcomes name both
     return Compiled(
         scenario=s,
         issues=issues,
@@ -344,7 +354,7 @@ def _new_params(lay: _Layout, k_max: int) -> _Params:
     return p
 
 
-def _actor(lay: _Layout, k: int, f: dict, p: _Params, t: _ActorTables) -> None:
+def _actor(lay: _Layout, k: int, f: Resolved, p: _Params, t: _ActorTables) -> None:
     """One actor's resolved fields into its row of every array."""
     for j, iid in enumerate(lay.issues):
         for name in ("ideal", "reservation", "salience"):
@@ -459,9 +469,13 @@ def _forum(lay: _Layout, fid: str, fs: Forum, blocs: tuple[BlocSpec, ...]) -> Fo
     required = FORUM_RULES[fs.decision_rule].required(
         parties, {lay.idx[a] for a in seated}, [b.members for b in blocs]
     )
-    exchanges = fs.exchanges or (
-        1 if fs.format == "written" else max(1, math.ceil(fs.hours / s.rules.hours_per_exchange))
-    )
+    exchanges = fs.exchanges
+    if not exchanges:
+        if fs.format == "written":
+            exchanges = 1
+        else:
+            assert fs.hours is not None  # checks: a meeting needs 'hours' or 'exchanges'
+            exchanges = max(1, math.ceil(fs.hours / s.rules.hours_per_exchange))
     return ForumSpec(
         fid,
         fs.name,
@@ -508,7 +522,7 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
     return np.clip(x, leaf.lo, leaf.hi)
 
 
-def uniforms(compiled: Compiled, seeds: np.ndarray | list[int], root: int) -> np.ndarray:
+def uniforms(compiled: Compiled, seeds: np.ndarray | Sequence[int], root: int) -> np.ndarray:
     """One row of uniform draws per run, from that run's own generator.
 
     Run k's generator is ``SeedSequence(root, spawn_key=(k,))``: the k-th child that
@@ -566,20 +580,21 @@ def fill(compiled: Compiled, values: np.ndarray) -> Params:
     b = values.shape[0]
     params = {k: np.repeat(v, b, axis=0) for k, v in compiled.base.items()}
     for name, (cols, index) in compiled.scatter.items():
-        params[name][(slice(None), *index)] = values[:, cols]
+        at: tuple[slice | np.ndarray, ...] = (slice(None), *index)
+        params[name][at] = values[:, cols]
     return Params(**params)
 
 
-def scatter_plan(leaves: tuple[Leaf, ...]) -> dict[str, tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+def scatter_plan(leaves: tuple[Leaf, ...]) -> Scatter:
     """For each parameter array: which leaf fills which element."""
     by_name: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
     for j, leaf in enumerate(leaves):
         for name, index in leaf.targets:
             by_name.setdefault(name, []).append((j, index))
-    plan = {}
+    plan: Scatter = {}
     for name, items in by_name.items():
         cols = np.array([j for j, _ in items], dtype=np.intp)
         ndim = len(items[0][1])
-        index = tuple(np.array([ix[d] for _, ix in items], dtype=np.intp) for d in range(ndim))
-        plan[name] = (cols[0] if ndim == 0 else cols, index)  # a scalar has a single leaf
+        where = tuple(np.array([ix[d] for _, ix in items], dtype=np.intp) for d in range(ndim))
+        plan[name] = (cols[0] if ndim == 0 else cols, where)  # a scalar has a single leaf
     return plan

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from negsim.errors import NegsimError
 from negsim.scenario.checks import check_scenario
@@ -373,7 +375,7 @@ def _step(tp: Any, part: Any) -> Any:
     return None
 
 
-def explain(err: dict, root: type[BaseModel] = Scenario) -> tuple[tuple, str]:
+def explain(err: ErrorDetails, root: type[BaseModel] = Scenario) -> tuple[tuple, str]:
     """(path, message) for one pydantic error, in the words of the file format (``root``)."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     path, is_key = _clean(tuple(err["loc"]), kind)
@@ -471,13 +473,14 @@ def resolved_raw(
     overrides: list[str] | tuple[str, ...] = (),
     values: Mapping[str, Any] | None = None,
 ) -> tuple[dict, Located]:
-    """The scenario as it will run, before validation: merged (``extends:``), with the
-    overrides and values applied. What a results folder keeps as ``scenario.yaml``."""
+    """The scenario as it will run, not yet validated: the file's data (``extends:`` merged)
+    with the overrides and values applied. What :func:`load_scenario` validates, what a run's
+    scenario hash is of, and what a results folder keeps as ``scenario.yaml``."""
     raw, loc = read_raw(file)
     raw = copy.deepcopy(raw)
     for assignment in overrides:
         apply_set(raw, loc, assignment, str(file))
     for dotted, value in (values or {}).items():
         source = f"{SET_PREFIX}{dotted}={value!r}"
-        set_value(raw, loc, dotted, lambda v=value: copy.deepcopy(v), source, str(file))
+        set_value(raw, loc, dotted, functools.partial(copy.deepcopy, value), source, str(file))
     return raw, loc

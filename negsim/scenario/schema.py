@@ -7,7 +7,7 @@ declared here once so validation, sampling and the JSON Schema agree.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AllowInfNan,
@@ -123,8 +123,9 @@ MAX_ISSUES = 50
 MAX_LINKAGES = 20
 
 
-def num(lo: float, hi: float, description: str = "", default: object = PydanticUndefined) -> object:
-    """A number or a distribution whose draws lie in [lo, hi]."""
+def num(lo: float, hi: float, description: str = "", default: object = PydanticUndefined) -> Any:
+    """A number or a distribution whose draws lie in [lo, hi]. Typed ``Any``, as pydantic's
+    ``Field`` is, so it can stand as the default of a field of any annotated type."""
     return Field(
         default=default,
         description=f"{description} Range [{lo}, {hi}]; a number or a distribution "

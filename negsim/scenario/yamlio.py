@@ -78,7 +78,7 @@ def short(text: str, limit: int = 40) -> str:
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE):  # type: ignore[misc,valid-type]
+class _Loader(_BASE):
     pass
 
 
@@ -103,6 +103,11 @@ def _check_shape(text: str, name: str) -> None:
         raise
 
 
+def _event_line(event: yaml.Event) -> int | None:
+    """An event's 1-based line (the parser always marks one; the type allows none)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else None
+
+
 def _count_shape(text: str, name: str, loader: type) -> None:
     """Count nesting and aliases in ``loader``'s events; raise negsim's error past a bound."""
     depth = aliases = 0
@@ -113,7 +118,7 @@ def _count_shape(text: str, name: str, loader: type) -> None:
                 raise NegsimError(
                     f"values are nested deeper than {MAX_DEPTH} levels",
                     name,
-                    event.start_mark.line + 1,
+                    _event_line(event),
                 )
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
@@ -124,7 +129,7 @@ def _count_shape(text: str, name: str, loader: type) -> None:
                     f"more than {MAX_ALIASES} YAML aliases (*name); a scenario needs few, "
                     "and many are the shape of an alias bomb",
                     name,
-                    event.start_mark.line + 1,
+                    _event_line(event),
                 )
 
 
@@ -216,7 +221,7 @@ def _record(
         for i, item in enumerate(node.value):
             loc.lines[(*path, i)] = (name, item.start_mark.line + 1)
             _record(loader, item, (*path, i), name, loc, seen)
-    else:
+    elif isinstance(node, yaml.ScalarNode):  # the only other kind of node
         _scalar(loader, node, name, path)
 
 
