@@ -18,6 +18,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -237,6 +238,30 @@ def scaling(n: int) -> None:
         )
 
 
+def cold_start() -> None:
+    """A first command's cost: CPU of a cold `negsim run --runs 1000` in a fresh process, and
+    the import profile's total (python -X importtime) of what it loads."""
+    print("== cold start: negsim run scenarios/baseline.yaml --runs 1000, a fresh process ==")
+    argv = ["-m", "negsim.cli", "run", str(BASELINE), "--runs", "1000", "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, *argv], capture_output=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, check=True
+    )
+    rows = [ln.split("|") for ln in done.stderr.splitlines() if ln.startswith("import time:")]
+    own = sum(int(r[0].split(":")[1]) for r in rows[1:] if r[0].split(":")[1].strip().isdigit())
+    heavy = sorted(
+        ((int(r[1]), r[2].strip()) for r in rows[1:] if r[1].strip().isdigit()), reverse=True
+    )
+    top = ", ".join(f"{name.strip()} {us / 1e6:.2f} s" for us, name in heavy[:4] if name[0] != " ")
+    print(f"CPU (user + sys) {cpu:.2f} s (target < 1.5 s); imports {own / 1e6:.2f} s in all")
+    print(f"largest top-level imports (cumulative): {top}")
+    loaded = "mesa" in done.stderr.split("import time:", 1)[-1]
+    print(f"Mesa imported on the batch path: {'yes' if loaded else 'no'}")
+
+
 def profile(cp: Compiled, n: int) -> None:
     print(f"== where the batch engine's time goes ({n:,} runs, cProfile, top 8) ==")
     prof = cProfile.Profile()
@@ -258,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         help="runs streamed in the memory test (default 1,000,000; --quick 100,000)",
     )
     ap.add_argument(
-        "--only", choices=("engines", "scaling", "profile", "memory"), help="run one section"
+        "--only",
+        choices=("engines", "scaling", "profile", "start", "memory"),
+        help="run one section",
     )
     args = ap.parse_args(argv)
     q = args.quick
@@ -278,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         scaling(2_000 if q else 10_000)
     if args.only in (None, "profile"):
         profile(cp, 5_000 if q else 20_000)
+    if args.only in (None, "start"):
+        cold_start()
     if args.only is None:
         sys.stdout.flush()
         memory(n_memory)  # each command in a fresh process: peak RSS is a lifetime figure

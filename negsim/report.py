@@ -99,7 +99,14 @@ def forecast_doc(data: pd.DataFrame, eu_runs: int) -> dict:
 
 
 # What ``negsim run --out`` writes: a folder holding any of them holds an earlier run.
-RUN_FILES = ("summary.json", "runs.parquet", "runs.csv", "transcript.txt", "forecasts.png")
+RUN_FILES = (
+    "summary.json",
+    "runs.parquet",
+    "runs.csv",
+    "transcript.txt",
+    "forecasts.png",
+    "scenario.yaml",
+)
 
 
 class RunsWriter:

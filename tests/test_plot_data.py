@@ -194,3 +194,22 @@ def test_a_wilson_interval_holds_its_share_exactly_at_the_ends(n) -> None:
         lo, hi = share_ci(k, n)
         assert lo <= k / n <= hi
     assert share_ci(0, n)[0] == 0.0 and share_ci(n, n)[1] == 1.0
+
+
+def test_the_sweep_overview_follows_the_design_too(capsys) -> None:
+    """`negsim sweep`'s printed lines: a grid's lowest and highest point share (breakdown 0 to
+    1 over the four points; never one pooled share), a Sobol design's pooled share with the
+    bootstrap over its blocks (as wide as the plots'), independent runs with Wilson."""
+    from negsim.experiments.sweep import overview, print_overview
+
+    rows, what = overview(grid_table(), GRID)
+    got = rows.set_index("outcome")
+    assert (got.loc["breakdown", "min"], got.loc["breakdown", "max"]) == (0.0, 1.0)
+    assert got.loc["partial", "max"] == 0.25 and "4 design points" in what
+    sobol = Layout("sobol", ("a", "b"), seed=3)
+    rows, what = overview(sobol_table(), sobol)
+    b = rows.set_index("outcome").loc["breakdown"]
+    assert b["share"] == 0.5 and b["lo"] <= 0.25 and b["hi"] >= 0.75 and "bootstrap" in what
+    print_overview(grid_table(), "g", GRID)
+    text = capsys.readouterr().out
+    assert "breakdown   0.000 - 1.000" in text and "[" not in text

@@ -61,7 +61,7 @@ def test_an_earlier_run_is_kept_unless_forced(
     assert run_out(out, "--set", SET, "--force", "--format", "csv") == 0
     assert summary(out)["overrides"] == [SET]
     names = sorted(p.name for p in out.iterdir())  # the parquet table of the first run is gone
-    assert names == ["forecasts.png", "runs.csv", "summary.json", "transcript.txt"]
+    assert names == ["forecasts.png", "runs.csv", "scenario.yaml", "summary.json", "transcript.txt"]
     capsys.readouterr()
 
 
@@ -92,4 +92,4 @@ def test_files_get_the_umask_mode(
     assert run_out(out) == 0
     capsys.readouterr()
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
-    assert len(modes) == 4 and set(modes.values()) == {mode}, modes
+    assert len(modes) == 5 and set(modes.values()) == {mode}, modes

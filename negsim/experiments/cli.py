@@ -123,10 +123,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         engine=args.engine,
         discover=args.discover,
-        columns=("run", "outcome", "error"),  # what the overview needs, not the whole table
+        columns=("run",),  # the overview reads its own few columns, not the whole table
     )
     try:
-        table = run_experiment(args.experiment, options)
+        run_experiment(args.experiment, options)
     except FaultError as exc:
         if (args.out / "manifest.json").is_file() and not isinstance(exc, BusyError):
             exc.message += f"; what finished is kept: {resume_command(args)}"
@@ -135,10 +135,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if (args.out / "manifest.json").is_file():
             exc.resume = resume_command(args)  # type: ignore[attr-defined]
         raise
-    from negsim.experiments.storage import read_manifest
+    from negsim.experiments.render import sweep_layout
+    from negsim.experiments.storage import load_results, read_manifest
 
     manifest = read_manifest(args.out) or {}
-    print_overview(table, manifest.get("experiment", {}).get("name", "sweep"))
+    design = [f"design:{p}" for p in manifest["parameters"]]
+    table = load_results(args.out, columns=["run", "point", "outcome", "error", *design])
+    print_overview(table, manifest["experiment"]["name"], sweep_layout(manifest))
     print(f"results in {args.out}/ (runs.parquet, summary.csv, manifest.json)")
     if not args.no_plots or args.discover:
         _plots(args.out, args.discover, draw=not args.no_plots)

@@ -72,6 +72,14 @@ def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")
 
 
+def sweep_layout(manifest: dict) -> Layout:
+    """How a sweep's runs were drawn (its design, inputs, seed and their readers' names)."""
+    exp = Experiment.model_validate(manifest["experiment"])
+    labels = exp_labels(exp)
+    names = list(manifest.get("parameters", []))
+    return Layout(exp.design, tuple(names), exp.seed, tuple(label(n, labels) for n in names))
+
+
 def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     """Write every figure that applies to the sweep in ``out`` into ``out/plots``."""
     out = Path(out)
@@ -82,7 +90,7 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
     names = list(manifest.get("parameters", []))
-    layout = Layout(exp.design, tuple(names), exp.seed, tuple(label(n, labels) for n in names))
+    layout = sweep_layout(manifest)
     frame.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
     name = exp.name
     folder = out / "plots"

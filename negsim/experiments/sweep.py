@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
 from negsim.figures import summarised
+from negsim.figures.data import Layout
 from negsim.folders import locked, size_text
 
 
@@ -320,20 +321,38 @@ def _summarised(column: str) -> bool:
     return column == "point" or column.startswith("design:") or summarised(column)
 
 
-def print_overview(table: pd.DataFrame, name: str, file: object = None) -> None:
-    """The few lines ``negsim sweep`` prints: outcome shares with their 95% intervals."""
-    from negsim.figures.data import outcome_shares
+def overview(table: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, str]:
+    """What ``negsim sweep`` prints, as the design allows: over a grid, each outcome's lowest
+    and highest share across the design points (a grid's levels are no population to pool);
+    otherwise the pooled share with its 95% interval (Wilson for independent runs, a
+    bootstrap over the design's points or blocks). Returns (rows, what the numbers are)."""
+    from negsim.figures.data import interval_note, outcome_hits, outcome_shares, point_shares
+
+    if layout.grid(table):
+        per = point_shares(table, outcome_hits(table), layout)
+        rows = per.groupby("target", sort=False)["share"].agg(["min", "max"])
+        rows = rows.reset_index().rename(columns={"target": "outcome"})
+        points = table["point"].nunique()
+        return rows, f"lowest and highest share over the grid's {points} design points"
+    return outcome_shares(table, layout), f"pooled share; {interval_note(table, layout)}"
+
+
+def print_overview(
+    table: pd.DataFrame, name: str, layout: Layout, file: TextIO | None = None
+) -> None:
+    """The few lines ``negsim sweep`` prints: outcome shares as :func:`overview` gives them."""
     from negsim.outcomes import failed
 
+    out = file or sys.stdout
     bad = failed(table)
     if bad.all():
         first = table["error"].iloc[0] if len(table) else "no runs"
-        print(f"{name}: all {len(table)} runs failed; the first: {first}", file=file)  # type: ignore[call-overload]
+        print(f"{name}: all {len(table)} runs failed; the first: {first}", file=out)
         return
-    shares = outcome_shares(table)
-    print(f"{name}: {len(table)} runs", file=file)  # type: ignore[call-overload]
-    for row in shares.itertuples():
-        print(
-            f"  {row.outcome:<10} {row.share:6.3f}  [{row.lo:.3f}, {row.hi:.3f}]",
-            file=file,  # type: ignore[call-overload]
-        )
+    rows, what = overview(table, layout)
+    print(f"{name}: {len(table)} runs ({what}; summary.csv has each point)", file=out)
+    for row in rows.itertuples():
+        if "min" in rows:
+            print(f"  {row.outcome:<10} {row.min:6.3f} - {row.max:.3f}", file=out)
+        else:
+            print(f"  {row.outcome:<10} {row.share:6.3f}  [{row.lo:.3f}, {row.hi:.3f}]", file=out)
