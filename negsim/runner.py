@@ -215,28 +215,41 @@ def run_parallel(
     runs = np.asarray(runs, dtype=np.int64)
     tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
     parts: dict[int, Results] = {}
+    slims: list[dict[str, pd.Series]] = []  # with ``keep``: each part's kept columns
     pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight
     work = partial(_work, path, tuple(overrides), seed, engine)
 
     def done(task: tuple[int, np.ndarray], res: Results) -> None:
         pending[task[0]] = res
-        while len(parts) in pending:
-            part = pending.pop(len(parts))
+        while len(parts) + len(slims) in pending:
+            part = pending.pop(len(parts) + len(slims))
             if on_part is not None:
                 on_part(part.frame)
-            if keep is not None:
-                # a copy: a column selection can share the table's blocks (copy-on-write),
-                # which would keep every sampled input of every run alive with it
-                slim = part.frame[[c for c in part.frame.columns if keep(c)]].copy()
-                part = Results(slim, {}, part.engine)
-            parts[len(parts)] = part
+            if keep is None:
+                parts[len(parts)] = part
+            else:  # each column its own copy: no block of the whole part stays alive with it
+                slims.append({c: part.frame[c].copy() for c in part.frame.columns if keep(c)})
 
     def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
         return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
 
     with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
         run_tasks(pool, work, tasks, done, lost)
+    if keep is not None:
+        return Results(columnwise(slims), {}, engine)
     return concat([parts[i] for i in range(len(tasks))])
+
+
+def columnwise(parts: list[dict[str, pd.Series]]) -> pd.DataFrame:
+    """One table from parts held column by column, each column joined and its parts' copies
+    dropped before the next: the job's kept table plus one column at the peak, not twice the
+    table as a concat of whole parts would need."""
+    if not parts:
+        raise ValueError("no runs")
+    out = {}
+    for column in list(parts[0]):
+        out[column] = pd.concat([p.pop(column) for p in parts], ignore_index=True)
+    return pd.DataFrame(out, copy=False)
 
 
 def _agent_model() -> type:

@@ -83,3 +83,19 @@ def test_run_parallel_over_any_executor_equals_one_call() -> None:
         serial = SerialExecutor()
         got = run_parallel(str(MINI), (), range(70), 5, executor=serial, per_task=per_task)
         pd.testing.assert_frame_equal(got.frame, one)
+
+
+def test_a_kept_table_is_the_same_columns_of_the_whole_one() -> None:
+    """negsim run keeps only the columns its summary reads, joined column by column (not
+    twice the table at the peak): the same values, dtypes (categories too) and order."""
+    from negsim.figures import summarised
+
+    one = run_many(compile_scenario(load_scenario(MINI)), range(70), seed=5).frame
+    for per_task in (7, 64, 70):
+        got = run_parallel(
+            str(MINI), (), range(70), 5, executor=SerialExecutor(), per_task=per_task,
+            keep=summarised,
+        )  # fmt: skip
+        want = one[[c for c in one.columns if summarised(c)]]
+        assert "outcome" in want and not any(c.startswith("in:") for c in want)
+        pd.testing.assert_frame_equal(got.frame, want)
