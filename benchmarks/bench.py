@@ -167,7 +167,7 @@ def user_command(argv: list[str]) -> tuple[int, float, float, float, float]:
     return int(code), float(took), float(own), worker, total
 
 
-def memory(n: int) -> None:
+def memory(n: int, only: tuple[str, ...] = ("run", "run --out", "sweep")) -> None:
     """Peak memory and bytes per run of the user commands at n runs, each in a fresh process."""
     print(f"== memory and files: {n:,} baseline runs through the user commands, fresh processes ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,6 +181,8 @@ def memory(n: int) -> None:
         ]
         print("command                      s     runs/s   peak RSS MiB: main  worker    all")
         for label, argv in cases:
+            if label.removeprefix("negsim ").removesuffix(" (one point)") not in only:
+                continue
             code, took, own, worker, total = user_command(argv)
             print(
                 f"{label:<25}{took:>7.1f}{rate(n, took):>11,.0f}{own:>19,.0f}{worker:>8,.0f}"
@@ -188,6 +190,8 @@ def memory(n: int) -> None:
             )
         print("target: each process under 1,024 MiB")
         for label, path in (("run --out", "run"), ("sweep", "sw")):
+            if label not in only:
+                continue
             size = (Path(tmp) / path / "runs.parquet").stat().st_size
             print(f"runs.parquet of {label}: {size / n:,.0f} bytes a run (target <= 300)")
 
@@ -283,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
         help="runs streamed in the memory test (default 1,000,000; --quick 100,000)",
     )
     ap.add_argument(
+        "--memory-commands",
+        default="run,run --out,sweep",
+        help="which user commands the memory section measures (comma-separated)",
+    )
+    ap.add_argument(
         "--only",
         choices=("engines", "scaling", "profile", "start", "memory"),
         help="run one section",
@@ -291,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     n_memory = args.memory_runs or (100_000 if q else 1_000_000)
     if args.only == "memory":
-        memory(n_memory)
+        memory(n_memory, tuple(args.memory_commands.split(",")))
         return 0
     cp = compile_scenario(validate(*read_raw(BASELINE), str(BASELINE)))
     if args.only in (None, "engines"):
