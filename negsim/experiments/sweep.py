@@ -32,6 +32,7 @@ from negsim.experiments.prepare import Prepared, focus_problem, prepare
 from negsim.figures import summarised
 from negsim.figures.data import Layout
 from negsim.folders import locked, size_text
+from negsim.runner import columnwise
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -287,18 +288,19 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
 
     def runs_parts() -> Iterator[pd.DataFrame]:
         nonlocal has_traj
-        pending: list[pd.DataFrame] = []  # rows of points that may go on in the next chunk
+        pending: list[dict[str, pd.Series]] = []  # rows of points that may go on
         for i, frame in enumerate(storage.read_chunks(out, n)):
             runs, traj = storage.split_trajectories(frame)
             has_traj = traj is not None
             yield runs
-            slim = runs[[c for c in runs.columns if _summarised(c)]].copy()
+            slim = runs[[c for c in runs.columns if _summarised(c)]]
             last = slim["point"].iloc[-1] if i < n - 1 else None
-            ends = slim["point"] != last
+            ends = (slim["point"] != last).to_numpy()
             if ends.any():  # points are consecutive: every pending one is complete now
-                summaries.append(point_summary(pd.concat([*pending, slim[ends]]), names))
+                done = columnwise([*pending, _columns(slim[ends])])
+                summaries.append(point_summary(done, names))
                 pending = []
-            pending.append(slim[~ends])
+            pending.append(_columns(slim[~ends]))
 
     def traj_parts() -> Iterator[pd.DataFrame]:
         for frame in storage.read_chunks(out, n):
@@ -314,6 +316,11 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
     done = {**doc, "status": "complete", "finished": storage.now()}
     storage.write_json(out / "manifest.json", done)
     storage.drop_chunks(out, doc)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """A table held column by column, each its own copy (see runner.columnwise)."""
+    return {c: frame[c].copy() for c in frame.columns}
 
 
 def _summarised(column: str) -> bool:
