@@ -167,7 +167,9 @@ def user_command(argv: list[str]) -> tuple[int, float, float, float, float]:
     return int(code), float(took), float(own), worker, total
 
 
-def memory(n: int, only: tuple[str, ...] = ("run", "run --out", "sweep")) -> None:
+def memory(
+    n: int, only: tuple[str, ...] = ("run", "run --out", "sweep", "sweep --no-plots")
+) -> None:
     """Peak memory and bytes per run of the user commands at n runs, each in a fresh process."""
     print(f"== memory and files: {n:,} baseline runs through the user commands, fresh processes ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,6 +180,10 @@ def memory(n: int, only: tuple[str, ...] = ("run", "run --out", "sweep")) -> Non
             ("negsim run", run),
             ("negsim run --out", [*run, "--out", f"{tmp}/run"]),
             ("negsim sweep (one point)", ["sweep", str(exp), "--out", f"{tmp}/sw", "--quiet"]),
+            (
+                "negsim sweep --no-plots",
+                ["sweep", str(exp), "--out", f"{tmp}/np", "--quiet", "--no-plots"],
+            ),
         ]
         print("command                      s     runs/s   peak RSS MiB: main  worker    all")
         for label, argv in cases:
@@ -288,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--memory-commands",
-        default="run,run --out,sweep",
+        default="run,run --out,sweep,sweep --no-plots",
         help="which user commands the memory section measures (comma-separated)",
     )
     ap.add_argument(

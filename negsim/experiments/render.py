@@ -101,10 +101,6 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
         fig = f.plot.draw(frame, f.column, name)
         if fig is not None:
             written += save(fig, folder, f.plot.stem or f.column)
-    traj = storage.load_trajectories(out)
-    if traj is not None:
-        note = pooled_note(frame, layout)
-        written += save(trajectory_figure(traj, manifest, name, note), folder, "trajectories")
     si = sensitivity_outputs(out, frame, exp, names, labels)
     written += si[1]
     written += along_plots(frame, exp, names, labels, si[0], folder)
@@ -123,6 +119,11 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
         written += save(fig, folder, "heatmap")
     if discover:
         written += discovery_outputs(out, frame, discover, name)
+    note = pooled_note(frame, layout)
+    del frame  # the run table and the trajectories are never held together (both ~run count)
+    traj = storage.load_trajectories(out)
+    if traj is not None:
+        written += save(trajectory_figure(traj, manifest, name, note), folder, "trajectories")
     _list_plots(out, written)
     return written
 
