@@ -14,7 +14,6 @@ The scenario's uncertain inputs are model parameters a Mesa user can set by thei
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import mesa
@@ -23,27 +22,18 @@ import pandas as pd
 
 from negsim import dynamics
 from negsim.agents import BlocAgent, Negotiator
-from negsim.errors import NegsimError
 from negsim.outcomes import Outcome, outcome_class
 from negsim.params import Params
-from negsim.scenario.compile import Compiled, compile_scenario, draw, run_generator
+from negsim.scenario.compile import (
+    Compiled,
+    check_fixed,
+    compile_scenario,
+    draw,
+    run_generator,
+)
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
 from negsim.transcript import Event, exchange_events, judgement_events
-
-
-def _check_inputs(cp: Compiled, fixed: dict[str, float]) -> None:
-    """A parameter that is no uncertain input is refused at once, as ``negsim.run`` refuses
-    it (negsim.runner.check_fixed, which this module cannot import: the runner imports the
-    model), rather than a run that quietly ignores it."""
-    paths = [leaf.path for leaf in cp.leaves]
-    unknown = [p for p in fixed if p not in set(paths)]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], paths, n=1, cutoff=0.75)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise NegsimError(
-            f"not an uncertain value of scenario '{cp.scenario.name}': {', '.join(unknown)}{hint}"
-        )
 
 
 class NegotiationModel(mesa.Model):
@@ -71,7 +61,7 @@ class NegotiationModel(mesa.Model):
         )
         super().__init__(rng=run_generator(seed, run))  # Mesa's own; the dynamics draw nothing
         fixed = {**(fixed or {}), **kwargs}
-        _check_inputs(cp, fixed)
+        check_fixed(cp, fixed, what="")
         self.inputs = {k: float(v) for k, v in fixed.items()}
         if params is None:
             fixed_one = {k: np.array([v]) for k, v in (fixed or {}).items()}

@@ -8,8 +8,7 @@ number of runs; how runs are spread over processes is :mod:`negsim.execution`'s.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -18,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from negsim import dynamics
-from negsim.errors import NegsimError
 from negsim.execution import (
     ENGINES,
     RUNS_PER_CALL,
@@ -29,7 +27,7 @@ from negsim.execution import (
     task_ranges,
 )
 from negsim.figures import failed_summary, summarize, table
-from negsim.scenario.compile import Compiled, compile_scenario, draw
+from negsim.scenario.compile import Compiled, check_fixed, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
 
@@ -87,21 +85,6 @@ def iter_runs(
                 except Exception as exc:
                     singles.append(_failed(cp, int(k), seed, engine, one, exc, extra))
             yield concat(singles)
-
-
-def check_fixed(cp: Compiled, fixed: Mapping[str, object]) -> None:
-    """A fixed path that is no uncertain input is the caller's mistake, not a failed run: it
-    is raised before any run (otherwise every run would be stored as failed, and the shares
-    over the completed runs would quietly be those of none)."""
-    paths = [leaf.path for leaf in cp.leaves]
-    unknown = [p for p in fixed if p not in set(paths)]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], paths, n=1, cutoff=0.75)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise NegsimError(
-            f"fixed: not an uncertain value of scenario '{cp.scenario.name}': "
-            f"{', '.join(unknown)}{hint}"
-        )
 
 
 def _chunk(

@@ -9,14 +9,16 @@ depend only on its own generator, whatever batch it is computed in.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from negsim import tactics
+from negsim.errors import NegsimError
 from negsim.forum_rules import FORUM_RULES
 from negsim.params import Params
 from negsim.rules import Response
@@ -561,6 +563,22 @@ def leaf_values(
         else:
             out[:, j] = inverse_cdf(leaf, u[:, j])
     return out
+
+
+def check_fixed(cp: Compiled, fixed: Mapping[str, object], what: str = "fixed: ") -> None:
+    """A fixed path (a design's, the API's ``fixed=``, a Mesa model parameter) that is no
+    uncertain input is the caller's mistake, not a failed run: it is raised before any run
+    (otherwise every run would be stored as failed, and the shares over the completed runs
+    would quietly be those of none). ``what`` names the argument in the message."""
+    paths = [leaf.path for leaf in cp.leaves]
+    unknown = [p for p in fixed if p not in set(paths)]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], paths, n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise NegsimError(
+            f"{what}not an uncertain value of scenario '{cp.scenario.name}': "
+            f"{', '.join(unknown)}{hint}"
+        )
 
 
 def draw(
