@@ -10,6 +10,7 @@ column keeps its dtype, so a table read back computes the same summaries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Final, Literal
 
@@ -77,10 +78,18 @@ class Parts:
             self.writer = None
 
 
-def write(where: str | Path | BinaryIO, frame: pd.DataFrame) -> None:
-    """One table, whole."""
-    parts = Parts(where)
+def write_parts(
+    where: str | Path | BinaryIO, frames: Iterable[pd.DataFrame], compact: bool = True
+) -> None:
+    """One file from ``frames``, written one after the other (a row group each)."""
+    parts = Parts(where, compact)
     try:
-        parts.append(frame)
+        for frame in frames:
+            parts.append(frame)
     finally:
         parts.close()
+
+
+def write(where: str | Path | BinaryIO, frame: pd.DataFrame) -> None:
+    """One table, whole."""
+    write_parts(where, [frame])

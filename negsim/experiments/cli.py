@@ -221,28 +221,22 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_inputs(args: argparse.Namespace) -> int:
-    from negsim import parquet
-    from negsim.experiments.storage import write_atomic
+    from negsim.experiments.storage import write_atomic, write_parquet_parts
     from negsim.inputs import chunks, stored
 
     source = stored(args.out)
     to = args.to or args.out / "inputs.parquet"
     if to.suffix not in (".parquet", ".csv"):
         raise NegsimError("must end in .parquet or .csv", str(to), path="--to")
+    if to.suffix == ".parquet":
+        write_parquet_parts(to, chunks(source), compact=False)  # exact: float64
+    else:
 
-    def write(tmp: Path) -> None:
-        if to.suffix == ".csv":
+        def write(tmp: Path) -> None:
             with tmp.open("w", newline="") as fh:
                 for i, frame in enumerate(chunks(source)):
                     frame.to_csv(fh, index=False, header=i == 0, float_format="%.17g")
-            return
-        parts = parquet.Parts(tmp, compact=False)  # exact: float64
-        try:
-            for frame in chunks(source):
-                parts.append(frame)
-        finally:
-            parts.close()
 
-    write_atomic(to, write)
+        write_atomic(to, write)
     print(f"{len(source.runs):,} runs x {len(source.cp.leaves)} inputs -> {to}")
     return 0

@@ -110,19 +110,10 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, lambda p: parquet.write(p, frame))
 
 
-def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame]) -> None:
+def write_parquet_parts(path: Path, frames: Iterable[pd.DataFrame], compact: bool = True) -> None:
     """One Parquet file from tables written one after the other (a row group each), so
-    memory holds one part, not the whole file."""
-
-    def write(tmp: Path) -> None:
-        parts = parquet.Parts(tmp)
-        try:
-            for frame in frames:
-                parts.append(frame)
-        finally:
-            parts.close()
-
-    write_atomic(path, write)
+    memory holds one part, not the whole file; ``compact``: see :func:`negsim.parquet.arrow`."""
+    write_atomic(path, lambda tmp: parquet.write_parts(tmp, frames, compact))
 
 
 def write_chunk(
