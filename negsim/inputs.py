@@ -38,9 +38,6 @@ class Stored:
 def stored(folder: str | Path) -> Stored:
     """Read a results folder of ``negsim sweep`` (manifest.json) or ``negsim run --out``."""
     from negsim.experiments import storage
-    from negsim.scenario.compile import compile_scenario
-    from negsim.scenario.load import validate
-    from negsim.scenario.yamlio import Located
 
     out = Path(folder)
     if not (out / "scenario.yaml").is_file():
@@ -49,8 +46,7 @@ def stored(folder: str | Path) -> Stored:
             "(or one written before negsim stored it)",
             str(out),
         )
-    raw = storage.read_scenario(out)
-    cp = compile_scenario(validate(raw, Located(), str(out / "scenario.yaml")))
+    cp = storage.compiled_scenario(out)
     manifest = storage.read_manifest(out)
     if manifest is not None:
         if manifest.get("status") != "complete":

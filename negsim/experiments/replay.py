@@ -36,17 +36,13 @@ def replay(out: str | Path, run: int) -> tuple[list[str], str, str]:
     from negsim.figures import summarize
     from negsim.model import NegotiationModel
     from negsim.outcomes import Outcome
-    from negsim.scenario.compile import compile_scenario
-    from negsim.scenario.load import validate
-    from negsim.scenario.yamlio import Located
 
     out = Path(out)
     manifest = storage.read_manifest(out)
     if manifest is None:
         raise NegsimError("no negsim sweep results here (no manifest.json)", str(out))
     row = stored_row(out, run, manifest)
-    raw = storage.read_scenario(out)
-    cp = compile_scenario(validate(raw, Located(), str(out / "scenario.yaml")))
+    cp = storage.compiled_scenario(out)
     fixed = {p: float(row[f"design:{p}"]) for p in manifest["swept"]}
     model = NegotiationModel(cp, run, int(row["seed"]), transcript=True, fixed=fixed).run()
     code = int(summarize(cp, model.params, model.state)["outcome"][0])

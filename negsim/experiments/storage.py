@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
@@ -39,6 +40,9 @@ import yaml
 from negsim import parquet
 from negsim.errors import NegsimError, os_failure
 from negsim.folders import LOCK
+
+if TYPE_CHECKING:
+    from negsim.scenario.compile import Compiled
 
 CHUNKS = "chunks"
 OURS = (
@@ -104,6 +108,17 @@ def write_yaml(path: Path, data: dict) -> None:
 
 def read_scenario(out: Path) -> dict:
     return yaml.safe_load((out / "scenario.yaml").read_text())
+
+
+def compiled_scenario(out: Path) -> Compiled:
+    """The scenario a results folder's runs ran (``scenario.yaml``), compiled: what replay and
+    ``negsim inputs`` draw a stored run's inputs from."""
+    from negsim.scenario.compile import compile_scenario
+    from negsim.scenario.load import validate
+    from negsim.scenario.yamlio import Located
+
+    raw = read_scenario(out)
+    return compile_scenario(validate(raw, Located(), str(out / "scenario.yaml")))
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
