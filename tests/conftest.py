@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -53,3 +55,15 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+def negsim_cli(*args: str, timeout: float = 90.0, **popen: object) -> subprocess.CompletedProcess:
+    """The negsim command line as a user's shell runs it: a fresh process, its output text."""
+    return subprocess.run(
+        [sys.executable, "-m", "negsim.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **popen,  # type: ignore[arg-type]
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 
 from negsim.cli import main
 
-from .conftest import MINI, ROOT
+from .conftest import MINI, ROOT, negsim_cli
 
 CORPUS_DIR = Path(__file__).resolve().parent / "bad_input"
 CORPUS = sorted(CORPUS_DIR.glob("*.yaml"))
@@ -104,15 +103,7 @@ SUBPROCESS_CASES = [
 
 def cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "negsim.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    return negsim_cli(*args, timeout=timeout, cwd=ROOT, env=env)
 
 
 @pytest.mark.parametrize(("name", "command"), SUBPROCESS_CASES)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from negsim.cli import main
 
-from .conftest import MINI, SCENARIOS
+from .conftest import MINI, SCENARIOS, negsim_cli
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 
@@ -115,12 +113,6 @@ def test_usage_errors_exit_2(args, capsys) -> None:
 
 def test_help_and_schema_work_as_a_subprocess() -> None:
     for args in (["--help"], ["run", "--help"], ["validate", str(MINI)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "negsim.cli", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = negsim_cli(*args, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout

@@ -33,7 +33,7 @@ from negsim.experiments import load_results, run_experiment
 from negsim.folders import LOCK
 from negsim.processes import alive
 
-from .conftest import MINI, SWEEP_EXP, Interrupted
+from .conftest import MINI, SWEEP_EXP, Interrupted, negsim_cli
 
 
 def write_exp(folder: Path, reps: int = 5, chunk: int = 4, **lines: str) -> Path:
@@ -225,15 +225,7 @@ def test_output_files_honour_the_umask(tmp_path: Path) -> None:
 # --- disk and folders: one line, its own exit status, nothing lost ---------------------------
 
 
-def cli(*args: str, timeout: float = 90.0, **popen: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "negsim.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **popen,  # type: ignore[arg-type]
-    )
+cli = negsim_cli
 
 
 def file_size_limit(limit: int):
