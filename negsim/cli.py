@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from negsim.report import RunsWriter
     from negsim.runner import Results
     from negsim.scenario.compile import Compiled
+    from negsim.spool import RunTable
 
 
 _positive, _seed = whole_number(1), whole_number(0)
@@ -426,13 +427,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> int:
-    """Run, stream the table to ``writer`` (if any), print the summary. Only the columns the
-    summary needs are kept in memory (not the sampled inputs, nor per-run arrays). With
-    ``--posterior`` the table written is the posterior's; the prior's is kept beside it in
-    the summary only."""
-    from negsim.figures import summarised
+    """Run, stream the table to ``writer`` (if any), print the summary. The columns the
+    summary reads are spooled to disk part by part and read back a few at a time, so memory
+    follows the part, not the job (see :mod:`negsim.spool`). With ``--posterior`` the table
+    written is the posterior's; the prior's is kept beside it in the summary only."""
     from negsim.report import forecast_doc, report_failures, run_line, summary_text
-    from negsim.runner import run_parallel
+    from negsim.spool import RunTable
 
     transcript: dict | None = None
     model = None
@@ -444,91 +444,119 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
         else:
             print("\n".join(lines))
             print()
-    stream = writer is not None and args.posterior is None
-    started = time.perf_counter()
-    results = run_parallel(
-        str(args.scenario),
-        tuple(args.overrides),
-        range(args.runs),
-        args.seed,
-        engine=args.engine,
-        workers=args.workers,
-        on_part=writer.append if stream else None,  # type: ignore[union-attr]
-        keep=summarised,
-    )
-    elapsed = time.perf_counter() - started
-    prior = None
-    if args.posterior is not None:
-        prior, results = results, _from_posterior(cp, args)
-        if writer is not None:
-            writer.append(results.frame)
-    doc = summary_doc(cp, results, args, elapsed)
-    if prior is not None:
-        doc["prior"] = summary_doc(cp, prior, args, elapsed)["outcomes"]
-    side = side_by_side(cp, results, args)
-    doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
-    if writer is not None:
-        told = (model or _transcribed(cp, args)).transcript  # run K once, not twice
-        writer.finish(doc, told, {"forecasts.png": forecast_plot(cp, side)})
-    if args.json:
-        if transcript is not None:
-            doc["transcript"] = transcript
-        print(json.dumps(doc, indent=2))
-    elif not args.transcript or args.runs > 1:
-        print(summary_text(cp, results, doc))
+    with _spool_folder(writer) as folder:
+        started = time.perf_counter()
+        table = _spooled(args, folder, writer if args.posterior is None else None)
+        elapsed = time.perf_counter() - started
+        prior = None
+        if args.posterior is not None:
+            prior, table = table, RunTable(frame=_from_posterior(cp, args).frame)
+            if writer is not None:
+                writer.append(table.frame)  # type: ignore[arg-type]
+        doc = summary_doc(cp, table, args, elapsed)
         if prior is not None:
-            print(_side_by_side(doc, args.posterior))
-    return 1 if report_failures(results.frame) else 0
+            doc["prior"] = summary_doc(cp, prior, args, elapsed)["outcomes"]
+        side = side_by_side(cp, table, args)
+        doc.update(forecast_doc(side, min(args.runs, args.eu_runs)))
+        if writer is not None:
+            told = (model or _transcribed(cp, args)).transcript  # run K once, not twice
+            writer.finish(doc, told, {"forecasts.png": forecast_plot(cp, side)})
+        if args.json:
+            if transcript is not None:
+                doc["transcript"] = transcript
+            print(json.dumps(doc, indent=2))
+        elif not args.transcript or args.runs > 1:
+            print(summary_text(cp, table, doc))
+            if prior is not None:
+                print(_side_by_side(doc, args.posterior))
+        return 1 if report_failures(table) else 0
+
+
+@contextmanager
+def _spool_folder(writer: RunsWriter | None) -> Iterator[Path]:
+    """Where the summary's columns are spooled: the writer's own temporary folder (removed
+    with it), else a temporary folder of the system's (``TMPDIR``), removed at the end."""
+    if writer is not None:
+        yield writer.tmp
+        return
+    import shutil
+    import tempfile
+
+    from negsim.errors import os_failure
+
+    try:
+        folder = tempfile.mkdtemp(prefix="negsim-run-")
+    except OSError as exc:
+        raise os_failure(exc, Path(tempfile.gettempdir())) from None
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _spooled(args: argparse.Namespace, folder: Path, writer: RunsWriter | None) -> RunTable:
+    """The runs of ``args``, each part written to ``writer`` (if any) and its summarised
+    columns to a spool in ``folder``."""
+    from negsim.figures import summarised
+    from negsim.runner import stream_parallel
+    from negsim.spool import Spool
+
+    spool = Spool(folder, summarised)
+
+    def on_part(part: Results) -> None:
+        if writer is not None:
+            writer.append(part.frame)
+        spool.append(part.frame)
+
+    stream_parallel(
+        str(args.scenario), tuple(args.overrides), range(args.runs), args.seed, on_part,
+        engine=args.engine, workers=args.workers,
+    )  # fmt: skip
+    return spool.close()
 
 
 def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
-    """Refuse, before the first run, a job whose table cannot fit: on the disk (with --out)
-    or in memory (the columns the summary keeps). The estimate is from a sample table."""
+    """Refuse, before the first run, a job whose tables cannot fit on the disk: the spool of
+    the columns the summary reads (in ``out``, else the system's temporary folder) and, with
+    --out, the run table. Memory does not grow with the job (both are written part by part).
+    The estimate is from a sample table's size in memory, above its size on disk."""
     import shutil
+    import tempfile
 
     import numpy as np
 
     from negsim.errors import FaultError
-    from negsim.figures import failed_summary, table
+    from negsim.figures import failed_summary, summarised, table
     from negsim.folders import size_text
 
     n = min(runs, 1000)
     sample = table(cp, failed_summary(cp, n), np.arange(n), np.zeros((n, len(cp.leaves))))
     sizes = sample.memory_usage(index=False, deep=True)
-    per_run = float(sizes.sum()) / n
+    per_run = float(sizes[[summarised(c) for c in sample.columns]].sum()) / n
     if out is not None:
-        where = next(p for p in (out, *out.parents) if p.exists())
-        usage = shutil.disk_usage(where)
-        free = usage.free if usage.total else None  # /proc, /sys: no disk to measure
-        what = f"are free on the disk of {where}"
-    else:
-        per_run = float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
-        free, what = _free_memory(), "of memory are available"
+        per_run += float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
+    target = out if out is not None else Path(tempfile.gettempdir())
+    where = next(p for p in (target, *target.parents) if p.exists())
+    usage = shutil.disk_usage(where)
+    free = usage.free if usage.total else None  # /proc, /sys: no disk to measure
     need = per_run * runs
     if free is not None and need > free:
         raise FaultError(
             f"{runs:,} runs need about {size_text(need)} ({per_run:,.0f} bytes a run), "
-            f"and {size_text(free)} {what}; run fewer (at 100,000 runs a share's "
-            "95% interval is already within 0.003)",
+            f"and {size_text(free)} are free on the disk of {where}; run fewer (at 100,000 "
+            "runs a share's 95% interval is already within 0.003)",
             path="--runs",
         )
 
 
-def _free_memory() -> int | None:
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return None
-
-
-def side_by_side(cp: Compiled, results: Results, args: argparse.Namespace) -> pd.DataFrame:
+def side_by_side(cp: Compiled, table: RunTable, args: argparse.Namespace) -> pd.DataFrame:
     """The four forecasts per issue; the expected-utility model on the first ``--eu-runs``."""
     from negsim import expected_utility
     from negsim.figures.data import forecasts
 
     eu = expected_utility.run_forecasts(cp, range(min(args.runs, args.eu_runs)), args.seed)
     actual = {i: cp.scenario.issues[i].actual for i in cp.issues}
-    return forecasts(results.frame, cp.issues, eu, actual)
+    return forecasts(table, cp.issues, eu, actual)
 
 
 def forecast_plot(cp: Compiled, side: pd.DataFrame) -> Figure:
@@ -577,16 +605,16 @@ def _side_by_side(doc: dict, folder: str) -> str:
     return "\n".join(lines)
 
 
-def summary_doc(cp: Compiled, results: Results, args: argparse.Namespace, elapsed: float) -> dict:
+def summary_doc(cp: Compiled, table: RunTable, args: argparse.Namespace, elapsed: float) -> dict:
     from negsim.outcomes import distribution
 
-    dist = distribution(results.frame, cp.issues)
+    dist = distribution(table, cp.issues)
     return {
         "scenario": cp.scenario.name,
         "file": str(args.scenario),
         "runs": args.runs,
         "seed": args.seed,
-        "engine": results.engine,
+        "engine": args.engine,
         "workers": args.workers,
         **dist,
         "seconds": round(elapsed, 3),

@@ -15,6 +15,7 @@ import pandas as pd
 from negsim import rules
 from negsim.params import Params
 from negsim.scenario.compile import Compiled
+from negsim.spool import RunTable
 from negsim.state import RunState
 
 
@@ -70,27 +71,29 @@ def failed(frame: pd.DataFrame) -> pd.Series:
     return frame["error"].fillna("").astype(str) != ""
 
 
-def distribution(frame: pd.DataFrame, issues: tuple[str, ...]) -> dict:
+def distribution(frame: pd.DataFrame | RunTable, issues: tuple[str, ...]) -> dict:
     """Shares of outcome classes and of issue statuses among the runs that completed (the
     ``--json`` summary's content; None when none completed: a share of nothing is no 0),
     each issue's agreed values (percentiles over the runs that agreed it), and how many runs
-    failed."""
-    bad = failed(frame)
-    done = frame[~bad]
-    n = len(done)
+    failed. The table is read an issue at a time (a spooled million runs: a few columns)."""
+    table = RunTable.of(frame)
+    bad = int(table.failed.sum())
+    n = len(table) - bad
 
     def share(hits: pd.Series) -> float | None:  # None, not 0, when no run completed
         return float(hits.sum() / n) if n else None
 
-    out = {o.label: share(done["outcome"] == o.label) for o in Outcome}
-    per_issue = {
-        iid: {
-            **{s.label: share(done[f"{iid}.status"] == s.label) for s in IssueStatus},
-            "value": _percentiles(done.loc[done[f"{iid}.status"] == "agreed", f"{iid}.value"]),
+    outcome = table.done(["outcome"])["outcome"]
+    out = {o.label: share(outcome == o.label) for o in Outcome}
+    per_issue = {}
+    for iid in issues:
+        got = table.done([f"{iid}.status", f"{iid}.value"])
+        status = got[f"{iid}.status"]
+        per_issue[iid] = {
+            **{s.label: share(status == s.label) for s in IssueStatus},
+            "value": _percentiles(got.loc[status == "agreed", f"{iid}.value"]),
         }
-        for iid in issues
-    }
-    return {"outcomes": out, "issues": per_issue, "failed": int(bad.sum())}
+    return {"outcomes": out, "issues": per_issue, "failed": bad}
 
 
 def _percentiles(values: pd.Series) -> dict | None:

@@ -193,13 +193,21 @@ def holds_per_point(
     return fig
 
 
+def _issues(dist: pd.DataFrame) -> list[str]:
+    """The issues of a long table, in its order (its categories, when categorical)."""
+    kind = dist["issue"].dtype
+    if isinstance(kind, pd.CategoricalDtype):
+        return [i for i in kind.categories if (dist["issue"] == i).any()]
+    return list(dict.fromkeys(dist["issue"]))
+
+
 def gap_distributions(
     dist: pd.DataFrame, title: str, note: str = "", ax: Axes | None = None
 ) -> Figure:
     """Box plots per issue of the final gap between the focal actor and the bloc's bound."""
     fig, ax = _axes(ax, (7.5, 5.0))
     gaps = dist[dist["measure"] == "gap"]
-    issues = list(dict.fromkeys(gaps["issue"]))
+    issues = _issues(gaps)
     data = [gaps.loc[gaps["issue"] == i, "value"].dropna().to_numpy() for i in issues]
     ax.boxplot(data, orientation="horizontal", tick_labels=issues, whis=(5, 95), showfliers=False)
     ax.invert_yaxis()
@@ -215,7 +223,7 @@ def agreed_values(dist: pd.DataFrame, title: str, note: str = "", ax: Axes | Non
     """Where deals landed: the agreed values per issue (one dot per run with a deal)."""
     fig, ax = _axes(ax, (7.5, 5.0))
     vals = dist[dist["measure"] == "agreed value"]
-    issues = list(dict.fromkeys(dist["issue"]))
+    issues = dist.attrs.get("issues") or _issues(dist)
     rng = np.random.default_rng(0)  # jitter only: the data are not random
     for k, i in enumerate(issues):
         v = vals.loc[vals["issue"] == i, "value"].to_numpy()

@@ -16,40 +16,45 @@ import pandas as pd
 from negsim import figures
 from negsim.errors import os_failure
 from negsim.figures.data import share_ci
-from negsim.outcomes import Outcome, failed
+from negsim.outcomes import Outcome
 from negsim.runner import Results
 from negsim.scenario.compile import Compiled
+from negsim.spool import RunTable
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
     from negsim.parquet import Parts
 
 
-def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
-    bad = failed(results.frame)
-    frame = results.frame[~bad]
-    n = len(frame)
+def summary_text(cp: Compiled, results: Results | RunTable, doc: dict) -> str:
+    """The text ``negsim run`` prints: outcome shares with their intervals, the issue table,
+    each reported figure's lines. ``results`` may be a spooled table, read a few columns at a
+    time; its engine is then the summary's (``doc["engine"]``)."""
+    table = RunTable.of(results.frame) if isinstance(results, Results) else results
+    engine = results.engine if isinstance(results, Results) else doc["engine"]
+    n = len(table) - int(table.failed.sum())
     if n == 0:  # nothing to share out: say so rather than print shares of nothing
-        first = results.frame["error"].iloc[0] if len(results.frame) else "no runs"
+        first = table.failures().iloc[0] if len(table) else None
         return (
-            f"{cp.scenario.name}: all {len(results.frame)} runs failed (seed {doc['seed']}, "
-            f"{results.engine} engine); the first, run {int(results.frame['run'].iloc[0])}: "
-            f"{first}"
+            f"{cp.scenario.name}: all {len(table)} runs failed (seed {doc['seed']}, "
+            f"{engine} engine); the first, run "
+            + (f"{int(first['run'])}: {first['error']}" if first is not None else "-: no runs")
         )
     lines = [
-        f"{cp.scenario.name}: {n} runs, seed {doc['seed']}, {results.engine} engine, "
+        f"{cp.scenario.name}: {n} runs, seed {doc['seed']}, {engine} engine, "
         f"{doc['seconds']:.2f} s",
         "",
         f"{'outcome':<12}{'share':>8}   95% interval",
     ]
+    outcome = table.done(["outcome"])["outcome"]
     for o in Outcome:
-        k = int((frame["outcome"] == o.label).sum())
+        k = int((outcome == o.label).sum())
         lo, hi = share_ci(k, n)
         lines.append(f"{o.label:<12}{k / n:>8.3f}   [{lo:.3f}, {hi:.3f}]")
     side = doc.get("forecasts")
-    lines += ["", *issue_table(cp, frame, side), ""]
+    lines += ["", *issue_table(cp, table, side), ""]
     for f, r in figures.reported("run"):
-        lines += r.text(cp, frame[f.column])
+        lines += r.text(cp, table.done([f.column])[f.column])
     shown = figures.reported("run") + figures.reported("issue")
     legends = dict.fromkeys(r.legend for _, r in shown if r.legend)
     if side and doc["eu_runs"]:
@@ -62,16 +67,21 @@ def summary_text(cp: Compiled, results: Results, doc: dict) -> str:
     return "\n".join(lines)
 
 
-def issue_table(cp: Compiled, frame: pd.DataFrame, side: dict | None = None) -> list[str]:
-    """The summary's table of issue figures: a header, then one row per issue; with ``side``
-    (the summary's ``forecasts``) the expected-utility forecast, and the documented outcome
-    where the scenario declares one, at the end."""
+def issue_table(
+    cp: Compiled, frame: pd.DataFrame | RunTable, side: dict | None = None
+) -> list[str]:
+    """The summary's table of issue figures: a header, then one row per issue (its columns
+    read together, over the runs that completed); with ``side`` (the summary's
+    ``forecasts``) the expected-utility forecast, and the documented outcome where the
+    scenario declares one, at the end."""
+    table = RunTable.of(frame)
     shown = figures.reported("issue")
     extra = _side_columns(side)
     heads = [h for _, r in shown for h in r.heads] + [(h, 8) for h, _ in extra]
     lines = [f"{'issue':<20}" + "".join(f"{h:>{w}}" for h, w in heads)]
     for iid in cp.issues:
-        cells = [c for f, r in shown for c in r.text(cp, frame[f.column_at(iid)])]
+        done = table.done([f.column_at(iid) for f, _ in shown])
+        cells = [c for f, r in shown for c in r.text(cp, done[f.column_at(iid)])]
         cells += [_cell(side[iid][key]) for _, key in extra]  # type: ignore[index]
         row = "".join(f"{c:>{w}}" for c, (_, w) in zip(cells, heads, strict=True))
         lines.append(f"{iid:<20}{row}")
@@ -207,13 +217,14 @@ def write_outputs(
         writer.finish(doc, transcript, drawings)
 
 
-def report_failures(frame: pd.DataFrame, file: TextIO | None = None) -> int:
+def report_failures(frame: pd.DataFrame | RunTable, file: TextIO | None = None) -> int:
     """Say, after a batch, which runs raised; they are in the table with error and seed."""
-    bad = frame[failed(frame)]
+    table = RunTable.of(frame)
+    bad = table.failures()
     if len(bad):
         first = bad.iloc[0]
         print(
-            f"negsim: {len(bad)} of {len(frame)} runs failed and are recorded with their error "
+            f"negsim: {len(bad)} of {len(table)} runs failed and are recorded with their error "
             f"and seed in the results; the first, run {int(first['run'])}: {first['error']}",
             file=file or sys.stderr,
         )

@@ -175,6 +175,42 @@ def _work(
     return run_many(_compiled(path, overrides), task[1], seed, engine)
 
 
+def stream_parallel(
+    path: str,
+    overrides: tuple[str, ...],
+    runs: np.ndarray | range,
+    seed: int,
+    on_part: Callable[[Results], None],
+    engine: str = "batch",
+    workers: int | None = None,
+    executor: Executor | None = None,
+    per_task: int = RUNS_PER_TASK,
+) -> None:
+    """Runs ``runs`` in tasks of ``per_task`` runs over ``executor`` (default: up to
+    ``workers`` local processes, none for a small job; see
+    :func:`negsim.execution.local_workers`) and hands each task's results to ``on_part`` in
+    run order, keeping none: memory holds the tasks in flight, not the job. Workers get the
+    scenario's path, not its arrays, and compile it once each."""
+    runs = np.asarray(runs, dtype=np.int64)
+    tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
+    pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight
+    handed = 0
+    work = partial(_work, path, tuple(overrides), seed, engine)
+
+    def done(task: tuple[int, np.ndarray], res: Results) -> None:
+        nonlocal handed
+        pending[task[0]] = res
+        while handed in pending:
+            on_part(pending.pop(handed))
+            handed += 1
+
+    def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
+        return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
+
+    with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
+        run_tasks(pool, work, tasks, done, lost)
+
+
 def run_parallel(
     path: str,
     overrides: tuple[str, ...],
@@ -184,43 +220,23 @@ def run_parallel(
     workers: int | None = None,
     executor: Executor | None = None,
     per_task: int = RUNS_PER_TASK,
-    on_part: Callable[[pd.DataFrame], None] | None = None,
     keep: Callable[[str], bool] | None = None,
 ) -> Results:
-    """The same results as :func:`run_many`, in tasks of ``per_task`` runs over ``executor``
-    (default: up to ``workers`` local processes, none for a small job; see
-    :func:`negsim.execution.local_workers`). Workers get the scenario's path, not its arrays,
-    and compile it once each.
-
-    For a job too big to hold: ``on_part`` gets each task's table in run order (e.g. to
-    stream it to disk), and with ``keep`` (a test on column names) only those columns are
-    kept for the table returned, and no per-run summary arrays."""
-    runs = np.asarray(runs, dtype=np.int64)
-    tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
-    parts: dict[int, Results] = {}
+    """The same results as :func:`run_many`, through :func:`stream_parallel`; with ``keep``
+    (a test on column names) only those columns are kept, and no per-run summary arrays."""
+    parts: list[Results] = []
     slims: list[dict[str, pd.Series]] = []  # with ``keep``: each part's kept columns
-    pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight
-    work = partial(_work, path, tuple(overrides), seed, engine)
 
-    def done(task: tuple[int, np.ndarray], res: Results) -> None:
-        pending[task[0]] = res
-        while len(parts) + len(slims) in pending:
-            part = pending.pop(len(parts) + len(slims))
-            if on_part is not None:
-                on_part(part.frame)
-            if keep is None:
-                parts[len(parts)] = part
-            else:  # each column its own copy: no block of the whole part stays alive with it
-                slims.append({c: part.frame[c].copy() for c in part.frame.columns if keep(c)})
+    def take(part: Results) -> None:
+        if keep is None:
+            parts.append(part)
+        else:  # each column its own copy: no block of the whole part stays alive with it
+            slims.append({c: part.frame[c].copy() for c in part.frame.columns if keep(c)})
 
-    def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
-        return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
-
-    with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
-        run_tasks(pool, work, tasks, done, lost)
+    stream_parallel(path, overrides, runs, seed, take, engine, workers, executor, per_task)
     if keep is not None:
         return Results(columnwise(slims), {}, engine)
-    return concat([parts[i] for i in range(len(tasks))])
+    return concat(parts)
 
 
 def columnwise(parts: list[dict[str, pd.Series]]) -> pd.DataFrame:

@@ -538,12 +538,13 @@ def test_a_sweep_too_large_for_the_disk_is_refused_before_it_starts(
     assert not out.exists()
 
 
-def test_a_run_too_large_for_memory_is_refused_with_the_estimate(
+def test_a_run_too_large_for_its_spool_is_refused_with_the_estimate(
     capsys: pytest.CaptureFixture,
 ) -> None:
+    """Without --out the summary's columns are spooled to the temporary folder's disk."""
     assert main(["run", str(MINI), "--runs", str(10**12)]) == 3
     err = one_line(capsys.readouterr().err)
-    assert "1,000,000,000,000 runs need about" in err and "of memory are available" in err
+    assert "1,000,000,000,000 runs need about" in err and "are free on the disk of" in err
 
 
 class Silent:

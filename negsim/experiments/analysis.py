@@ -8,6 +8,8 @@ over design points for a share pooled over a sampled design, and none pooled ove
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,7 @@ from negsim.experiments.designs import Design, analysis_seed
 from negsim.experiments.spec import OUTCOMES
 from negsim.figures.data import Layout, layout_of, point_shares, pooled_share, share_rows
 from negsim.outcomes import failed
+from negsim.spool import RunTable
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MAX_LEVELS = 12  # a parameter with more distinct values than this is binned along its axis
@@ -31,30 +34,56 @@ def indicator(frame: pd.DataFrame, focus: str) -> np.ndarray:
     return (frame[f"{issue}.status"] == "agreed").to_numpy(dtype=float)
 
 
-def point_summary(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+def point_summary(frame: pd.DataFrame | RunTable, names: list[str]) -> pd.DataFrame:
     """One row per design point: its inputs, runs, outcome shares (with intervals), the share
-    of runs agreeing each issue, and mean figures (``summary.csv``)."""
-    issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
-    rows = []
-    for p, g in frame.groupby("point", sort=True):
-        row: dict = {"point": p}
-        row.update({f"design:{n}": tidy(g[f"design:{n}"].iloc[0]) for n in names})
-        row["runs"] = len(g)
-        g = g[~failed(g)]  # runs that raised have no outcome; they are counted apart
-        row["failed"] = row["runs"] - len(g)
-        counts = g["outcome"].astype(str).value_counts()
-        for o in OUTCOMES:
-            s = share_rows(int(counts.get(o, 0)), len(g)) if len(g) else {}
-            row.update(
-                {
-                    o: s.get("share", np.nan),
-                    f"{o}_lo": s.get("lo", np.nan),
-                    f"{o}_hi": s.get("hi", np.nan),
-                }
-            )
-        row.update(point_figures(g, issues))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    of runs agreeing each issue, and mean figures (``summary.csv``). Read a column at a time
+    (``frame`` may be a spooled table): a million runs' summary holds one column, not all."""
+    table = RunTable.of(frame)
+    base = table.read(["point", *(f"design:{n}" for n in names)])
+    points = base["point"].to_numpy()
+    firsts = base.groupby("point", sort=True).head(1).sort_values("point")
+    out = pd.DataFrame({"point": firsts["point"].to_numpy()})
+    for n in names:
+        out[f"design:{n}"] = pd.Series([tidy(v) for v in firsts[f"design:{n}"]], dtype=object)
+    out["runs"] = pd.Series(points).value_counts().reindex(out["point"]).to_numpy()
+    bad = table.failed
+    done_points = points[~bad]
+    completed = pd.Series(done_points).value_counts().reindex(out["point"], fill_value=0)
+    out["failed"] = out["runs"] - completed.to_numpy()
+    outcome = table.done(["outcome"])["outcome"].astype(str).to_numpy()
+    for o in OUTCOMES:
+        per = pd.Series(outcome == o).groupby(done_points).sum()
+        hits = per.reindex(out["point"], fill_value=0).to_numpy()
+        rows = [
+            share_rows(int(k), int(n)) if n else {} for k, n in zip(hits, completed, strict=True)
+        ]
+        for key, col in (("share", o), ("lo", f"{o}_lo"), ("hi", f"{o}_hi")):
+            out[col] = [r.get(key, np.nan) for r in rows]
+    for column, name, point in _point_figures(table):
+        values = table.done([column])[column]
+        means = values.groupby(done_points, sort=True).agg(point)
+        out[name] = means.reindex(out["point"]).to_numpy(dtype=float)
+    return out
+
+
+def _point_figures(table: RunTable) -> list[tuple[str, str, Callable[[pd.Series], float]]]:
+    """(table column, summary column, point summary) of each recorded figure with one, issue
+    figures first (by issue), then run figures: the column order ``summary.csv`` has always
+    had."""
+    columns = table.columns
+    issues = [c.removesuffix(".status") for c in columns if c.endswith(".status")]
+    found = [
+        (f.column_at(i), f"{i}.{f.point_name}", f.point)
+        for i in issues
+        for f in figures.of("issue")
+        if f.point is not None and f.column_at(i) in columns
+    ]
+    found += [
+        (f.column, f.point_name, f.point)
+        for f in figures.of("run")
+        if f.point is not None and f.column in columns
+    ]
+    return found
 
 
 def tidy(value: object) -> object:
@@ -64,20 +93,6 @@ def tidy(value: object) -> object:
     if isinstance(value, float | np.floating) and np.isfinite(value):
         return float(f"{float(value):.12g}")
     return value
-
-
-def point_figures(runs: pd.DataFrame, issues: list[str]) -> dict[str, float]:
-    """Each recorded figure's summary over one point's completed runs (its ``point``), issue
-    figures first: the column order ``summary.csv`` has always had."""
-    row = {}
-    for i in issues:
-        for f in figures.of("issue"):
-            if f.point is not None and f.column_at(i) in runs:
-                row[f"{i}.{f.point_name}"] = f.point(runs[f.column_at(i)]) if len(runs) else np.nan
-    for f in figures.of("run"):
-        if f.point is not None and f.column in runs:
-            row[f.point_name] = f.point(runs[f.column]) if len(runs) else np.nan
-    return row
 
 
 def whole_numbered(values: pd.Series | np.ndarray) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -84,23 +85,28 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     """Write every figure that applies to the sweep in ``out`` into ``out/plots``."""
     out = Path(out)
     manifest = storage.read_manifest(out) or {}
-    frame = storage.load_results(out, columns=_plotted_columns(out, discover))
+    layout = sweep_layout(manifest)
+    read = _reader(out, layout)
+    frame = read([])
     if failed(frame).all():
         return []  # every run failed: there is nothing to draw (the CLI says so)
     exp = Experiment.model_validate(manifest["experiment"])
     labels = exp_labels(exp)
     names = list(manifest.get("parameters", []))
-    layout = sweep_layout(manifest)
-    frame.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
     name = exp.name
     folder = out / "plots"
     written: list[Path] = []
+    stored = set(_plotted_columns(out, None) or [])
     for f in figures.FIGURES.values():
-        if f.plot is None or not f.present(frame, manifest["issues"]):
+        cols = f.columns(manifest["issues"])
+        if f.plot is None or not cols or not stored.issuperset(cols):
             continue  # no plot, or not recorded
-        fig = f.plot.draw(frame, f.column, name)
+        fig = f.plot.draw(read(cols), f.column, name)  # its own columns: one figure's at a time
         if fig is not None:
             written += save(fig, folder, f.plot.stem or f.column)
+    if discover:
+        frame = storage.load_results(out)  # PRIM reads the inputs too
+        frame.attrs["layout"] = layout
     si = sensitivity_outputs(out, frame, exp, names, labels)
     written += si[1]
     written += along_plots(frame, exp, names, labels, si[0], folder)
@@ -121,9 +127,11 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
         written += discovery_outputs(out, frame, discover, name)
     note = pooled_note(frame, layout)
     del frame  # the run table and the trajectories are never held together (both ~run count)
-    traj = storage.load_trajectories(out)
-    if traj is not None:
-        written += save(trajectory_figure(traj, manifest, name, note), folder, "trajectories")
+    path = out / "trajectories.parquet"
+    if path.exists():
+        reader = lambda c: pd.read_parquet(path, columns=c)  # noqa: E731 (one issue's columns)
+        drawing = trajectory_figure(reader, manifest, name, note)
+        written += save(drawing, folder, "trajectories")
     _list_plots(out, written)
     return written
 
@@ -202,6 +210,29 @@ def _list_plots(out: Path, written: list[Path]) -> None:
     storage.write_json(out / "manifest.json", manifest)
 
 
+def _reader(out: Path, layout: Layout) -> Callable[[list[str]], pd.DataFrame]:
+    """Reads the sweep's run table a figure at a time: the columns every plot reads (run,
+    point, outcome, error, the design and the issues' statuses) and the ones asked for, with
+    the layout attached; a million runs' table is never held whole."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(out / "runs.parquet").names
+    base = [
+        c
+        for c in names
+        if c in ("run", "point", "outcome", "error")
+        or c.startswith("design:")
+        or c.endswith(".status")
+    ]
+
+    def read(columns: list[str]) -> pd.DataFrame:
+        frame = storage.load_results(out, columns=list(dict.fromkeys([*base, *columns])))
+        frame.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
+        return frame
+
+    return read
+
+
 def _plotted_columns(out: Path, discover: str | None) -> list[str] | None:
     """The table's columns the figures read: all but the sampled inputs (the widest part of
     a table), which only scenario discovery (PRIM) needs."""
@@ -217,9 +248,16 @@ def exp_labels(exp: Experiment) -> dict[str, str]:
     return dict(exp.labels)
 
 
-def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str, note: str = "") -> Figure:
+def trajectory_figure(
+    traj: pd.DataFrame | Callable[[list[str]], pd.DataFrame],
+    manifest: dict,
+    name: str,
+    note: str = "",
+) -> Figure:
     """One fan chart per issue, side by side, sharing the forum axis; ``note`` says how many
-    design points the quantiles pool."""
+    design points the quantiles pool. ``traj`` is the trajectory table, or reads its columns
+    (an issue's at a time: a million runs' positions are never held at once)."""
+    read = traj if callable(traj) else lambda c: traj[c]
     issues = manifest["issues"]
     forums = [f["id"] for f in manifest["forums"]]
     flabels = [f"{f['id'].replace('_', ' ')[:16]}\n{f['date'][5:]}" for f in manifest["forums"]]
@@ -228,8 +266,12 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str, note: str =
     rows = -(-len(issues) // cols)
     fig = Figure(figsize=(3.6 * cols, 3.0 * rows + 1.2), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    runs = 0
     for k, issue in enumerate(issues):
-        q = analysis.fan_quantiles(traj, forums, issue)
+        wanted = [f"traj:{f}:{s}:{issue}" for f in forums for s in ("focal", "lead", "bloc")]
+        positions = read(wanted)
+        runs = len(positions)
+        q = analysis.fan_quantiles(positions, forums, issue)
         plots.fan_chart(q, flabels, sides, issue.replace("_", " "), ax=axes.flat[k])
     for ax in axes.flat[len(issues) :]:
         ax.set_visible(False)
@@ -240,7 +282,7 @@ def trajectory_figure(traj: pd.DataFrame, manifest: dict, name: str, note: str =
     handles, texts = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, texts, loc="outside lower center", ncols=3, fontsize=9)
     fig.suptitle(
-        f"{name}: positions after each forum, {len(traj)} runs (runs that broke down drop out)"
+        f"{name}: positions after each forum, {runs} runs (runs that broke down drop out)"
         + (f"; {note}" if note else "")
         + "\nline: median; dark band: middle half; light band: 5-95%"
     )

@@ -29,10 +29,8 @@ from negsim.execution import (
 from negsim.experiments import storage
 from negsim.experiments.execute import ChunkJob, failed_chunk, progress_bar, run_chunk
 from negsim.experiments.prepare import Prepared, focus_problem, prepare
-from negsim.figures import summarised
 from negsim.figures.data import Layout
 from negsim.folders import locked, size_text
-from negsim.runner import columnwise
 
 
 def jobs_for(prep: Prepared, chunk: int, skip: set[int], engine: str) -> list[ChunkJob]:
@@ -277,30 +275,20 @@ def _execute(
 
 def finish(out: Path, prep: Prepared, doc: dict) -> None:
     """Every chunk is on disk: write the final tables, then drop the chunks. Streamed: the
-    tables are appended to chunk by chunk, and the per-point summary is made as the points
-    complete (a point's runs are consecutive), so memory follows the chunk, not the sweep."""
+    tables are appended to chunk by chunk, and the per-point summary then reads the run table
+    back a column at a time, so memory follows the chunk and one column, not the sweep."""
     from negsim.experiments.analysis import point_summary
+    from negsim.spool import RunTable
 
     n = doc["counts"]["chunks"]
-    names = list(prep.design.names)
-    summaries: list[pd.DataFrame] = []
     has_traj = False
 
     def runs_parts() -> Iterator[pd.DataFrame]:
         nonlocal has_traj
-        pending: list[dict[str, pd.Series]] = []  # rows of points that may go on
-        for i, frame in enumerate(storage.read_chunks(out, n)):
+        for frame in storage.read_chunks(out, n):
             runs, traj = storage.split_trajectories(frame)
             has_traj = traj is not None
             yield runs
-            slim = runs[[c for c in runs.columns if _summarised(c)]]
-            last = slim["point"].iloc[-1] if i < n - 1 else None
-            ends = (slim["point"] != last).to_numpy()
-            if ends.any():  # points are consecutive: every pending one is complete now
-                done = columnwise([*pending, _columns(slim[ends])])
-                summaries.append(point_summary(done, names))
-                pending = []
-            pending.append(_columns(slim[~ends]))
 
     def traj_parts() -> Iterator[pd.DataFrame]:
         for frame in storage.read_chunks(out, n):
@@ -309,23 +297,13 @@ def finish(out: Path, prep: Prepared, doc: dict) -> None:
     storage.write_parquet_parts(out / "runs.parquet", runs_parts())
     if has_traj:
         storage.write_parquet_parts(out / "trajectories.parquet", traj_parts())
-    summary = pd.concat(summaries, ignore_index=True)
+    summary = point_summary(RunTable(path=out / "runs.parquet"), list(prep.design.names))
     if len(summary) != prep.design.n_points:
         raise RuntimeError("chunk files do not cover the sweep exactly")  # pragma: no cover
     storage.write_atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
     done = {**doc, "status": "complete", "finished": storage.now()}
     storage.write_json(out / "manifest.json", done)
     storage.drop_chunks(out, doc)
-
-
-def _columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """A table held column by column, each its own copy (see runner.columnwise)."""
-    return {c: frame[c].copy() for c in frame.columns}
-
-
-def _summarised(column: str) -> bool:
-    """A column the per-point summary reads: held for a point's runs until it completes."""
-    return column == "point" or column.startswith("design:") or summarised(column)
 
 
 def overview(table: pd.DataFrame, layout: Layout) -> tuple[pd.DataFrame, str]:

@@ -173,8 +173,10 @@ def _issue_plot(drawing: str, title: str) -> Draw:
         from negsim.figures import data as analysis
 
         dist = analysis.issue_distributions(frame)
+        if not dist.attrs["measures"]:
+            return None  # neither measure recorded
         note = analysis.pooled_note(frame, analysis.layout_of(frame))
-        return None if dist.empty else getattr(plots, drawing)(dist, f"{name}: {title}", note)
+        return getattr(plots, drawing)(dist, f"{name}: {title}", note)
 
     return draw
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from negsim.outcomes import OUTCOMES, failed
+from negsim.spool import RunTable
 
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
 BOOT_REPS = 1000  # bootstrap resamples of the design points
@@ -208,20 +209,41 @@ def stacked_point_shares(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return shares.drop(columns="cum")
 
 
+MEASURES = pd.CategoricalDtype(["gap", "agreed value"])
+
+
 def issue_distributions(frame: pd.DataFrame) -> pd.DataFrame:
     """Long table issue, measure (``gap`` or ``agreed value``), value: the final distance
-    between the focal actor and the bloc's bound per issue, and the values of the deals reached."""
+    between the focal actor and the bloc's bound per issue, and the values of the deals
+    reached. ``issue`` and ``measure`` are categorical (a million runs' long table is mostly
+    those two), and ``attrs["issues"]`` keeps every issue, with a deal or not;
+    ``attrs["measures"]`` the measures the table recorded (none: nothing to draw)."""
     issues = [c.removesuffix(".status") for c in frame.columns if c.endswith(".status")]
-    parts = []
-    for i in issues:
-        if f"{i}.gap" in frame:
-            parts.append(pd.DataFrame({"issue": i, "measure": "gap", "value": frame[f"{i}.gap"]}))
-        if f"{i}.value" in frame:
-            agreed = frame.loc[frame[f"{i}.status"] == "agreed", f"{i}.value"]
-            parts.append(pd.DataFrame({"issue": i, "measure": "agreed value", "value": agreed}))
-    if not parts:
-        return pd.DataFrame(columns=["issue", "measure", "value"])
-    return pd.concat(parts, ignore_index=True)
+    kinds = pd.CategoricalDtype(issues)
+    parts, present = [], []
+    for k, i in enumerate(issues):
+        for measure, column in (("gap", f"{i}.gap"), ("agreed value", f"{i}.value")):
+            if column in frame:
+                v = frame[column]
+                if measure == "agreed value":
+                    v = v[frame[f"{i}.status"] == "agreed"]
+                present.append(measure)
+                parts.append(_long(kinds, k, measure, v.to_numpy(dtype=float)))
+    out = pd.concat(parts, ignore_index=True) if parts else _long(kinds, 0, "gap", np.empty(0))
+    out.attrs.update(issues=issues, measures=list(dict.fromkeys(present)))
+    return out
+
+
+def _long(kinds: pd.CategoricalDtype, k: int, measure: str, v: np.ndarray) -> pd.DataFrame:
+    """The rows of issue ``k``'s ``measure`` in the long table of :func:`issue_distributions`."""
+    code = MEASURES.categories.get_loc(measure)
+    return pd.DataFrame(
+        {
+            "issue": pd.Categorical.from_codes(np.full(len(v), k), dtype=kinds),
+            "measure": pd.Categorical.from_codes(np.full(len(v), code), dtype=MEASURES),
+            "value": v,
+        }
+    )
 
 
 def by_outcome(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -249,7 +271,7 @@ FORECASTS = ("value", "mean", "median", "eu")  # the side-by-side columns, in th
 
 
 def forecasts(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | RunTable,
     issues: tuple[str, ...],
     eu: np.ndarray,
     actual: dict[str, float | None] | None = None,
@@ -261,17 +283,19 @@ def forecasts(
     of the initial positions; ``eu``: the expected-utility model's forecast (``eu`` (K, I),
     :func:`negsim.expected_utility.run_forecasts`, often on fewer runs); ``actual``: what the
     scenario declares happened, NaN where it declares nothing. One row per issue."""
-    done = frame[~failed(frame)]
+    table = RunTable.of(frame)
     rows = []
     for j, iid in enumerate(issues):
-        agreed = done.loc[done[f"{iid}.status"] == "agreed", f"{iid}.value"]
+        cols = [f"{iid}.{c}" for c in ("status", "value", "forecast_mean", "forecast_median")]
+        done = table.done(cols)
+        agreed = done.loc[done[cols[0]] == "agreed", cols[1]]
         column = eu[:, j] if len(eu) else np.array([np.nan])
         rows.append(
             {
                 "issue": iid,
                 "value": float(agreed.median()) if len(agreed) else np.nan,
-                "mean": float(done[f"{iid}.forecast_mean"].median()),
-                "median": float(done[f"{iid}.forecast_median"].median()),
+                "mean": float(done[cols[2]].median()),
+                "median": float(done[cols[3]].median()),
                 "eu": float(np.nanmedian(column)) if np.isfinite(column).any() else np.nan,
                 "actual": np.nan if (a := (actual or {}).get(iid)) is None else float(a),
             }
