@@ -432,7 +432,6 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
     follows the part, not the job (see :mod:`negsim.spool`). With ``--posterior`` the table
     written is the posterior's; the prior's is kept beside it in the summary only."""
     from negsim.report import forecast_doc, report_failures, run_line, summary_text
-    from negsim.spool import RunTable
 
     transcript: dict | None = None
     model = None
@@ -450,9 +449,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
         elapsed = time.perf_counter() - started
         prior = None
         if args.posterior is not None:
-            prior, table = table, RunTable(frame=_from_posterior(cp, args).frame)
-            if writer is not None:
-                writer.append(table.frame)  # type: ignore[arg-type]
+            prior, table = table, _from_posterior(cp, args, folder, writer)
         doc = summary_doc(cp, table, args, elapsed)
         if prior is not None:
             doc["prior"] = summary_doc(cp, prior, args, elapsed)["outcomes"]
@@ -576,11 +573,22 @@ def _transcribed(cp: Compiled, args: argparse.Namespace) -> NegotiationModel:
     return NegotiationModel(cp, args.run_index, args.seed, fixed=fixed).run()
 
 
-def _from_posterior(cp: Compiled, args: argparse.Namespace) -> Results:
-    from negsim.runner import run_many
+def _from_posterior(
+    cp: Compiled, args: argparse.Namespace, folder: Path, writer: RunsWriter | None
+) -> RunTable:
+    """The runs again with their inputs from the posterior, in this process, part by part to
+    ``writer`` (if any) and to a spool of their own, as :func:`_spooled` does the prior's."""
+    from negsim.figures import summarised
+    from negsim.runner import iter_runs
+    from negsim.spool import Spool
 
     fixed = _posterior_fixed(cp, args, range(args.runs))
-    return run_many(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed)
+    spool = Spool(folder, summarised, "posterior-spool.parquet")
+    for part in iter_runs(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed):
+        if writer is not None:
+            writer.append(part.frame)
+        spool.append(part.frame)
+    return spool.close()
 
 
 def _posterior_fixed(cp: Compiled, args: argparse.Namespace, runs: range) -> dict:

@@ -198,7 +198,7 @@ def _check_focus(out: Path, focus: str) -> None:
 def cmd_plot(args: argparse.Namespace) -> int:
     from negsim.experiments.storage import load_results
 
-    load_results(args.out)  # a clear error for a folder without finished results
+    load_results(args.out, columns=["run"])  # a clear error for a folder not finished
     _plots(args.out, args.discover)
     return 0
 
