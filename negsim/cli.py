@@ -661,5 +661,24 @@ def _check_out(out: Path, force: bool = False) -> None:
         )
 
 
+def entry() -> NoReturn:
+    """The ``negsim`` command. After a signal, if a thread of the process pool is still
+    running, it leaves at once once its output is flushed: the interpreter's exit would join
+    that thread, which can be blocked for good on a reply its terminated worker never
+    finished (see ``LocalPool.stop``)."""
+    import threading
+
+    code = main()
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if code in STOPPED and stuck:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+STOPPED = (130, 143, 129)  # 128 + SIGINT, SIGTERM, SIGHUP: the exits after a signal
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 ENGINES = ("batch", "agent")  # the vectorised engine, and the Mesa agent model (the reference)
 RUNS_PER_CALL = 512
 RUNS_PER_TASK = 2000
+STOP_WAIT = 5.0  # seconds a stopped pool's workers and threads get to wind down
 IN_PROCESS_TASKS = 4
 # imported by the forkserver before it forks workers: the modules that hold worker functions,
 # and the guard that has the kernel stop the forkserver with the main process
@@ -147,8 +148,7 @@ def make_executor(
         except BaseException:
             pool.stop()  # interrupted or failed: do not wait for the chunks still running
             raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class LocalPool(Executor):
@@ -179,11 +179,22 @@ class LocalPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def stop(self) -> None:
-        """Terminate the workers now (their running chunks are lost; finished ones are kept)."""
-        for proc in list(getattr(self._pool, "_processes", {}).values()):
+        """Terminate the workers now (their running chunks are lost; finished ones are kept).
+
+        Waits a bounded time only: a worker terminated while it was sending its result leaves
+        the pool's reader thread blocked on a half-read message for good (the parent holds
+        both ends of that pipe, so no end of file comes), and waiting for it would hang the
+        stop. The command line then leaves without joining that thread (:func:`entry`)."""
+        procs = list(getattr(self._pool, "_processes", {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)  # shutdown drops it
+        for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.join(timeout=STOP_WAIT)
+        if manager is not None:
+            manager.join(timeout=STOP_WAIT)
 
     def restart(self) -> None:
         self.stop()
