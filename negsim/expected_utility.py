@@ -114,14 +114,14 @@ def probabilities(t: Types, d: np.ndarray, r: np.ndarray) -> np.ndarray:
     The normaliser, the sum of |votes| over voters and ordered pairs, is twice the sum of the
     positive votes (each pair's votes are the negative of the reversed pair's), so it comes
     from the numerators without a second pass over voters x pairs."""
-    u = _power(d, r[:, None])  # u[k, a]: voter k's distance to a, to its power r_k
-    pos = u[:, None] - u[:, :, None]  # [k, i, j] = u[k, j] - u[k, i]
+    wu = t.w[:, None] * _power(d, r[:, None])  # [k, a]: w_k times k's distance to a, ^r_k
+    pos = wu[:, None] - wu[:, :, None]  # [k, i, j]: k's vote for i over j (w_k >= 0)
     np.maximum(pos, 0.0, out=pos)
-    pos *= t.w[:, None, None]
     num = pos.sum(axis=0)
     den = 2.0 * (num * t.n[:, None] * t.n[None, :]).sum(axis=(0, 1))
-    p = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    return np.where(d > 0, p, 0.0)
+    p = num / np.where(den > 0, den, 1.0)  # den = 0: no vote, num = 0 on every real pair
+    p *= d > 0
+    return p
 
 
 def _power(z: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -180,28 +180,29 @@ def risk_exponents(t: Types, d: np.ndarray, dmu: np.ndarray, q: float = Q) -> np
 
 
 def best_offers(t: Types, x: np.ndarray, own: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Each type's new position: its best confrontation, else compromise, else capitulation."""
+    """Each type's new position: its best confrontation, else compromise, else capitulation.
+
+    The kinds exclude one another on a pair, so one argmin over each type's offers of its best
+    kind picks the offer (the first on a tie, as one argmin per kind did); the compromise's
+    move is then worked out for the picked offer alone."""
     xi, xj = x[:, None], x[None, :]
-    valid = t.real[None, :] & t.real[:, None] & (xj != xi)
-    pos_side = valid & (other > 0)
-    confront = pos_side & (own > 0) & (other > own)
-    yielding = pos_side & (own < 0)
-    compromise = yielding & (other > -own)
-    capitulate = yielding & (other < -own)
-    dist = np.abs(xj - xi)
-    a, b = np.abs(own), np.abs(other)
-    key = np.divide(a * xi + b * xj, a + b, out=np.zeros_like(own), where=(a + b) > 0)
-    moved = xi + (xj - xi) * np.divide(a, b, out=np.zeros_like(own), where=b > 0)
-    new = x.copy()
-    for mask, rank, target in (
-        (capitulate, dist, np.broadcast_to(xj, own.shape)),
-        (compromise, key, moved),
-        (confront, dist, np.broadcast_to(xj, own.shape)),
-    ):  # later kinds override earlier ones: confrontation first
-        pick = np.argmin(np.where(mask, rank, np.inf), axis=1)[:, None]
-        has = mask.any(axis=1)
-        new = np.where(has, np.take_along_axis(target, pick, 1)[:, 0], new)
-    return new
+    valid = t.real[None, :] & t.real[:, None] & (xj != xi) & (other > 0)
+    confront = valid & (own > 0) & (other > own)
+    compromise = valid & (own < 0) & (other > -own)
+    capitulate = valid & (own < 0) & (other < -own)
+    a = np.abs(own)
+    with np.errstate(divide="ignore", invalid="ignore"):  # read only on compromises: other > 0
+        key = (a * xi + other * xj) / (a + other)
+    first = confront.any(axis=1)[:, None]
+    then = ~first & compromise.any(axis=1)[:, None]
+    best = (first & confront) | (then & compromise) | (~first & ~then & capitulate)
+    rank = np.where(best, np.where(then, key, np.abs(xj - xi)), np.inf)
+    n, rows = x.shape
+    at = (np.arange(n)[:, None] * n + np.argmin(rank, axis=1)) * rows + np.arange(rows)
+    x_to, a_to, b_to = (v.ravel()[at] for v in (np.broadcast_to(xj, own.shape), a, other))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target = np.where(then[:, 0], x + (x_to - x) * (a_to / b_to), x_to)
+    return np.where(best.any(axis=1), target, x)
 
 
 def rounds_of(t: Types, rounds: int = ROUNDS, q: float = Q, risk: bool = True) -> np.ndarray:
