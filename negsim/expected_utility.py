@@ -243,8 +243,7 @@ def forecast_rows(
     out = np.empty((x.shape[0], rounds + 1))
     for k in np.unique(count):
         rows = np.flatnonzero(count == k)
-        for start in range(0, len(rows), CHUNK):
-            part = rows[start : start + CHUNK]
+        for part in np.array_split(rows, -(-len(rows) // CHUNK)):  # even parts, <= CHUNK
             out[part] = rounds_of(_trim(t, part, max(int(k), 1)), rounds, q, risk)
     return out
 
