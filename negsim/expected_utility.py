@@ -127,14 +127,19 @@ def probabilities(t: Types, d: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def _power(z: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """z ** r (z >= 0, r > 0) as exp(r log z), a third cheaper than libm's pow and equal to
-    it within a few units in the last place; skipped where every exponent is 1."""
-    if np.all(r == 1.0):
+    """z ** r (z >= 0, r > 0) as exp(r log z): a third cheaper than libm's pow and within a
+    few units in the last place of it; exactly z where r is 1 (as pow is), so that no row's
+    numbers depend on the rows it runs with."""
+    one = r == 1.0
+    if one.all():
         return z
     with np.errstate(divide="ignore"):  # log 0 = -inf, and exp(-inf) = 0 = 0 ** r
         out = np.log(z)
     out *= r
-    return np.exp(out, out=out)
+    np.exp(out, out=out)
+    if one.any():
+        np.copyto(out, z, where=np.broadcast_to(one, out.shape))
+    return out
 
 
 def _u(z: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -200,8 +205,9 @@ def best_offers(t: Types, x: np.ndarray, own: np.ndarray, other: np.ndarray) -> 
     best = (first & confront) | (then & compromise) | (~first & ~then & capitulate)
     rank = np.where(best, np.where(then, key, np.abs(xj - xi)), np.inf)
     n, rows = x.shape
-    at = (np.arange(n)[:, None] * n + np.argmin(rank, axis=1)) * rows + np.arange(rows)
-    x_to, a_to, b_to = (v.ravel()[at] for v in (np.broadcast_to(xj, own.shape), a, other))
+    to = np.argmin(rank, axis=1) * rows + np.arange(rows)  # [i]: the picked j's (j, row)
+    x_to = x.ravel()[to]
+    a_to, b_to = (v.ravel()[to + np.arange(n)[:, None] * (n * rows)] for v in (a, other))
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.where(then[:, 0], x + (x_to - x) * (a_to / b_to), x_to)
     return np.where(best.any(axis=1), target, x)
@@ -211,7 +217,13 @@ def rounds_of(t: Types, rounds: int = ROUNDS, q: float = Q, risk: bool = True) -
     """The weighted median before and after each round: (rows, rounds + 1).
 
     The rounds run on the types transposed, rows last (types, rows) and (types, types, rows):
-    numpy's inner loops then run over hundreds of rows instead of a dozen types."""
+    numpy's inner loops then run over hundreds of rows instead of a dozen types. numpy adds a
+    lone row's types in another order (pairwise) than a batch's (one after the other), so a
+    lone row runs twice: its numbers are then those it has in any batch, bit for bit."""
+    if t.x.shape[0] == 1:
+        return rounds_of(
+            Types(*(np.repeat(v, 2, 0) for v in (t.x, t.s, t.w, t.n))), rounds, q, risk
+        )[:1]
     t = Types(*(np.ascontiguousarray(v.T) for v in (t.x, t.s, t.w, t.n)))
     x = t.x.copy()
     lo = np.where(t.real, x, np.inf).min(axis=0)

@@ -190,3 +190,14 @@ def test_the_forecasts_equal_the_stored_ones_of_the_per_row_code() -> None:
     for name, got in now.items():
         want = np.array(stored[name], dtype=float)  # null: NaN (no weight, no forecast)
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_a_row_forecast_does_not_depend_on_the_rows_run_with_it() -> None:
+    """Rows run in groups by type count: each row alone gives exactly the batch's numbers."""
+    rows = {k: np.array(v) for k, v in json.loads(REFERENCE.read_text())["inputs"].items()}
+    x, c, s = rows["x"], rows["c"], rows["s"]
+    batch = eu.forecast_rows(x, c, s, q=0.5)
+    alone = [
+        eu.forecast_rows(x[k : k + 1], c[k : k + 1], s[k : k + 1], q=0.5) for k in range(len(x))
+    ]
+    np.testing.assert_array_equal(np.concatenate(alone), batch)
