@@ -69,7 +69,8 @@ Outcomes = tuple[np.ndarray, np.ndarray, np.ndarray]  # U_s, U_f, the no-challen
 class Types:
     """Actors grouped by (position, salience), padded to a common count per row.
 
-    x, s, w (c x s summed), n (actor count, 0 on padding): all (rows, types)."""
+    x, s, w (c x s summed), n (actor count, 0 on padding): all (rows, types), or (types,
+    rows) inside :func:`rounds_of` and the steps it calls."""
 
     x: np.ndarray
     s: np.ndarray
@@ -221,9 +222,7 @@ def rounds_of(t: Types, rounds: int = ROUNDS, q: float = Q, risk: bool = True) -
     lone row's types in another order (pairwise) than a batch's (one after the other), so a
     lone row runs twice: its numbers are then those it has in any batch, bit for bit."""
     if t.x.shape[0] == 1:
-        return rounds_of(
-            Types(*(np.repeat(v, 2, 0) for v in (t.x, t.s, t.w, t.n))), rounds, q, risk
-        )[:1]
+        return rounds_of(_trim(t, np.zeros(2, int), t.x.shape[1]), rounds, q, risk)[:1]
     t = Types(*(np.ascontiguousarray(v.T) for v in (t.x, t.s, t.w, t.n)))
     x = t.x.copy()
     lo = np.where(t.real, x, np.inf).min(axis=0)
