@@ -29,6 +29,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from negsim import expected_utility
 from negsim.model import NegotiationModel
 from negsim.runner import run_many, run_parallel
 from negsim.scenario.compile import Compiled, compile_scenario
@@ -270,6 +271,9 @@ def cold_start() -> None:
     print(f"largest top-level imports (cumulative): {top}")
     loaded = "mesa" in done.stderr.split("import time:", 1)[-1]
     print(f"Mesa imported on the batch path: {'yes' if loaded else 'no'}")
+    cp = compile_scenario(validate(*read_raw(BASELINE), str(BASELINE)))
+    _, took = timed(expected_utility.run_forecasts, cp, range(200), 0, repeat=3)
+    print(f"expected-utility forecast (negsim run's first 200 runs): {took / 0.2:.2f} ms a run")
 
 
 def profile(cp: Compiled, n: int) -> None:

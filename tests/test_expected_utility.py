@@ -159,3 +159,45 @@ def test_the_forecast_plot_draws_on_the_axes_it_is_given() -> None:
     ax = fig.add_subplot()
     assert plots.forecasts(side, "t", ax=ax) is fig
     assert len(ax.collections) == 5  # four forecasts and the actual outcome
+
+
+REFERENCE = SCENARIOS.parent / "tests" / "data" / "eu_reference.json"
+
+
+def reference_cases() -> dict[str, np.ndarray]:
+    """The outputs stored in ``tests/data/eu_reference.json`` (made by the per-row code of
+    commit 9181717, before the model was batched by type count): seeded runs of two scenarios,
+    and the rounds of hand-made rows (ties, zero weights, a lone weighted actor, q < 1)."""
+    base = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+    case = compile_scenario(load_scenario(EU_CASE))
+    rows = {k: np.array(v) for k, v in json.loads(REFERENCE.read_text())["inputs"].items()}
+    x, c, s = rows["x"], rows["c"], rows["s"]
+    return {
+        "baseline_seed0": eu.run_forecasts(base, range(24), 0),
+        "baseline_seed9": eu.run_forecasts(base, range(300, 310), 9),
+        "eu_case": eu.run_forecasts(case, range(2), 0),
+        "eu_rounds_q": medians(q=0.6, rounds=20),
+        "rows": eu.forecast_rows(x, c, s),
+        "rows_no_risk": eu.forecast_rows(x, c, s, risk=False),
+        "rows_q": eu.forecast_rows(x, c, s, q=0.5, rounds=6),
+    }
+
+
+def test_the_forecasts_equal_the_stored_ones_of_the_per_row_code() -> None:
+    stored = json.loads(REFERENCE.read_text())["outputs"]
+    now = reference_cases()
+    assert set(now) == set(stored)
+    for name, got in now.items():
+        want = np.array(stored[name], dtype=float)  # null: NaN (no weight, no forecast)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_a_row_forecast_does_not_depend_on_the_rows_run_with_it() -> None:
+    """Rows run in groups by type count: each row alone gives exactly the batch's numbers."""
+    rows = {k: np.array(v) for k, v in json.loads(REFERENCE.read_text())["inputs"].items()}
+    x, c, s = rows["x"], rows["c"], rows["s"]
+    batch = eu.forecast_rows(x, c, s, q=0.5)
+    alone = [
+        eu.forecast_rows(x[k : k + 1], c[k : k + 1], s[k : k + 1], q=0.5) for k in range(len(x))
+    ]
+    np.testing.assert_array_equal(np.concatenate(alone), batch)
