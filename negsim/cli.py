@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from negsim import __version__
-from negsim.cliargs import add_engine_option, whole_number
+from negsim.cliargs import EU_RUNS, add_engine_option, whole_number
 from negsim.errors import NegsimError
 from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
 
@@ -44,7 +44,6 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from negsim.expected_utility import EU_RUNS
 
     parser = Parser(
         prog="negsim",
@@ -115,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=EU_RUNS,
         metavar="N",
         help="runs the expected-utility forecast (fc.eu) is computed on, the first N "
-        f"(default {EU_RUNS}; it costs about four concession runs each)",
+        f"(default {EU_RUNS}; it costs about two to three concession runs each)",
     )
     add_engine_option(run)
     run.add_argument(

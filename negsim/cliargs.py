@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 from negsim.execution import ENGINES
 
+EU_RUNS = 200  # runs `negsim run` forecasts with the expected-utility model by default: here,
+# so that building the parser does not load the model (numpy, the scenario compiler)
+
 
 def whole_number(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number no smaller than ``minimum``, or a clear usage error."""

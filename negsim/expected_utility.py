@@ -287,18 +287,15 @@ def forecast(
     return np.where(weight > 0, fc, np.nan).reshape(b, i)
 
 
-EU_RUNS = 200  # runs `negsim run` forecasts with this model by default (see run_forecasts)
-
-
 def run_forecasts(cp: Compiled, runs: np.ndarray | range, seed: int) -> np.ndarray:
     """The forecast (len(runs), I) of runs ``runs`` of seed ``seed``, on the very inputs the
     concession model's runs ``runs`` draw (:func:`negsim.scenario.compile.draw`).
 
     It costs about 1.3 ms a run on the baseline (ten rounds over every pair of its actor types
     on 8 issues; 3 ms before the rows were grouped by type count), over twice the concession
-    model, so ``negsim run`` gives it the first :data:`EU_RUNS` runs unless asked for more
-    (``--eu-runs``): on the baseline the median over 200 runs lies within 0.03 of the median
-    over 1,000."""
+    model, so ``negsim run`` gives it the first :data:`negsim.cliargs.EU_RUNS` runs unless
+    asked for more (``--eu-runs``): on the baseline the median over 200 runs lies within 0.03
+    of the median over 1,000."""
     runs = np.asarray(runs, dtype=np.int64)
     if len(runs) == 0:
         return np.empty((0, cp.n_issues))
