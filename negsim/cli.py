@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -28,9 +28,8 @@ if TYPE_CHECKING:
 
     from negsim.model import NegotiationModel
     from negsim.report import RunsWriter
-    from negsim.runner import Results
     from negsim.scenario.compile import Compiled
-    from negsim.spool import RunTable
+    from negsim.spool import RunTable, Spool
 
 
 _positive, _seed = whole_number(1), whole_number(0)
@@ -403,7 +402,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     raw, loc = resolved_raw(args.scenario, args.overrides)
     cp = compile_scenario(validate(raw, loc, str(args.scenario)))
     if args.out is None:
-        check_room(cp, args.runs, None)
+        check_room(cp, args.runs, None, 1 + (args.posterior is not None))
         return _run(args, cp, None)
     from negsim.experiments.prepare import scenario_sha256
     from negsim.experiments.storage import versions
@@ -414,7 +413,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "versions": versions(),
     }
     _check_out(args.out, args.force)
-    check_room(cp, args.runs, args.out)
+    check_room(cp, args.runs, args.out, 1 + (args.posterior is not None))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -490,32 +489,37 @@ def _spool_folder(writer: RunsWriter | None) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _spooled(args: argparse.Namespace, folder: Path, writer: RunsWriter | None) -> RunTable:
-    """The runs of ``args``, each part written to ``writer`` (if any) and its summarised
-    columns to a spool in ``folder``."""
+SPOOL_FULL = "free some space there, or set TMPDIR to a folder on a disk with room"
+
+
+def _spool(folder: Path, writer: RunsWriter | None, name: str = "spool.parquet") -> Spool:
+    """The spool of the summary's columns in ``folder``, each part also to ``writer``."""
     from negsim.figures import summarised
-    from negsim.runner import stream_parallel
     from negsim.spool import Spool
 
-    spool = Spool(folder, summarised)
-
-    def on_part(part: Results) -> None:
-        if writer is not None:
-            writer.append(part.frame)
-        spool.append(part.frame)
-
-    stream_parallel(
-        str(args.scenario), tuple(args.overrides), range(args.runs), args.seed, on_part,
-        engine=args.engine, workers=args.workers,
-    )  # fmt: skip
-    return spool.close()
+    advice = None if writer is not None else SPOOL_FULL  # --out: the output's own disk
+    also = writer.append if writer is not None else None
+    return Spool(folder, summarised, name, also, advice)
 
 
-def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
-    """Refuse, before the first run, a job whose tables cannot fit on the disk: the spool of
-    the columns the summary reads (in ``out``, else the system's temporary folder) and, with
-    --out, the run table. Memory does not grow with the job (both are written part by part).
-    The estimate is from a sample table's size in memory, above its size on disk."""
+def _spooled(args: argparse.Namespace, folder: Path, writer: RunsWriter | None) -> RunTable:
+    """The runs of ``args``, over the workers, through :func:`_spool`."""
+    from negsim.runner import stream_parallel
+
+    with _spool(folder, writer) as spool:
+        stream_parallel(
+            str(args.scenario), tuple(args.overrides), range(args.runs), args.seed,
+            lambda part: spool.append(part.frame), engine=args.engine, workers=args.workers,
+        )  # fmt: skip
+        return spool.close()
+
+
+def check_room(cp: Compiled, runs: int, out: Path | None, spools: int = 1) -> None:
+    """Refuse, before the first run, a job whose tables cannot fit on the disk: the
+    ``spools`` of the columns the summary reads (two with --posterior: the prior's and the
+    posterior's; in ``out``, else the system's temporary folder) and, with --out, the run
+    table. Memory holds a part and a few columns, not the table: both are written part by
+    part. The estimate is from a sample table's size in memory, above its size on disk."""
     import shutil
     import tempfile
 
@@ -528,7 +532,7 @@ def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
     n = min(runs, 1000)
     sample = table(cp, failed_summary(cp, n), np.arange(n), np.zeros((n, len(cp.leaves))))
     sizes = sample.memory_usage(index=False, deep=True)
-    per_run = float(sizes[[summarised(c) for c in sample.columns]].sum()) / n
+    per_run = spools * float(sizes[[summarised(c) for c in sample.columns]].sum()) / n
     if out is not None:
         per_run += float(sizes[[not c.startswith("in:") for c in sample.columns]].sum()) / n
     target = out if out is not None else Path(tempfile.gettempdir())
@@ -539,8 +543,9 @@ def check_room(cp: Compiled, runs: int, out: Path | None) -> None:
     if free is not None and need > free:
         raise FaultError(
             f"{runs:,} runs need about {size_text(need)} ({per_run:,.0f} bytes a run), "
-            f"and {size_text(free)} are free on the disk of {where}; run fewer (at 100,000 "
-            "runs a share's 95% interval is already within 0.003)",
+            f"and {size_text(free)} are free on the disk of {where}"
+            + ("" if out is not None else " (the summary's spool: TMPDIR chooses it)")
+            + "; run fewer (at 100,000 runs a share's 95% interval is already within 0.003)",
             path="--runs",
         )
 
@@ -577,17 +582,13 @@ def _from_posterior(
 ) -> RunTable:
     """The runs again with their inputs from the posterior, in this process, part by part to
     ``writer`` (if any) and to a spool of their own, as :func:`_spooled` does the prior's."""
-    from negsim.figures import summarised
     from negsim.runner import iter_runs
-    from negsim.spool import Spool
 
-    fixed = _posterior_fixed(cp, args, range(args.runs))
-    spool = Spool(folder, summarised, "posterior-spool.parquet")
-    for part in iter_runs(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed):
-        if writer is not None:
-            writer.append(part.frame)
-        spool.append(part.frame)
-    return spool.close()
+    fixed = _posterior_fixed(cp, args, range(args.runs))  # a few inputs a run, not a table
+    with _spool(folder, writer, "posterior-spool.parquet") as spool:
+        for part in iter_runs(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed):
+            spool.append(part.frame)
+        return spool.close()
 
 
 def _posterior_fixed(cp: Compiled, args: argparse.Namespace, runs: range) -> dict:
@@ -661,22 +662,18 @@ def _check_out(out: Path, force: bool = False) -> None:
 
 
 def entry() -> NoReturn:
-    """The ``negsim`` command. After a signal, if a thread of the process pool is still
-    running, it leaves at once once its output is flushed: the interpreter's exit would join
-    that thread, which can be blocked for good on a reply its terminated worker never
-    finished (see ``LocalPool.stop``)."""
-    import threading
+    """The ``negsim`` command. Where a stopped process pool left a thread it could not wait
+    for (see ``LocalPool.stop``), it leaves at once once its output is flushed: the
+    interpreter's exit would join that thread, which is blocked for good."""
+    from negsim.execution import ABANDONED
 
     code = main()
-    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if code in STOPPED and stuck:
-        sys.stdout.flush()
-        sys.stderr.flush()
+    if any(t.is_alive() for t in ABANDONED):
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError):  # a reader that left early (| head)
+                stream.flush()
         os._exit(code)
     sys.exit(code)
-
-
-STOPPED = (130, 143, 129)  # 128 + SIGINT, SIGTERM, SIGHUP: the exits after a signal
 
 
 if __name__ == "__main__":

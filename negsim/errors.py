@@ -95,14 +95,15 @@ _DENIED = {errno.EACCES: "permission denied", errno.EPERM: "operation not permit
 _DENIED[errno.EROFS] = "the file system is read-only"
 
 
-def os_failure(exc: OSError, path: object) -> FaultError:
-    """An OSError met while writing ``path`` as one line: what happened and what to do."""
+def os_failure(exc: OSError, path: object, full: str | None = None) -> FaultError:
+    """An OSError met while writing ``path`` as one line: what happened and what to do
+    (``full``: what to do when the disk is full, where it is not the output folder's)."""
     code = exc.errno
     if code is None:  # pyarrow puts the errno in the text only
         found = re.search(r"\[Errno (\d+)\]", str(exc))
         code = int(found.group(1)) if found else None
     if code in _FULL:
-        what, todo = _FULL[code], "free some space or choose another --out"
+        what, todo = _FULL[code], full or "free some space or choose another --out"
     elif code in _DENIED:
         what, todo = _DENIED[code], "choose a folder you may write, or change its permissions"
     else:

@@ -29,6 +29,8 @@ both import it.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager, nullcontext
@@ -43,6 +45,7 @@ ENGINES = ("batch", "agent")  # the vectorised engine, and the Mesa agent model 
 RUNS_PER_CALL = 512
 RUNS_PER_TASK = 2000
 STOP_WAIT = 5.0  # seconds a stopped pool's workers and threads get to wind down
+ABANDONED: list[threading.Thread] = []  # pool threads a stop could not wait for (see stop)
 IN_PROCESS_TASKS = 4
 # imported by the forkserver before it forks workers: the modules that hold worker functions,
 # and the guard that has the kernel stop the forkserver with the main process
@@ -184,17 +187,21 @@ class LocalPool(Executor):
         Waits a bounded time only: a worker terminated while it was sending its result leaves
         the pool's reader thread blocked on a half-read message for good (the parent holds
         both ends of that pipe, so no end of file comes), and waiting for it would hang the
-        stop. The command line then leaves without joining that thread (:func:`entry`)."""
-        procs = list(getattr(self._pool, "_processes", {}).values())
+        stop. Such a thread is noted in :data:`ABANDONED`; the command line then leaves
+        without joining it (``negsim.cli.entry``)."""
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
         manager = getattr(self._pool, "_executor_manager_thread", None)  # shutdown drops it
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_WAIT  # one wait for all, however many workers
         for proc in procs:
-            proc.join(timeout=STOP_WAIT)
+            proc.join(timeout=max(deadline - time.monotonic(), 0.0))
         if manager is not None:
-            manager.join(timeout=STOP_WAIT)
+            manager.join(timeout=max(deadline - time.monotonic(), 0.0))
+            if manager.is_alive():
+                ABANDONED.append(manager)
 
     def restart(self) -> None:
         self.stop()

@@ -15,7 +15,7 @@ import pandas as pd
 from negsim import rules
 from negsim.params import Params
 from negsim.scenario.compile import Compiled
-from negsim.spool import RunTable
+from negsim.spool import RunTable, raised
 from negsim.state import RunState
 
 
@@ -68,7 +68,7 @@ def failed(frame: pd.DataFrame) -> pd.Series:
     """Which rows are runs that raised (their outcome is unknown)."""
     if "error" not in frame:
         return pd.Series(False, index=frame.index)
-    return frame["error"].fillna("").astype(str) != ""
+    return pd.Series(raised(frame["error"]), index=frame.index)
 
 
 def distribution(frame: pd.DataFrame | RunTable, issues: tuple[str, ...]) -> dict:

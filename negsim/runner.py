@@ -171,7 +171,7 @@ def _compiled(path: str, overrides: tuple[str, ...]) -> Compiled:
 def _work(
     path: str, overrides: tuple[str, ...], seed: int, engine: str, task: tuple[int, np.ndarray]
 ) -> Results:
-    """The worker function of :func:`run_parallel`: one task, ``(index, runs)``."""
+    """The worker function of :func:`stream_parallel`: one task, ``(index, runs)``."""
     return run_many(_compiled(path, overrides), task[1], seed, engine)
 
 

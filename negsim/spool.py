@@ -11,6 +11,7 @@ A :class:`RunTable` is what the summaries read: a spooled file, or a table alrea
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,12 @@ import numpy as np
 import pandas as pd
 
 from negsim.errors import os_failure
+
+
+def raised(errors: pd.Series) -> np.ndarray:
+    """Which runs raised, from a table's ``error`` column: blank (or missing) where a run
+    completed, the exception's text where it did not."""
+    return (errors.fillna("").astype(str) != "").to_numpy()
 
 
 class RunTable:
@@ -55,18 +62,31 @@ class RunTable:
         import pyarrow.parquet as pq
 
         assert self.path is not None
-        return list(pq.read_schema(self.path).names)
+        try:
+            return list(pq.read_schema(self.path).names)
+        except OSError as exc:
+            raise os_failure(exc, self.path) from None
 
     @property
     def failed(self) -> np.ndarray:
         """Which runs raised (their ``error`` is not blank), one bool a run, read once."""
         if self._failed is None:
-            if "error" not in self.columns:
-                self._failed = np.zeros(len(self.read(["run"])), dtype=bool)
+            if "error" in self.columns:
+                self._failed = raised(self.read(["error"])["error"])
             else:
-                errors = self.read(["error"])["error"]
-                self._failed = (errors.fillna("").astype(str) != "").to_numpy()
+                self._failed = np.zeros(self._rows(), dtype=bool)
         return self._failed
+
+    def _rows(self) -> int:
+        if self.frame is not None:
+            return len(self.frame)
+        import pyarrow.parquet as pq
+
+        assert self.path is not None
+        try:
+            return int(pq.read_metadata(self.path).num_rows)
+        except OSError as exc:
+            raise os_failure(exc, self.path) from None
 
     def __len__(self) -> int:
         return len(self.failed)
@@ -85,34 +105,52 @@ class RunTable:
 
 class Spool:
     """Parts of a job's table appended to ``folder/name`` as they come, the columns ``keep``
-    says; :meth:`close` gives them back as a :class:`RunTable`. The folder is the caller's
-    (a temporary one): the spool writes one file there and never removes it."""
+    says (each part handed whole to ``also`` first, e.g. the run table's writer); a context
+    manager, and :meth:`close` gives them back as a :class:`RunTable`. The folder is the
+    caller's (a temporary one): the spool writes one file there and never removes it.
+    ``advice`` is what a full disk's one-line error tells the user to do."""
 
     def __init__(
-        self, folder: Path, keep: Callable[[str], bool], name: str = "spool.parquet"
+        self,
+        folder: Path,
+        keep: Callable[[str], bool],
+        name: str = "spool.parquet",
+        also: Callable[[pd.DataFrame], None] | None = None,
+        advice: str | None = None,
     ) -> None:
         from negsim.parquet import Parts
 
-        self.path, self.keep = folder / name, keep
+        self.path, self.keep, self.also, self.advice = folder / name, keep, also, advice
         self._parts: Parts | None = Parts(self.path)
         self.rows = 0
 
     def append(self, frame: pd.DataFrame) -> None:
         assert self._parts is not None, "append after close"
+        if self.also is not None:
+            self.also(frame)
         try:
             self._parts.append(frame[[c for c in frame.columns if self.keep(str(c))]])
         except OSError as exc:
-            raise os_failure(exc, self.path) from None
+            raise os_failure(exc, self.path, self.advice) from None
         self.rows += len(frame)
 
     def close(self) -> RunTable:
         """The table as written, to read back."""
         if self._parts is not None:
+            parts, self._parts = self._parts, None
             try:
-                self._parts.close()
+                parts.close()
             except OSError as exc:
-                raise os_failure(exc, self.path) from None
-            self._parts = None
+                raise os_failure(exc, self.path, self.advice) from None
         if not self.rows:
             raise ValueError("no runs")
         return RunTable(path=self.path)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._parts is not None:  # left early (an error, Ctrl-C): close the file now
+            parts, self._parts = self._parts, None
+            with contextlib.suppress(OSError):
+                parts.close()

@@ -99,3 +99,53 @@ def test_a_kept_table_is_the_same_columns_of_the_whole_one() -> None:
         want = one[[c for c in one.columns if summarised(c)]]
         assert "outcome" in want and not any(c.startswith("in:") for c in want)
         pd.testing.assert_frame_equal(got.frame, want)
+
+
+def test_a_stop_waits_a_bounded_time_and_notes_a_thread_it_cannot_join(monkeypatch) -> None:
+    """A pool thread blocked for good (a worker killed mid-reply) must not hang the stop."""
+    import threading
+    import time
+
+    monkeypatch.setattr(execution, "STOP_WAIT", 0.3)
+    monkeypatch.setattr(execution, "ABANDONED", [])
+    pool = execution.LocalPool(2)
+    release = threading.Event()
+    blocked = threading.Thread(target=release.wait, daemon=True)
+    blocked.start()
+    real = pool._pool
+    real.shutdown(wait=True)  # the real pool ends cleanly; the blocked thread stands in
+    real._executor_manager_thread = blocked
+    started = time.monotonic()
+    pool.stop()
+    assert time.monotonic() - started < 2.0
+    noted = execution.ABANDONED
+    assert noted == [blocked]
+    release.set()
+
+
+def test_the_command_leaves_without_joining_an_abandoned_thread(monkeypatch) -> None:
+    import threading
+
+    from negsim import cli
+
+    release = threading.Event()
+    blocked = threading.Thread(target=release.wait, daemon=True)
+    blocked.start()
+    exits: list[tuple[str, int]] = []
+
+    def leave(how: str):
+        def record(code: int) -> None:
+            exits.append((how, code))
+            raise SystemExit(code)  # neither returns
+
+        return record
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.os, "_exit", leave("now"))
+    monkeypatch.setattr(cli.sys, "exit", leave("join"))
+    for abandoned in ([blocked], []):
+        monkeypatch.setattr(execution, "ABANDONED", abandoned)
+        with pytest.raises(SystemExit):
+            cli.entry()
+    release.set()
+    assert exits == [("now", 3), ("join", 3)]

@@ -253,6 +253,22 @@ def test_a_full_disk_is_one_line_and_resume_completes_the_same_table(tmp_path: P
     pd.testing.assert_frame_equal(load_results(out), expected)
 
 
+def test_a_full_disk_under_the_runs_spool_says_where_and_what_to_do(tmp_path: Path) -> None:
+    """Without --out, negsim run spools its summary's columns to TMPDIR: a full disk there is
+    one line naming that file and TMPDIR, with exit status 3, and leaves no spool behind."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    args = ("run", str(MINI), "--runs", "20000", "--eu-runs", "0")
+    full = cli(*args, env=env, preexec_fn=file_size_limit(20_000))
+    assert full.returncode == 3, full.stderr
+    err = one_line(full.stderr)
+    assert "spool.parquet: cannot write: " in err and "TMPDIR" in err
+    assert str(tmp) in err
+    assert list(tmp.iterdir()) == []  # the spool's folder is removed with it
+    assert cli(*args, env=env).returncode == 0  # with room, the same command runs
+
+
 def unwritable_folder(tmp_path: Path) -> Path:
     """A folder this process may not write into: read-only by mode, or (root may write
     anywhere) a folder under /sys, which refuses even root."""

@@ -37,33 +37,35 @@ def indicator(frame: pd.DataFrame, focus: str) -> np.ndarray:
 def point_summary(frame: pd.DataFrame | RunTable, names: list[str]) -> pd.DataFrame:
     """One row per design point: its inputs, runs, outcome shares (with intervals), the share
     of runs agreeing each issue, and mean figures (``summary.csv``). Read a column at a time
-    (``frame`` may be a spooled table): a million runs' summary holds one column, not all."""
+    (``frame`` may be a spooled table): a million runs' summary holds the point column and
+    one other, not the table."""
     table = RunTable.of(frame)
-    base = table.read(["point", *(f"design:{n}" for n in names)])
-    points = base["point"].to_numpy()
-    firsts = base.groupby("point", sort=True).head(1).sort_values("point")
-    out = pd.DataFrame({"point": firsts["point"].to_numpy()})
+    points = table.read(["point"])["point"].to_numpy()
+    ids, first = np.unique(points, return_index=True)  # sorted, and each one's first run
+    out = pd.DataFrame({"point": ids})
     for n in names:
-        out[f"design:{n}"] = pd.Series([tidy(v) for v in firsts[f"design:{n}"]], dtype=object)
-    out["runs"] = pd.Series(points).value_counts().reindex(out["point"]).to_numpy()
-    bad = table.failed
-    done_points = points[~bad]
-    completed = pd.Series(done_points).value_counts().reindex(out["point"], fill_value=0)
-    out["failed"] = out["runs"] - completed.to_numpy()
+        levels = table.read([f"design:{n}"])[f"design:{n}"].to_numpy()[first]
+        out[f"design:{n}"] = pd.Series([tidy(v) for v in levels])
+    out["runs"] = pd.Series(points).value_counts().reindex(ids).to_numpy()
+    done_points = points[~table.failed]
+    completed = pd.Series(done_points).value_counts().reindex(ids, fill_value=0).to_numpy()
+    out["failed"] = out["runs"] - completed
     outcome = table.done(["outcome"])["outcome"].astype(str).to_numpy()
     for o in OUTCOMES:
-        per = pd.Series(outcome == o).groupby(done_points).sum()
-        hits = per.reindex(out["point"], fill_value=0).to_numpy()
-        rows = [
-            share_rows(int(k), int(n)) if n else {} for k, n in zip(hits, completed, strict=True)
-        ]
-        for key, col in (("share", o), ("lo", f"{o}_lo"), ("hi", f"{o}_hi")):
-            out[col] = [r.get(key, np.nan) for r in rows]
+        hits = pd.Series(outcome == o).groupby(done_points).sum()
+        _share_columns(out, o, hits.reindex(ids, fill_value=0).to_numpy(), completed)
     for column, name, point in _point_figures(table):
         values = table.done([column])[column]
-        means = values.groupby(done_points, sort=True).agg(point)
-        out[name] = means.reindex(out["point"]).to_numpy(dtype=float)
+        out[name] = values.groupby(done_points).agg(point).reindex(ids).to_numpy(dtype=float)
     return out
+
+
+def _share_columns(out: pd.DataFrame, o: str, hits: np.ndarray, n: np.ndarray) -> None:
+    """Outcome ``o``'s share and its interval per point: columns o, o_lo, o_hi (NaN where a
+    point has no completed run)."""
+    rows = [share_rows(int(k), int(m)) if m else {} for k, m in zip(hits, n, strict=True)]
+    for key, col in (("share", o), ("lo", f"{o}_lo"), ("hi", f"{o}_hi")):
+        out[col] = [r.get(key, np.nan) for r in rows]
 
 
 def _point_figures(table: RunTable) -> list[tuple[str, str, Callable[[pd.Series], float]]]:

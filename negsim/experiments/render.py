@@ -86,8 +86,8 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     out = Path(out)
     manifest = storage.read_manifest(out) or {}
     layout = sweep_layout(manifest)
-    read = _reader(out, layout)
-    frame = read([])
+    tables = _Tables(out, layout)
+    frame = tables.base
     if failed(frame).all():
         return []  # every run failed: there is nothing to draw (the CLI says so)
     exp = Experiment.model_validate(manifest["experiment"])
@@ -96,12 +96,11 @@ def write_plots(out: str | Path, discover: str | None = None) -> list[Path]:
     name = exp.name
     folder = out / "plots"
     written: list[Path] = []
-    stored = set(_plotted_columns(out, None) or [])
     for f in figures.FIGURES.values():
         cols = f.columns(manifest["issues"])
-        if f.plot is None or not cols or not stored.issuperset(cols):
+        if f.plot is None or not cols or not tables.stored.issuperset(cols):
             continue  # no plot, or not recorded
-        fig = f.plot.draw(read(cols), f.column, name)  # its own columns: one figure's at a time
+        fig = f.plot.draw(tables.read(cols), f.column, name)  # one figure's columns at a time
         if fig is not None:
             written += save(fig, folder, f.plot.stem or f.column)
     if discover:
@@ -210,38 +209,31 @@ def _list_plots(out: Path, written: list[Path]) -> None:
     storage.write_json(out / "manifest.json", manifest)
 
 
-def _reader(out: Path, layout: Layout) -> Callable[[list[str]], pd.DataFrame]:
-    """Reads the sweep's run table a figure at a time: the columns every plot reads (run,
-    point, outcome, error, the design and the issues' statuses) and the ones asked for, with
-    the layout attached; a million runs' table is never held whole."""
-    import pyarrow.parquet as pq
+class _Tables:
+    """The sweep's run table as its plots read it, a figure at a time: ``base`` holds the
+    columns every plot reads (run, point, outcome, error, the design, the issues' statuses),
+    read once; :meth:`read` adds a figure's own columns to it. A million runs' table is never
+    held whole, and the base never twice."""
 
-    names = pq.read_schema(out / "runs.parquet").names
-    base = [
-        c
-        for c in names
-        if c in ("run", "point", "outcome", "error")
-        or c.startswith("design:")
-        or c.endswith(".status")
-    ]
+    def __init__(self, out: Path, layout: Layout) -> None:
+        import pyarrow.parquet as pq
 
-    def read(columns: list[str]) -> pd.DataFrame:
-        frame = storage.load_results(out, columns=list(dict.fromkeys([*base, *columns])))
-        frame.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
+        self.out = out
+        names = pq.read_schema(out / "runs.parquet").names
+        self.stored = set(names)
+        wanted = ("run", "point", "outcome", "error")
+        keep = [c for c in names if c in wanted or c.startswith("design:") or c.endswith(".status")]
+        self.base = storage.load_results(out, columns=keep)
+        self.base.attrs["layout"] = layout  # the figures' own plots read how the runs were drawn
+
+    def read(self, columns: list[str]) -> pd.DataFrame:
+        more = [c for c in columns if c not in self.base]
+        if not more:
+            return self.base
+        extra = storage.load_results(self.out, columns=more)
+        frame = self.base.assign(**{c: extra[c] for c in more})
+        frame.attrs["layout"] = self.base.attrs["layout"]
         return frame
-
-    return read
-
-
-def _plotted_columns(out: Path, discover: str | None) -> list[str] | None:
-    """The table's columns the figures read: all but the sampled inputs (the widest part of
-    a table), which only scenario discovery (PRIM) needs."""
-    if discover:
-        return None
-    import pyarrow.parquet as pq
-
-    names = pq.read_schema(out / "runs.parquet").names
-    return [c for c in names if not c.startswith("in:")]
 
 
 def exp_labels(exp: Experiment) -> dict[str, str]:

@@ -94,11 +94,6 @@ class Figure:
             return []
         return [self.column] if self.per == "run" else [self.column_at(i) for i in issues]
 
-    def present(self, frame: pd.DataFrame, issues: Sequence[str]) -> bool:
-        """Whether a table (a sweep records a subset) holds this figure's columns."""
-        cols = self.columns(issues)
-        return bool(cols) and all(c in frame for c in cols)
-
 
 FIGURES: dict[str, Figure] = {}
 
@@ -209,7 +204,7 @@ def default_record() -> tuple[str, ...]:
 def summarised(column: str) -> bool:
     """Whether a summary reads ``column`` of the result table: the run, its outcome and error,
     and every figure that the text report or a design point's summary shows (so a job of a
-    million runs keeps these columns only, not the whole table)."""
+    million runs spools these columns only, not the whole table: see :mod:`negsim.spool`)."""
     if column in ("run", "error"):
         return True
     fig = None if column.startswith(("in:", "design:")) else _owner(column)
