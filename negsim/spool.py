@@ -5,8 +5,8 @@ the agreed values and other figures. Holding the columns those need costs about 
 baseline run (390 MB for a million runs), growing with the job. A :class:`Spool` writes each
 part's columns to a Parquet file as the part lands; each summary then reads back only the
 columns it works on (8 bytes a run each), so a job holds one part and a few columns at a time.
-A :class:`RunTable` is what the summaries read: a spooled file, or a table already in memory
-(the API's, a test's), behind the same few methods.
+A :class:`RunTable` is what the summaries read: a spooled file, or a table in memory (a
+small job's, the API's, a test's), behind the same few methods.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from negsim.errors import os_failure
+
+if TYPE_CHECKING:
+    from negsim.parquet import Parts
 
 
 def raised(errors: pd.Series) -> np.ndarray:
@@ -103,12 +107,17 @@ class RunTable:
         return self.read(["run", "error"])[self.failed]
 
 
+SPILL_ROWS = 10_000  # a spool holds this many rows in memory before it writes to disk
+
+
 class Spool:
-    """Parts of a job's table appended to ``folder/name`` as they come, the columns ``keep``
-    says (each part handed whole to ``also`` first, e.g. the run table's writer); a context
-    manager, and :meth:`close` gives them back as a :class:`RunTable`. The folder is the
-    caller's (a temporary one): the spool writes one file there and never removes it.
-    ``advice`` is what a full disk's one-line error tells the user to do."""
+    """Parts of a job's table, the columns ``keep`` says, held in memory up to ``hold`` rows
+    and past that appended to ``folder/name`` as they come (each part handed whole to
+    ``also`` first, e.g. the run table's writer); a context manager, and :meth:`close` gives
+    them back as a :class:`RunTable`. A small job never touches the disk (reading a file back
+    column by column costs more than it saves there); a large one holds a part at a time. The
+    folder is the caller's (a temporary one): the spool writes one file there and never
+    removes it. ``advice`` is what a full disk's one-line error tells the user to do."""
 
     def __init__(
         self,
@@ -117,39 +126,54 @@ class Spool:
         name: str = "spool.parquet",
         also: Callable[[pd.DataFrame], None] | None = None,
         advice: str | None = None,
+        hold: int = SPILL_ROWS,
     ) -> None:
-        from negsim.parquet import Parts
-
         self.path, self.keep, self.also, self.advice = folder / name, keep, also, advice
-        self._parts: Parts | None = Parts(self.path)
-        self.rows = 0
+        self.hold, self.rows = hold, 0
+        self._held: list[pd.DataFrame] | None = []  # None once spilled to the file
+        self._parts: Parts | None = None
+        self._closed = False
 
     def append(self, frame: pd.DataFrame) -> None:
-        assert self._parts is not None, "append after close"
+        assert not self._closed, "append after close"
         if self.also is not None:
             self.also(frame)
+        kept = frame[[c for c in frame.columns if self.keep(str(c))]]
+        self.rows += len(frame)
+        if self._held is not None:
+            self._held.append(kept.copy())  # its own columns: the part itself can go
+            if self.rows <= self.hold:
+                return
+            kept, self._held = pd.concat(self._held, ignore_index=True), None
         try:
-            self._parts.append(frame[[c for c in frame.columns if self.keep(str(c))]])
+            if self._parts is None:
+                from negsim.parquet import Parts
+
+                self._parts = Parts(self.path)
+            self._parts.append(kept)
         except OSError as exc:
             raise os_failure(exc, self.path, self.advice) from None
-        self.rows += len(frame)
 
     def close(self) -> RunTable:
-        """The table as written, to read back."""
+        """The table as kept, to read back: from memory, or from the file."""
+        self._closed = True
+        if not self.rows:
+            raise ValueError("no runs")
+        if self._held is not None:
+            return RunTable(frame=pd.concat(self._held, ignore_index=True))
         if self._parts is not None:
             parts, self._parts = self._parts, None
             try:
                 parts.close()
             except OSError as exc:
                 raise os_failure(exc, self.path, self.advice) from None
-        if not self.rows:
-            raise ValueError("no runs")
         return RunTable(path=self.path)
 
     def __enter__(self) -> Spool:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closed = True
         if self._parts is not None:  # left early (an error, Ctrl-C): close the file now
             parts, self._parts = self._parts, None
             with contextlib.suppress(OSError):

@@ -39,11 +39,25 @@ def frame(cp) -> pd.DataFrame:
     return f.assign(point=np.arange(300) // 20, **{"design:x": (np.arange(300) // 20) / 10})
 
 
-def spooled(frame: pd.DataFrame, folder: Path, keep=lambda c: True, part: int = 64) -> RunTable:
-    spool = Spool(folder, keep)
-    for start in range(0, len(frame), part):
-        spool.append(frame.iloc[start : start + part])
-    return spool.close()
+def spooled(
+    frame: pd.DataFrame, folder: Path, keep=lambda c: True, part: int = 64, hold: int = 100
+) -> RunTable:
+    """The frame through a spool in parts of ``part`` rows; past ``hold`` rows on disk."""
+    with Spool(folder, keep, hold=hold) as spool:
+        for start in range(0, len(frame), part):
+            spool.append(frame.iloc[start : start + part])
+        return spool.close()
+
+
+def test_a_spool_holds_a_small_job_and_spills_a_large_one_to_disk(frame, tmp_path) -> None:
+    small = spooled(frame, tmp_path / "a", hold=300)
+    assert small.path is None and small.frame is not None and not (tmp_path / "a").exists()
+    (tmp_path / "b").mkdir()
+    large = spooled(frame, tmp_path / "b", hold=100)
+    assert large.frame is None and large.path == tmp_path / "b" / "spool.parquet"
+    for table in (small, large):
+        got = table.read(["run", "bloc_spread"])
+        pd.testing.assert_frame_equal(got, frame[["run", "bloc_spread"]].reset_index(drop=True))
 
 
 def test_a_spool_reads_back_the_columns_it_kept_in_run_order(frame, tmp_path) -> None:
@@ -96,3 +110,11 @@ def test_a_point_summary_agrees_with_its_own_group_by_on_a_shuffled_table(frame)
 def test_an_empty_spool_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="no runs"):
         Spool(tmp_path, lambda c: True).close()
+
+
+def test_a_spool_left_early_closes_its_file(frame, tmp_path) -> None:
+    """An error or Ctrl-C mid-job: the spooled file is closed, whole, with what came."""
+    with pytest.raises(KeyboardInterrupt), Spool(tmp_path, lambda c: True, hold=10) as spool:
+        spool.append(frame.iloc[:64])
+        raise KeyboardInterrupt
+    assert len(RunTable(path=tmp_path / "spool.parquet").read(["run"])) == 64
