@@ -54,7 +54,7 @@ def summary_text(cp: Compiled, results: Results | RunTable, doc: dict) -> str:
     side = doc.get("forecasts")
     lines += ["", *issue_table(cp, table, side), ""]
     for f, r in figures.reported("run"):
-        lines += r.text(cp, table.done([f.column])[f.column])
+        lines += r.text(cp, table.column(f.column))
     shown = figures.reported("run") + figures.reported("issue")
     legends = dict.fromkeys(r.legend for _, r in shown if r.legend)
     if side and doc["eu_runs"]:
@@ -70,8 +70,8 @@ def summary_text(cp: Compiled, results: Results | RunTable, doc: dict) -> str:
 def issue_table(
     cp: Compiled, frame: pd.DataFrame | RunTable, side: dict | None = None
 ) -> list[str]:
-    """The summary's table of issue figures: a header, then one row per issue (its columns
-    read together, over the runs that completed); with ``side`` (the summary's
+    """The summary's table of issue figures: a header, then one row per issue (over the runs
+    that completed); with ``side`` (the summary's
     ``forecasts``) the expected-utility forecast, and the documented outcome where the
     scenario declares one, at the end."""
     table = RunTable.of(frame)
@@ -79,9 +79,8 @@ def issue_table(
     extra = _side_columns(side)
     heads = [h for _, r in shown for h in r.heads] + [(h, 8) for h, _ in extra]
     lines = [f"{'issue':<20}" + "".join(f"{h:>{w}}" for h, w in heads)]
-    for iid in cp.issues:
-        done = table.done([f.column_at(iid) for f, _ in shown])
-        cells = [c for f, r in shown for c in r.text(cp, done[f.column_at(iid)])]
+    for iid in cp.issues:  # a column at a time: a million runs' issue row holds one column
+        cells = [c for f, r in shown for c in r.text(cp, table.column(f.column_at(iid)))]
         cells += [_cell(side[iid][key]) for _, key in extra]  # type: ignore[index]
         row = "".join(f"{c:>{w}}" for c, (_, w) in zip(cells, heads, strict=True))
         lines.append(f"{iid:<20}{row}")

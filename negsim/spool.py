@@ -100,6 +100,10 @@ class RunTable:
         frame = self.read(columns)
         return frame if not self.failed.any() else frame[~self.failed]
 
+    def column(self, name: str) -> pd.Series:
+        """One column of the runs that completed."""
+        return self.done([name])[name]
+
     def failures(self) -> pd.DataFrame:
         """``run`` and ``error`` of the runs that raised, in run order."""
         if not self.failed.any():

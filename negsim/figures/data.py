@@ -286,16 +286,16 @@ def forecasts(
     table = RunTable.of(frame)
     rows = []
     for j, iid in enumerate(issues):
-        cols = [f"{iid}.{c}" for c in ("status", "value", "forecast_mean", "forecast_median")]
-        done = table.done(cols)
-        agreed = done.loc[done[cols[0]] == "agreed", cols[1]]
+        deals = table.done([f"{iid}.status", f"{iid}.value"])
+        agreed = deals.loc[deals[f"{iid}.status"] == "agreed", f"{iid}.value"]
+        del deals  # a column or two at a time (a spooled million runs)
         column = eu[:, j] if len(eu) else np.array([np.nan])
         rows.append(
             {
                 "issue": iid,
                 "value": float(agreed.median()) if len(agreed) else np.nan,
-                "mean": float(done[cols[2]].median()),
-                "median": float(done[cols[3]].median()),
+                "mean": float(table.column(f"{iid}.forecast_mean").median()),
+                "median": float(table.column(f"{iid}.forecast_median").median()),
                 "eu": float(np.nanmedian(column)) if np.isfinite(column).any() else np.nan,
                 "actual": np.nan if (a := (actual or {}).get(iid)) is None else float(a),
             }
