@@ -220,35 +220,12 @@ def run_parallel(
     workers: int | None = None,
     executor: Executor | None = None,
     per_task: int = RUNS_PER_TASK,
-    keep: Callable[[str], bool] | None = None,
 ) -> Results:
-    """The same results as :func:`run_many`, through :func:`stream_parallel`; with ``keep``
-    (a test on column names) only those columns are kept, and no per-run summary arrays."""
+    """The same results as :func:`run_many`, through :func:`stream_parallel`, held whole (a
+    job too large for that goes through a :class:`negsim.spool.Spool`)."""
     parts: list[Results] = []
-    slims: list[dict[str, pd.Series]] = []  # with ``keep``: each part's kept columns
-
-    def take(part: Results) -> None:
-        if keep is None:
-            parts.append(part)
-        else:  # each column its own copy: no block of the whole part stays alive with it
-            slims.append({c: part.frame[c].copy() for c in part.frame.columns if keep(c)})
-
-    stream_parallel(path, overrides, runs, seed, take, engine, workers, executor, per_task)
-    if keep is not None:
-        return Results(columnwise(slims), {}, engine)
+    stream_parallel(path, overrides, runs, seed, parts.append, engine, workers, executor, per_task)
     return concat(parts)
-
-
-def columnwise(parts: list[dict[str, pd.Series]]) -> pd.DataFrame:
-    """One table from parts held column by column, each column joined and its parts' copies
-    dropped before the next: the job's kept table plus one column at the peak, not twice the
-    table as a concat of whole parts would need."""
-    if not parts:
-        raise ValueError("no runs")
-    out = {}
-    for column in list(parts[0]):
-        out[column] = pd.concat([p.pop(column) for p in parts], ignore_index=True)
-    return pd.DataFrame(out, copy=False)
 
 
 def _agent_model() -> type:

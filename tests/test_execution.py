@@ -85,20 +85,25 @@ def test_run_parallel_over_any_executor_equals_one_call() -> None:
         pd.testing.assert_frame_equal(got.frame, one)
 
 
-def test_a_kept_table_is_the_same_columns_of_the_whole_one() -> None:
-    """negsim run keeps only the columns its summary reads, joined column by column (not
-    twice the table at the peak): the same values, dtypes (categories too) and order."""
+def test_a_spooled_table_is_the_same_columns_of_the_whole_one(tmp_path) -> None:
+    """negsim run spools only the columns its summary reads, part by part over the workers'
+    tasks, to disk past its hold: the same values, dtypes (categories too) and order."""
     from negsim.figures import summarised
+    from negsim.runner import stream_parallel
+    from negsim.spool import Spool
 
     one = run_many(compile_scenario(load_scenario(MINI)), range(70), seed=5).frame
     for per_task in (7, 64, 70):
-        got = run_parallel(
-            str(MINI), (), range(70), 5, executor=SerialExecutor(), per_task=per_task,
-            keep=summarised,
-        )  # fmt: skip
+        with Spool(tmp_path, summarised, f"{per_task}.parquet", hold=10) as spool:
+            stream_parallel(
+                str(MINI), (), range(70), 5, lambda part: spool.append(part.frame),
+                executor=SerialExecutor(), per_task=per_task,
+            )  # fmt: skip
+            got = spool.close()
         want = one[[c for c in one.columns if summarised(c)]]
         assert "outcome" in want and not any(c.startswith("in:") for c in want)
-        pd.testing.assert_frame_equal(got.frame, want)
+        assert got.path is not None  # read back from the file, not held
+        pd.testing.assert_frame_equal(got.read(list(want.columns)), want)
 
 
 def test_a_stop_waits_a_bounded_time_and_notes_a_thread_it_cannot_join(monkeypatch) -> None:
