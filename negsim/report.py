@@ -17,7 +17,6 @@ from negsim import figures
 from negsim.errors import os_failure
 from negsim.figures.data import share_ci
 from negsim.outcomes import Outcome
-from negsim.runner import Results
 from negsim.scenario.compile import Compiled
 from negsim.spool import RunTable
 
@@ -26,12 +25,12 @@ if TYPE_CHECKING:
     from negsim.parquet import Parts
 
 
-def summary_text(cp: Compiled, results: Results | RunTable, doc: dict) -> str:
-    """The text ``negsim run`` prints: outcome shares with their intervals, the issue table,
-    each reported figure's lines. ``results`` may be a spooled table, read a few columns at a
-    time; its engine is then the summary's (``doc["engine"]``)."""
-    table = RunTable.of(results.frame) if isinstance(results, Results) else results
-    engine = results.engine if isinstance(results, Results) else doc["engine"]
+def summary_text(cp: Compiled, frame: pd.DataFrame | RunTable, doc: dict) -> str:
+    """The text ``negsim run`` prints from its summary ``doc`` and run table: outcome shares
+    with their intervals, the issue table, each reported figure's lines (a spooled table is
+    read a few columns at a time)."""
+    table = RunTable.of(frame)
+    engine = doc["engine"]
     n = len(table) - int(table.failed.sum())
     if n == 0:  # nothing to share out: say so rather than print shares of nothing
         first = table.failures().iloc[0] if len(table) else None
