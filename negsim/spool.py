@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from negsim.errors import os_failure
 
 if TYPE_CHECKING:
     from negsim.parquet import Parts
+
+T = TypeVar("T")
 
 
 def raised(errors: pd.Series) -> np.ndarray:
@@ -50,26 +52,14 @@ class RunTable:
         """These columns of every run, in run order."""
         if self.frame is not None:
             return self.frame[list(columns)]
-        import pyarrow.parquet as pq
-
-        assert self.path is not None
-        try:
-            return pq.read_table(self.path, columns=list(columns)).to_pandas()
-        except OSError as exc:
-            raise os_failure(exc, self.path) from None
+        return self._file(lambda pq, p: pq.read_table(p, columns=list(columns)).to_pandas())
 
     @property
     def columns(self) -> list[str]:
         """The table's column names, in table order."""
         if self.frame is not None:
             return [str(c) for c in self.frame.columns]
-        import pyarrow.parquet as pq
-
-        assert self.path is not None
-        try:
-            return list(pq.read_schema(self.path).names)
-        except OSError as exc:
-            raise os_failure(exc, self.path) from None
+        return self._file(lambda pq, p: list(pq.read_schema(p).names))
 
     @property
     def failed(self) -> np.ndarray:
@@ -84,11 +74,16 @@ class RunTable:
     def _rows(self) -> int:
         if self.frame is not None:
             return len(self.frame)
+        return self._file(lambda pq, p: int(pq.read_metadata(p).num_rows))
+
+    def _file(self, call: Callable[[Any, Path], T]) -> T:
+        """``call(pyarrow.parquet, path)`` on the spooled file; a failure to read it is one
+        line naming the file, as a failure to write it is."""
         import pyarrow.parquet as pq
 
         assert self.path is not None
         try:
-            return int(pq.read_metadata(self.path).num_rows)
+            return call(pq, self.path)
         except OSError as exc:
             raise os_failure(exc, self.path) from None
 
