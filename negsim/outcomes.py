@@ -87,13 +87,18 @@ def distribution(frame: pd.DataFrame | RunTable, issues: tuple[str, ...]) -> dic
     out = {o.label: share(outcome == o.label) for o in Outcome}
     per_issue = {}
     for iid in issues:
-        got = table.done([f"{iid}.status", f"{iid}.value"])
-        status = got[f"{iid}.status"]
+        status = table.column(f"{iid}.status")
         per_issue[iid] = {
             **{s.label: share(status == s.label) for s in IssueStatus},
-            "value": _percentiles(got.loc[status == "agreed", f"{iid}.value"]),
+            "value": _percentiles(agreed_values(table, iid)),
         }
     return {"outcomes": out, "issues": per_issue, "failed": bad}
+
+
+def agreed_values(table: RunTable, issue: str) -> pd.Series:
+    """The values ``issue`` was agreed at, over the completed runs that agreed it."""
+    got = table.done([f"{issue}.status", f"{issue}.value"])
+    return got.loc[got[f"{issue}.status"] == IssueStatus.AGREED.label, f"{issue}.value"]
 
 
 def _percentiles(values: pd.Series) -> dict | None:

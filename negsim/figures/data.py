@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from negsim.outcomes import OUTCOMES, failed
+from negsim.outcomes import OUTCOMES, agreed_values, failed
 from negsim.spool import RunTable
 
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
@@ -286,9 +286,7 @@ def forecasts(
     table = RunTable.of(frame)
     rows = []
     for j, iid in enumerate(issues):
-        deals = table.done([f"{iid}.status", f"{iid}.value"])
-        agreed = deals.loc[deals[f"{iid}.status"] == "agreed", f"{iid}.value"]
-        del deals  # a column or two at a time (a spooled million runs)
+        agreed = agreed_values(table, iid)  # a column or two at a time (a spooled table)
         column = eu[:, j] if len(eu) else np.array([np.nan])
         rows.append(
             {
