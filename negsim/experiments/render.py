@@ -241,15 +241,11 @@ def exp_labels(exp: Experiment) -> dict[str, str]:
 
 
 def trajectory_figure(
-    traj: pd.DataFrame | Callable[[list[str]], pd.DataFrame],
-    manifest: dict,
-    name: str,
-    note: str = "",
+    read: Callable[[list[str]], pd.DataFrame], manifest: dict, name: str, note: str = ""
 ) -> Figure:
     """One fan chart per issue, side by side, sharing the forum axis; ``note`` says how many
-    design points the quantiles pool. ``traj`` is the trajectory table, or reads its columns
-    (an issue's at a time: a million runs' positions are never held at once)."""
-    read = traj if callable(traj) else lambda c: traj[c]
+    design points the quantiles pool. ``read`` gives columns of the trajectory table, an
+    issue's at a time (a million runs' positions are never held at once)."""
     issues = manifest["issues"]
     forums = [f["id"] for f in manifest["forums"]]
     flabels = [f"{f['id'].replace('_', ' ')[:16]}\n{f['date'][5:]}" for f in manifest["forums"]]
