@@ -17,7 +17,8 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from negsim.rules import EPS, register_class, weighted_median_over
+from negsim.kernel import choice
+from negsim.rules import register_class
 
 FORUM_RULES: dict[str, type[ForumRule]] = {}
 BLOC_RULES: dict[str, type[BlocRule]] = {}
@@ -68,6 +69,11 @@ class ForumRule:
     # table votes on or is handed a compromise) the proposal itself
     offered: ClassVar[str] = "offers"
     default_voting: ClassVar[tuple[float, float]] = (0.5, 0.5)  # where a rule votes
+    # what the compiled kernel does for this rule (negsim.kernel.choice's codes): who must
+    # accept, and the grid and sweeps of a Nash search
+    decides: ClassVar[int] = choice.PARTIES
+    grid: ClassVar[int] = 21
+    sweeps: ClassVar[int] = 3
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -95,34 +101,59 @@ class ForumRule:
         return req
 
     @classmethod
+    def proposal_kind(cls, mediator: str) -> int:
+        """What the kernel puts to the table (a negsim.kernel.choice code): the mean of the
+        offers by default."""
+        return choice.MEAN
+
+    @classmethod
     def propose(cls, v: View) -> np.ndarray:
-        """What is put to the table (B, I): where the parties' offers meet, their mean."""
-        return np.mean(np.stack(v.offers), axis=0)
+        """What is put to the table (B, I), by the kernel's rule ``proposal_kind``."""
+        c = _contig
+        members, starts = _flat(v.members)
+        out = np.zeros(v.live.shape)
+        choice.propose_batch(
+            cls.proposal_kind(v.mediator), c(np.stack(v.offers, axis=1)), c(v.x),
+            c(v.seated, bool), c(v.capability), c(v.salience), c(v.ideal), c(v.live, bool),
+            c(v.status_quo), starts, members, np.linspace(0, 1, cls.grid), cls.sweeps, out,
+        )  # fmt: skip
+        return out
 
     @classmethod
     def passes(cls, v: View, accept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether the proposal passes (B, X) given each table actor's acceptance (B, P, X),
-        and who blocked it (B, X: a party code, -1 where it passed).
+        and who blocked it (B, X: a party code, -1 where it passed), by ``decides``.
 
         By default every party must accept: an actor by itself (and, if a bloc binds it, that
         bloc by its own rule), a bloc by its rule over its members.
         """
-        ok = np.ones(accept.shape[::2], dtype=bool)
-        blocker = np.full(ok.shape, -1, dtype=np.int64)
-        for k, members in enumerate(v.members):
-            rule = v.bloc_rules[k]
-            if rule is None:
-                yes = accept[:, members[0]]
-            else:
-                yes = BLOC_RULES[rule].passes(accept[:, members], v.votes[:, members])
-            blocker = np.where(ok & ~yes, v.codes[k], blocker)
-            ok &= yes
-            if v.binding[k] is not None:  # the two-level game: the bloc behind the actor
-                bound, bound_rule, code = v.binding[k]  # type: ignore[misc]
-                bloc_yes = BLOC_RULES[bound_rule].passes(accept[:, bound], v.votes[:, bound])
-                blocker = np.where(ok & ~bloc_yes, code, blocker)
-                ok &= bloc_yes
-        return ok, blocker
+        c = _contig
+        members, starts = _flat(v.members)
+        bound = [np.zeros(0, np.int64) if q is None else q[0] for q in v.binding]
+        bmembers, bstarts = _flat(bound)
+        kinds = [-1 if r is None else BLOC_RULES[r].kernel for r in v.bloc_rules]
+        bind = [-1 if q is None else BLOC_RULES[q[1]].kernel for q in v.binding]
+        bcodes = [-1 if q is None else q[2] for q in v.binding]
+        ok = np.zeros(accept.shape[::2], dtype=bool)
+        who = np.zeros(ok.shape, dtype=np.int64)
+        choice.decide_batch(
+            cls.decides, c(accept, bool), c(v.seated, bool), c(v.actor_codes, np.int64),
+            c(v.votes), c(kinds, np.int64), starts, members, c(v.codes, np.int64),
+            c(bind, np.int64), bstarts, bmembers, c(bcodes, np.int64),
+            float(v.voting[0]), float(v.voting[1]), ok, who,
+        )  # fmt: skip
+        return ok, who
+
+
+def _contig(a: object, dtype: type = float) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _flat(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of table positions as one array and start offsets, as the kernel reads them."""
+    starts = np.zeros(len(groups) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(g) for g in groups])
+    return np.concatenate([np.asarray(g, np.int64) for g in groups]), starts
 
 
 class Bilateral(ForumRule):
@@ -158,6 +189,7 @@ class ConsensusAll(ForumRule):
         "unanimity: every participant, seated party or not, must accept (OSCE-style "
         "consensus), and the bloc of an actor bound by one"
     )
+    decides = choice.EVERYONE
 
     @classmethod
     def required(
@@ -167,15 +199,6 @@ class ConsensusAll(ForumRule):
         bloc_members: Sequence[np.ndarray],
     ) -> set[int]:
         return set(participants) | super().required(parties, participants, bloc_members)
-
-    @classmethod
-    def passes(cls, v: View, accept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ok, blocker = super().passes(v, accept)
-        refuse = ~accept  # every participant and every consulted bloc member
-        first = np.argmax(refuse, axis=1)  # the first refusing participant
-        someone = refuse.any(axis=1)
-        blocker = np.where((blocker < 0) & someone, v.actor_codes[first], blocker)
-        return ok & ~someone, blocker
 
 
 class Vote(ForumRule):
@@ -191,6 +214,11 @@ class Vote(ForumRule):
     description = "a simple majority of the participants' votes passes the table's compromise"
     offered = "proposal"
     default_voting: ClassVar[tuple[float, float]] = (0.0, 0.5 + 1e-6)
+    decides = choice.VOTE
+
+    @classmethod
+    def proposal_kind(cls, mediator: str) -> int:
+        return choice.MEDIAN
 
     @classmethod
     def required(
@@ -200,23 +228,6 @@ class Vote(ForumRule):
         bloc_members: Sequence[np.ndarray],
     ) -> set[int]:
         return set(participants)
-
-    @classmethod
-    def propose(cls, v: View) -> np.ndarray:
-        return table_median(v)
-
-    @classmethod
-    def passes(cls, v: View, accept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        members, weight = v.voting
-        voters = v.seated[None, :, None]
-        w = v.votes[:, :, None] * voters
-        yes = accept & voters
-        share_n = yes.sum(axis=1) / max(int(v.seated.sum()), 1)
-        total = w.sum(axis=1)
-        share_w = (w * yes).sum(axis=1) / np.where(total > 0, total, 1.0)
-        ok = (share_n >= members - EPS) & (share_w >= weight - EPS)
-        heaviest = np.argmax(np.where(yes, -1.0, w), axis=1)  # the largest refusing voter
-        return ok, np.where(ok, -1, v.actor_codes[heaviest])
 
 
 class QualifiedMajority(Vote):
@@ -246,57 +257,8 @@ class Mediator(ForumRule):
     offered = "proposal"
 
     @classmethod
-    def propose(cls, v: View) -> np.ndarray:
-        if v.mediator == "weighted_median":
-            return table_median(v)
-        return nash_solution(v)
-
-
-def table_median(v: View) -> np.ndarray:
-    """The capability x salience weighted median of the seated participants' positions (B, I):
-    the compromise a weighted vote can carry (Black's median voter, Bueno de Mesquita)."""
-    return weighted_median_over(v.x, v.capability[:, :, None] * v.salience, v.seated)
-
-
-GRID = 21  # candidate values per issue and sweep of the Nash search
-SWEEPS = 3
-
-
-def _party_gain(v: View, k: int, p: np.ndarray) -> np.ndarray:
-    """Party k's utility gain over the status quo from package p (B,), capability-weighted
-    over its members, each member's utility salience-weighted over the live issues."""
-    m = v.members[k]
-    w = v.salience[:, m] * v.live[:, None, :]
-    w = w / np.maximum(w.sum(axis=2, keepdims=True), EPS)
-    gain = (
-        w * (np.abs(v.status_quo[:, None] - v.ideal[:, m]) - np.abs(p[:, None] - v.ideal[:, m]))
-    ).sum(2)
-    cap = v.capability[:, m]
-    return (gain * cap).sum(axis=1) / np.maximum(cap.sum(axis=1), EPS)
-
-
-def nash_solution(v: View) -> np.ndarray:
-    """argmax of sum log(gain_k) between the offers (coordinate ascent on a grid per issue);
-    where no package gains every party anything, the mean of the offers."""
-    offers = np.stack(v.offers)
-    lo, hi = offers.min(axis=0), offers.max(axis=0)
-    p = offers.mean(axis=0)
-    for _ in range(SWEEPS):
-        for i in np.flatnonzero(v.live.any(axis=0)):
-            grid = lo[:, i, None] + (hi - lo)[:, i, None] * np.linspace(0, 1, GRID)[None, :]
-            grid = np.concatenate([p[:, i, None], grid], axis=1)  # never worse than the start
-            scores = np.zeros(grid.shape)
-            for g in range(grid.shape[1]):
-                trial = p.copy()
-                trial[:, i] = grid[:, g]
-                gains = np.stack([_party_gain(v, k, trial) for k in range(len(v.offers))])
-                scores[:, g] = np.where(
-                    (gains > EPS).all(axis=0), np.log(np.maximum(gains, EPS)).sum(axis=0), -np.inf
-                )
-            best = np.argmax(scores, axis=1)
-            found = np.isfinite(scores.max(axis=1))
-            p[:, i] = np.where(found & v.live[:, i], grid[np.arange(len(grid)), best], p[:, i])
-    return p
+    def proposal_kind(cls, mediator: str) -> int:
+        return choice.MEDIAN if mediator == "weighted_median" else choice.NASH
 
 
 class BlocRule:
@@ -304,6 +266,7 @@ class BlocRule:
 
     name: ClassVar[str]
     description: ClassVar[str]
+    kernel: ClassVar[int]  # its code in negsim.kernel.choice
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -311,26 +274,26 @@ class BlocRule:
 
     @classmethod
     def offer(cls, x: np.ndarray, w: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-        """The bloc's offer from its members' positions x (B, M, I), weights w (B, M)."""
-        raise NotImplementedError
+        """The bloc's offer from its members' positions x (B, M, I), weights w (B, M), as
+        the kernel makes it by this rule's ``kernel`` code."""
+        out = np.zeros((x.shape[0], x.shape[2]))
+        w = np.broadcast_to(w, x.shape[:2])
+        dirn = np.broadcast_to(dirn, out.shape)
+        choice.bloc_offer_batch(cls.kernel, _contig(x), _contig(w), _contig(dirn), out)
+        return out
 
     @classmethod
     def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
         """Whether the bloc accepts (B, X) from its members' acceptance (B, M, X)."""
-        raise NotImplementedError
+        out = np.zeros(accept.shape[::2], dtype=bool)
+        choice.bloc_accepts_batch(cls.kernel, _contig(accept, bool), _contig(votes), out)
+        return out
 
 
 class Consensus(BlocRule):
     name = "consensus"
     description = "the bloc offers no more than its most reluctant member; every member must accept"
-
-    @classmethod
-    def offer(cls, x: np.ndarray, w: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-        return consensus_bound(x, dirn)
-
-    @classmethod
-    def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
-        return np.asarray(accept.all(axis=1))  # (B, M) -> (B,); asarray types it an array
+    kernel = choice.CONSENSUS
 
 
 class Majority(BlocRule):
@@ -339,23 +302,14 @@ class Majority(BlocRule):
         "the bloc offers its capability-weighted median member's position and accepts what a "
         "majority of its members' votes accepts"
     )
-
-    @classmethod
-    def offer(cls, x: np.ndarray, w: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-        return weighted_median(x, w)
-
-    @classmethod
-    def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
-        total = votes.sum(axis=1)[:, None]
-        yes = (accept * votes[:, :, None]).sum(axis=1)
-        return yes > total / 2 + EPS
+    kernel = choice.MAJORITY
 
 
 def consensus_bound(x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
     """Under consensus a bloc offers no more than its most reluctant member: x (B, M, I)."""
-    return dirn * np.min(dirn[:, None, :] * x, axis=1)
+    return Consensus.offer(x, np.ones(x.shape[:2]), dirn)
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Capability-weighted median over members: x (B, M, I), w (B, M)."""
-    return weighted_median_over(x, np.broadcast_to(w[:, :, None], x.shape), None)
+    return Majority.offer(x, w, np.ones((x.shape[0], x.shape[2])))

@@ -102,7 +102,6 @@ class NegotiationModel(mesa.Model):
             return
         rec = next(self._steps)
         assert isinstance(rec, dynamics.Exchange)
-        dynamics.close_table(rec.table, self.state)  # mirror the table so agents see it
         self.last, self._left = rec, self._left - 1
         if self.keep_transcript:
             self.events += exchange_events(self.cp, rec)

@@ -1,10 +1,12 @@
 """Concession tactics: each one a class that is its behaviour, registered by being defined.
 
 As the Axelrod library does strategies: a tactic declares its metadata (name, what it means,
-the range of its exponent) and implements one decision, :meth:`Tactic.target`, the concession
-level it wants next, vectorised over runs, actors and issues. The scenario schema's allowed
-names, the compiled rule ids and the contract tests every tactic inherits all come from
-:data:`TACTICS`, so a new tactic is one class (and its tests), nothing else.
+the range of its exponent) and its family in the compiled kernel, whose one decision,
+:meth:`Tactic.target`, is the concession level it wants next. The formula is written once,
+in :func:`negsim.kernel.concede.targets`; the model runs it and ``target`` calls it, so the
+contract tests every tactic inherits test what the model does. The scenario schema's allowed
+names, the compiled rule ids and those tests all come from :data:`TACTICS`: a new regime of
+a family is one class; a new family is one branch of the kernel's formula and one class.
 
 Concession levels place an actor between its ideal (0) and its reservation (1); the engine
 never lets a level fall or pass 1, whatever a tactic asks for.
@@ -17,7 +19,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from negsim.rules import register_class, unit
+from negsim.kernel import concede
+from negsim.rules import register_class
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ TACTICS: dict[str, type[Tactic]] = {}
 
 
 class Tactic:
-    """A concession tactic. Subclasses set ``name`` and implement :meth:`target`.
+    """A concession tactic. Subclasses set ``name`` and their ``kernel`` family, whose formula
+    is written once, compiled, in :func:`negsim.kernel.concede.targets`.
 
     ``beta_range`` is the exponent's allowed range for this tactic, enforced by the loader;
     ``None`` means the tactic takes no exponent, and writing one beside it is an error.
@@ -48,6 +52,7 @@ class Tactic:
     description: ClassVar[str]
     beta_range: ClassVar[tuple[float, float] | None] = None
     citation: ClassVar[str] = ""
+    kernel: ClassVar[int]  # its family in the compiled kernel (negsim.kernel.concede)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -55,18 +60,9 @@ class Tactic:
 
     @classmethod
     def target(cls, s: TacticInput) -> np.ndarray:
-        """The concession level this tactic wants after the exchange."""
-        raise NotImplementedError
-
-
-def polynomial(t_frac: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """Faratin, Sierra & Jennings (1998), polynomial family: alpha(t) = (t/T)^(1/beta)."""
-    return np.power(unit(t_frac), 1.0 / beta)
-
-
-def reciprocal(s: TacticInput) -> np.ndarray:
-    """Tit-for-tat on concessions (Axelrod): match a share of the other side's last move."""
-    return s.c + s.reciprocity * np.maximum(s.other_step, 0.0)
+        """The concession level this tactic wants after the exchange (B, P, I): its family's
+        formula in the compiled kernel, the one the model runs."""
+        return _targets(np.full(_shape(s)[1], cls.kernel), s)
 
 
 class Polynomial(Tactic):
@@ -81,10 +77,7 @@ class Polynomial(Tactic):
     )
     beta_range = (0.01, 50.0)
     citation = "Faratin, Sierra & Jennings (1998), polynomial time-dependent tactic"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        return np.maximum(polynomial(s.t_frac, s.beta), reciprocal(s))
+    kernel = concede.POLYNOMIAL
 
 
 class Boulware(Polynomial):
@@ -103,10 +96,7 @@ class Linear(Tactic):
     name = "linear"
     description = "concedes evenly over time (no exponent); reciprocates moves"
     citation = "Faratin, Sierra & Jennings (1998), polynomial tactic with beta = 1"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        return np.maximum(unit(s.t_frac), reciprocal(s))
+    kernel = concede.LINEAR
 
 
 class TitForTat(Tactic):
@@ -116,10 +106,7 @@ class TitForTat(Tactic):
         "utility it gained (no exponent)"
     )
     citation = "Axelrod (1984); Faratin, Sierra & Jennings (1998), behaviour-dependent tactics"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        return reciprocal(s)
+    kernel = concede.TIT_FOR_TAT
 
 
 class Exponential(Tactic):
@@ -136,13 +123,9 @@ class Exponential(Tactic):
         "range); reciprocates moves"
     )
     beta_range = (0.01, 50.0)
-    kappa: ClassVar[float] = 0.01  # the share of its range conceded at the start
+    kappa: ClassVar[float] = concede.KAPPA  # the share of its range conceded at the start
     citation = "Faratin, Sierra & Jennings (1998), exponential time-dependent tactic"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        alpha = np.exp(np.power(1.0 - unit(s.t_frac), s.beta) * np.log(cls.kappa))
-        return np.maximum(alpha, reciprocal(s))
+    kernel = concede.EXPONENTIAL
 
 
 class Tradeoff(Tactic):
@@ -157,21 +140,7 @@ class Tradeoff(Tactic):
     )
     beta_range = (0.01, 50.0)
     citation = "Faratin, Sierra & Jennings (1998); Raiffa (1982), logrolling"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        tau = polynomial(s.t_frac, s.beta)  # share of its concedable utility to give up
-        cost = np.broadcast_to(s.salience * s.reach, s.c.shape)  # utility of conceding fully
-        order = np.argsort(s.salience + 0 * s.c, axis=-1, kind="stable")
-        sorted_cost = np.take_along_axis(cost, order, axis=-1)
-        before = np.cumsum(sorted_cost, axis=-1) - sorted_cost
-        budget = tau * cost.sum(axis=-1, keepdims=True)
-        with np.errstate(over="ignore"):  # a near-zero cost: the level is 1 (clipped) either way
-            level = unit((budget - before) / np.where(sorted_cost > 0, sorted_cost, 1.0))
-        level = np.where(sorted_cost > 0, level, (budget > before).astype(float))
-        out = np.empty_like(level)
-        np.put_along_axis(out, order, level, axis=-1)
-        return np.maximum(out, reciprocal(s))
+    kernel = concede.TRADEOFF
 
 
 class RelativeTitForTat(Tactic):
@@ -181,13 +150,7 @@ class RelativeTitForTat(Tactic):
         "(no exponent)"
     )
     citation = "Faratin, Sierra & Jennings (1998), relative tit-for-tat"
-
-    @classmethod
-    def target(cls, s: TacticInput) -> np.ndarray:
-        return s.c + s.reciprocity * np.maximum(s.other_relative, 0.0)
-
-
-_FIELDS = tuple(f.name for f in fields(TacticInput))
+    kernel = concede.RELATIVE
 
 
 def ids() -> dict[str, int]:
@@ -196,18 +159,26 @@ def ids() -> dict[str, int]:
 
 
 def targets(rule: np.ndarray, s: TacticInput) -> np.ndarray:
-    """Each actor's target under its own tactic; ``rule`` (P,) holds registry ids.
+    """Each actor's target under its own tactic; ``rule`` (P,) holds registry ids."""
+    kinds = np.array([cls.kernel for cls in TACTICS.values()], dtype=np.int64)
+    return _targets(kinds[np.asarray(rule)], s)
 
-    Each tactic present is evaluated once, on its own actors' rows only, so a table of
-    several tactics costs about what a table of one does.
-    """
-    classes = list(TACTICS.values())
-    present = np.unique(rule)
-    if len(present) == 1:
-        return classes[int(present[0])].target(s)
-    out = np.empty(np.broadcast_shapes(s.c.shape, s.beta.shape, s.other_step.shape))
-    for r in present:
-        rows = np.flatnonzero(rule == r)
-        sub = TacticInput(*(getattr(s, k)[:, rows] if k != "t_frac" else s.t_frac for k in _FIELDS))
-        out[:, rows] = classes[int(r)].target(sub)
+
+def _shape(s: TacticInput) -> tuple[int, ...]:
+    return np.broadcast_shapes(*(np.shape(getattr(s, f.name)) for f in fields(TacticInput)))
+
+
+def _targets(kinds: np.ndarray, s: TacticInput) -> np.ndarray:
+    """The kernel's targets for inputs broadcast to (B, P, I), actor j by family kinds[j]."""
+    shape = _shape(s)
+
+    def full(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(v, shape), dtype=float)
+
+    out = np.empty(shape)
+    concede.batch(
+        np.ascontiguousarray(kinds, dtype=np.int64), full(s.c), full(s.t_frac)[:, 0, 0].copy(),
+        full(s.beta)[:, :, 0].copy(), full(s.reciprocity)[:, :, 0].copy(), full(s.other_step),
+        full(s.salience), full(s.reach), full(s.other_relative)[:, :, 0].copy(), out,
+    )  # fmt: skip
     return out

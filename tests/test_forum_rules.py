@@ -203,13 +203,23 @@ class TestMediator(ForumRuleContract):
         nash, mid = Mediator.propose(v), np.mean(np.stack(v.offers), axis=0)
 
         def product(p: np.ndarray) -> np.ndarray:
-            from negsim.forum_rules import _party_gain
-
-            gains = np.stack([_party_gain(v, k, p) for k in range(2)])
+            gains = np.stack([party_gain(v, k, p) for k in range(2)])
             return np.where((gains > 0).all(axis=0), np.prod(np.maximum(gains, 0), axis=0), 0)
 
         assert (product(nash) >= product(mid) - 1e-9).all()
         assert (product(nash) > product(mid) + 1e-6).any()
+
+
+def party_gain(v: View, k: int, p: np.ndarray) -> np.ndarray:
+    """The oracle: party k's capability-weighted utility gain over the status quo from
+    package p (B,), each member's utility salience-weighted over the live issues."""
+    m = v.members[k]
+    w = v.salience[:, m] * v.live[:, None, :]
+    w = w / np.maximum(w.sum(axis=2, keepdims=True), EPS)
+    sq, ideal = v.status_quo[:, None], v.ideal[:, m]
+    gain = (w * (np.abs(sq - ideal) - np.abs(p[:, None] - ideal))).sum(2)
+    cap = v.capability[:, m]
+    return (gain * cap).sum(axis=1) / np.maximum(cap.sum(axis=1), EPS)
 
 
 class BlocRuleContract:

@@ -1,0 +1,310 @@
+"""How a table chooses, for one run: a party's offer, the proposal, whether it passes.
+
+Compiled scalar loops over the table's P actors and the I issues of run ``b``; the exchange
+(:mod:`negsim.kernel.exchange`) calls them once per run. Arrays indexed by actor take the
+scenario's actor index (``idx[j]`` for the table's j-th actor); table work arrays (``x``,
+``acc``) take the table position j. The registered rule classes in
+:mod:`negsim.forum_rules` name which of these a forum or bloc uses (their ``kernel`` codes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from negsim.kernel.arith import EPS, psum
+
+# bloc rules (BlocRule.kernel); -1: the party is one actor
+CONSENSUS, MAJORITY = 0, 1
+# what a forum puts to the table (ForumRule.proposes)
+MEAN, MEDIAN, NASH = 0, 1, 2
+# who must accept (ForumRule.decides)
+PARTIES, EVERYONE, VOTE = 0, 1, 2
+
+
+@njit(cache=True, error_model="numpy")
+def weighted_median(x: np.ndarray, w: np.ndarray, n: int, order: np.ndarray) -> float:
+    """The lowest of ``x[:n]`` at which the cumulative weight, in stable sorted order,
+    reaches half the total (Black's median voter with weights)."""
+    for a in range(n):  # stable insertion sort of the indices by value
+        order[a] = a
+        k = a
+        while k > 0 and x[order[k - 1]] > x[a]:
+            order[k] = order[k - 1]
+            k -= 1
+        order[k] = a
+    total = 0.0
+    for a in range(n):
+        total += w[order[a]]
+    cum = 0.0
+    for a in range(n):
+        cum += w[order[a]]
+        if cum >= total / 2 - EPS:
+            return x[order[a]]
+    return x[order[n - 1]]
+
+
+@njit(cache=True, error_model="numpy")
+def bloc_offer(
+    kind: int, members: np.ndarray, s: int, z: int, x: np.ndarray, cap: np.ndarray,
+    d: float, i: int, vx: np.ndarray, vw: np.ndarray, order: np.ndarray,
+) -> float:  # fmt: skip
+    """A bloc's offer on issue i from its members' (``members[s:z]``, table positions)
+    positions ``x``, their capabilities ``cap`` from 0."""
+    if kind == CONSENSUS:  # no more than its most reluctant member
+        lo = math.inf
+        for m in range(s, z):
+            lo = min(lo, d * x[members[m], i])
+        return d * lo
+    for m in range(s, z):
+        vx[m - s] = x[members[m], i]
+        vw[m - s] = cap[m - s]
+    return weighted_median(vx, vw, z - s, order)
+
+
+@njit(cache=True, error_model="numpy")
+def bloc_accepts(
+    kind: int, members: np.ndarray, s: int, z: int, acc: np.ndarray, votes: np.ndarray,
+    i: int,
+) -> bool:  # fmt: skip
+    """Whether a bloc (``members[s:z]``) accepts on column i of ``acc`` (P, X): every
+    member under consensus, more than half its votes (``votes`` (P,)) under majority."""
+    if kind == CONSENSUS:
+        for m in range(s, z):  # noqa: SIM110 -- a loop compiles; a generator does not
+            if not acc[members[m], i]:
+                return False
+        return True
+    total, yes = 0.0, 0.0
+    for m in range(s, z):
+        total += votes[members[m]]
+        if acc[members[m], i]:
+            yes += votes[members[m]]
+    return yes > total / 2 + EPS
+
+
+@njit(cache=True, error_model="numpy")
+def party_gain(
+    s: int, z: int, w: np.ndarray, need: np.ndarray, ideal: np.ndarray, capw: np.ndarray,
+    p: np.ndarray, work: np.ndarray,
+) -> float:  # fmt: skip
+    """A party's utility gain over the status quo from package ``p``: capability-weighted
+    over its members (rows s to z of ``capw``), each member's weights ``w`` (M, I: salience
+    on the live issues, normalised) times the utility it gains on each issue."""
+    num, den = 0.0, 0.0
+    for a in range(s, z):
+        for i in range(len(p)):
+            work[i] = w[a, i] * (need[a, i] - abs(p[i] - ideal[a, i]))
+        num += psum(work, len(p)) * capw[a]
+        den += capw[a]
+    return num / max(den, EPS)
+
+
+@njit(cache=True, error_model="numpy")
+def nash(
+    offers: np.ndarray, starts: np.ndarray, members: np.ndarray, w: np.ndarray,
+    need: np.ndarray, ideal: np.ndarray, capw: np.ndarray, live: np.ndarray,
+    grid: np.ndarray, sweeps: int, out: np.ndarray, work: np.ndarray,
+) -> None:  # fmt: skip
+    """The Nash (1950) bargaining solution between the parties' offers (K, I): the package
+    maximising the sum of the log gains, by coordinate ascent on ``grid`` (shares of the
+    offers' range) per live issue, starting from their mean and never worse than it; an
+    issue where no value gains every party anything keeps the mean. Party k's members are
+    ``members[starts[k]:starts[k + 1]]`` with rows ``w``, ``need``, ``ideal``, ``capw``."""
+    n_k, n_i = offers.shape
+    for i in range(n_i):
+        s = 0.0
+        for k in range(n_k):
+            s += offers[k, i]
+        out[i] = s / n_k
+    for _ in range(sweeps):
+        for i in range(n_i):
+            if not live[i]:
+                continue
+            lo, hi = offers[0, i], offers[0, i]
+            for k in range(1, n_k):
+                lo, hi = min(lo, offers[k, i]), max(hi, offers[k, i])
+            start, best, best_v = out[i], -math.inf, out[i]
+            for g in range(len(grid) + 1):
+                out[i] = start if g == 0 else lo + (hi - lo) * grid[g - 1]
+                score = 0.0
+                for k in range(n_k):
+                    gain = party_gain(starts[k], starts[k + 1], w, need, ideal, capw, out, work)
+                    if not gain > EPS:
+                        score = -math.inf
+                        break
+                    score += math.log(max(gain, EPS))
+                if score > best:
+                    best, best_v = score, out[i]
+            out[i] = best_v if best > -math.inf else start
+
+
+@njit(cache=True, error_model="numpy")
+def parties_pass(
+    acc: np.ndarray, col: int, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
+    codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
+    bcodes: np.ndarray, votes: np.ndarray,
+) -> tuple[bool, int]:  # fmt: skip
+    """Every party accepts (an actor itself and the bloc that binds it, a bloc by its
+    rule): whether column ``col`` of ``acc`` passes and who blocked it first (-1: none).
+    ``votes`` (P,) are the table actors'."""
+    for k in range(len(kinds)):
+        a, z = starts[k], starts[k + 1]
+        if kinds[k] < 0:
+            yes = acc[members[a], col]
+        else:
+            yes = bloc_accepts(kinds[k], members, a, z, acc, votes, col)
+        if not yes:
+            return False, codes[k]
+        if bind_kind[k] >= 0:
+            a, z = bstarts[k], bstarts[k + 1]
+            if not bloc_accepts(bind_kind[k], bmembers, a, z, acc, votes, col):
+                return False, bcodes[k]
+    return True, -1
+
+
+@njit(cache=True, error_model="numpy")
+def vote_passes(
+    acc: np.ndarray, col: int, seated: np.ndarray, votes: np.ndarray, codes: np.ndarray,
+    share_n: float, share_w: float,
+) -> tuple[bool, int]:  # fmt: skip
+    """Weighted voting among the seated: the supporters must hold the shares of the voters
+    and of the votes; the largest refusing voter blocks (-1 where it passed)."""
+    n_seated, n_yes, total, yes_w = 0, 0, 0.0, 0.0
+    heavy, heavy_w = 0, -math.inf
+    for j in range(len(seated)):
+        w = votes[j] if seated[j] else 0.0
+        yes = acc[j, col] and seated[j]
+        n_seated += seated[j]
+        n_yes += yes
+        total += w
+        yes_w += w * yes
+        key = -1.0 if yes else w
+        if key > heavy_w:
+            heavy, heavy_w = j, key
+    ok = n_yes / max(n_seated, 1) >= share_n - EPS
+    ok = ok and yes_w / (total if total > 0 else 1.0) >= share_w - EPS
+    return ok, -1 if ok else codes[heavy]
+
+
+@njit(cache=True, error_model="numpy")
+def decide(
+    decides: int, acc: np.ndarray, col: int, seated: np.ndarray, actor_codes: np.ndarray,
+    votes: np.ndarray, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
+    codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
+    bcodes: np.ndarray, share_n: float, share_w: float,
+) -> tuple[bool, int]:  # fmt: skip
+    """Whether the proposal passes on column ``col`` of the table's acceptances and who
+    blocked it: by the parties (PARTIES), by the parties and every participant besides
+    (EVERYONE: the first refusing one blocks), or by a weighted vote of the seated (VOTE)."""
+    if decides == VOTE:
+        return vote_passes(acc, col, seated, votes, actor_codes, share_n, share_w)
+    ok, who = parties_pass(
+        acc, col, kinds, starts, members, codes, bind_kind, bstarts, bmembers, bcodes, votes
+    )
+    if decides == EVERYONE:
+        for j in range(len(actor_codes)):
+            if not acc[j, col]:
+                return False, who if who >= 0 else actor_codes[j]
+    return ok, who
+
+
+@njit(cache=True, error_model="numpy")
+def propose(
+    kind: int, offers: np.ndarray, x: np.ndarray, seated: np.ndarray, cap: np.ndarray,
+    sal: np.ndarray, ideal: np.ndarray, live: np.ndarray, sq: np.ndarray,
+    starts: np.ndarray, members: np.ndarray, grid: np.ndarray, sweeps: int, out: np.ndarray,
+    vx: np.ndarray, vw: np.ndarray, order: np.ndarray, work: np.ndarray, nw: np.ndarray,
+    nneed: np.ndarray, nideal: np.ndarray, ncap: np.ndarray,
+) -> None:  # fmt: skip
+    """What the forum's rule puts to the table (``out``): the parties' offers' mean (MEAN),
+    the seated actors' capability x salience weighted median (MEDIAN: Black's median
+    voter), or the Nash bargaining solution between the offers (NASH). Table arrays:
+    positions ``x``, ``sal``, ``ideal`` (P, I), capabilities ``cap`` (P,)."""
+    n_k, n_i = offers.shape
+    if kind == MEAN:
+        for i in range(n_i):
+            s = 0.0
+            for k in range(n_k):
+                s += offers[k, i]
+            out[i] = s / n_k
+    elif kind == MEDIAN:
+        for i in range(n_i):
+            n = 0
+            for j in range(len(seated)):
+                if seated[j]:
+                    vx[n], vw[n] = x[j, i], cap[j] * sal[j, i]
+                    n += 1
+            out[i] = weighted_median(vx, vw, n, order)
+    else:
+        for m in range(len(members)):  # each member's utility, normalised over live issues
+            j = members[m]
+            for i in range(n_i):
+                work[i] = sal[j, i] * live[i]
+            total = max(psum(work, n_i), EPS)
+            for i in range(n_i):
+                nw[m, i], nideal[m, i] = work[i] / total, ideal[j, i]
+                nneed[m, i] = abs(sq[i] - ideal[j, i])
+            ncap[m] = cap[j]
+        nash(offers, starts, members, nw, nneed, nideal, ncap, live, grid, sweeps, out, work)
+
+
+# -- the registered rules' own entry points (negsim.forum_rules), over a batch -------------
+
+
+@njit(cache=True, error_model="numpy")
+def propose_batch(
+    kind: int, offers: np.ndarray, x: np.ndarray, seated: np.ndarray, cap: np.ndarray,
+    sal: np.ndarray, ideal: np.ndarray, live: np.ndarray, sq: np.ndarray,
+    starts: np.ndarray, members: np.ndarray, grid: np.ndarray, sweeps: int, out: np.ndarray,
+) -> None:  # fmt: skip
+    """:func:`propose` for each run b of a table (B, ...): offers (B, K, I)."""
+    n_b, n_p, n_i = x.shape
+    big, n_m = max(n_p, n_i, 1), len(members)
+    vx, vw, order, work = np.zeros(big), np.zeros(big), np.zeros(big, np.int64), np.zeros(n_i)
+    nw, nneed, nideal = np.zeros((n_m, n_i)), np.zeros((n_m, n_i)), np.zeros((n_m, n_i))
+    ncap = np.zeros(n_m)
+    for b in range(n_b):
+        propose(
+            kind, offers[b], x[b], seated, cap[b], sal[b], ideal[b], live[b], sq[b], starts,
+            members, grid, sweeps, out[b], vx, vw, order, work, nw, nneed, nideal, ncap,
+        )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def decide_batch(
+    decides: int, acc: np.ndarray, seated: np.ndarray, actor_codes: np.ndarray,
+    votes: np.ndarray, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
+    codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
+    bcodes: np.ndarray, share_n: float, share_w: float, ok: np.ndarray, who: np.ndarray,
+) -> None:  # fmt: skip
+    """:func:`decide` for each run b and column of acceptances ``acc`` (B, P, X)."""
+    for b in range(acc.shape[0]):
+        for col in range(acc.shape[2]):
+            ok[b, col], who[b, col] = decide(
+                decides, acc[b], col, seated, actor_codes, votes[b], kinds, starts, members,
+                codes, bind_kind, bstarts, bmembers, bcodes, share_n, share_w,
+            )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def bloc_offer_batch(
+    kind: int, x: np.ndarray, w: np.ndarray, dirn: np.ndarray, out: np.ndarray
+) -> None:
+    """A bloc's offer (B, I) from its members' positions ``x`` (B, M, I), weights ``w``."""
+    n_b, n_m, n_i = x.shape
+    members, big = np.arange(n_m), max(n_m, 1)
+    vx, vw, order = np.zeros(big), np.zeros(big), np.zeros(big, np.int64)
+    for b in range(n_b):
+        for i in range(n_i):
+            out[b, i] = bloc_offer(kind, members, 0, n_m, x[b], w[b], dirn[b, i], i, vx, vw, order)
+
+
+@njit(cache=True, error_model="numpy")
+def bloc_accepts_batch(kind: int, accept: np.ndarray, votes: np.ndarray, out: np.ndarray) -> None:
+    """Whether a bloc accepts (B, X) from its members' acceptance (B, M, X) and votes."""
+    members = np.arange(accept.shape[1])
+    for b in range(accept.shape[0]):
+        for col in range(accept.shape[2]):
+            out[b, col] = bloc_accepts(kind, members, 0, len(members), accept[b], votes[b], col)

@@ -1,0 +1,526 @@
+"""One exchange of a forum for every run of a batch, compiled: the model's dynamics.
+
+:func:`exchange` loops over the runs and does, for each, what :mod:`negsim.dynamics`'s
+docstring lists, in that order: offers → progress (each seated actor keeps the best value it
+has been offered) → linkage → proposal, acceptance and decision → concession by tactic → bloc
+cohesion and the wedge → the decision to walk out → the watched answers. A run is computed by
+itself, in the same order of operations whatever the batch, so its results are bit-identical
+alone and in any batch. ``P`` holds the parameters, ``S`` the run state (written in place),
+``T`` the forum's table, ``F`` this exchange's scalars, ``W`` scratch, ``O`` what it did
+(:mod:`negsim.kernel.table` builds them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from negsim.kernel import choice, concede
+from negsim.kernel.arith import EPS, psum, unit
+
+
+@njit(cache=True, error_model="numpy")
+def exchange(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """One exchange for every run, phase by phase: each phase is one compiled loop over the
+    runs with only its own arrays at hand, which keeps them in registers."""
+    _positions(P, S, T, F, W, O)
+    _offers(P, S, T, W, O)
+    _propose(P, S, T, F, W, O)
+    _observe(P, S, T, F, W)
+    _linkage(P, S, T, F, W, O)
+    _accepts(P, S, T, F, W)
+    _settle(P, S, T, F, W, O)
+    _concede(P, S, T, F, W)
+    _cohere(P, S, T, W)
+    _decide(P, S, T, F, W, O)
+    _answer(P, S, T, F, W, O)
+
+
+@njit(cache=True, error_model="numpy")
+def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """The issues on the table (not yet agreed, the run not broken) and each position."""
+    t_agenda, t_idx = T.agenda, T.idx
+    w_live, w_x = W.live, W.x
+    s_agreed, s_broke, s_c, s_reservation = S.agreed, S.broke, S.c, S.reservation
+    o_live, o_x = O.live, O.x
+    p_ideal = P.ideal
+    f_record = F.record
+    w_tcap, w_tvotes, w_tsal, w_tideal = W.tcap, W.tvotes, W.tsal, W.tideal
+    p_capability, p_votes, p_salience = P.capability, P.votes, P.salience
+    for b in range(S.c.shape[0]):
+        for i in range(len(t_agenda)):
+            w_live[b, i] = t_agenda[i] and not s_agreed[b, i] and not s_broke[b]
+            o_live[b, i] = w_live[b, i]
+        for j in range(len(t_idx)):
+            a = t_idx[j]
+            w_tcap[b, j], w_tvotes[b, j] = p_capability[b, a], p_votes[b, a]
+            for i in range(len(t_agenda)):
+                ideal = p_ideal[b, a, i]
+                w_tideal[b, j, i], w_tsal[b, j, i] = ideal, p_salience[b, a, i]
+                w_x[b, j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+                if f_record:
+                    o_x[b, j, i] = w_x[b, j, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _offers(P: Any, S: Any, T: Any, W: Any, O: Any) -> None:
+    """Each party's offer: a bloc through its rule, an actor within its bloc's bound."""
+    t_kinds, t_starts, t_dirs, t_idx = T.kinds, T.starts, T.dirs, T.idx
+    t_members, t_agenda, t_has_cap, t_caps = T.members, T.agenda, T.has_cap, T.caps
+    w_mcap, w_x, w_vx, w_vw = W.mcap, W.x, W.vx, W.vw
+    w_order, w_offers = W.order, W.offers
+    p_capability = P.capability
+    o_offers = O.offers
+    for b in range(S.c.shape[0]):
+        for k in range(len(t_kinds)):
+            a, z = t_starts[k], t_starts[k + 1]
+            d = t_dirs[b, k]
+            for m in range(a, z):
+                w_mcap[m - a] = p_capability[b, t_idx[t_members[m]]]
+            for i in range(len(t_agenda)):
+                if t_kinds[k] >= 0:
+                    v = choice.bloc_offer(
+                        t_kinds[k], t_members, a, z, w_x[b], w_mcap, d, i, w_vx, w_vw, w_order
+                    )
+                else:
+                    v = w_x[b, t_members[a], i]
+                    if t_has_cap[k]:
+                        v = d * min(d * v, d * t_caps[b, k, i])
+                w_offers[b, k, i] = v
+                o_offers[b, k, i] = v
+
+
+@njit(cache=True, error_model="numpy")
+def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """What the forum's rule puts to the table (:func:`negsim.kernel.choice.propose`)."""
+    o_proposal, w_prop, w_offers, w_x = O.proposal, W.prop, W.offers, W.x
+    w_tcap, w_tsal, w_tideal, w_live = W.tcap, W.tsal, W.tideal, W.live
+    w_vx, w_vw, w_order, w_work = W.vx, W.vw, W.order, W.work
+    w_nw, w_nneed, w_nideal, w_ncap = W.nw, W.nneed, W.nideal, W.ncap
+    t_seated, t_sq, t_starts, t_members = T.seated, T.sq, T.starts, T.members
+    t_grid, t_sweeps, f_proposes = T.grid, T.sweeps, F.proposes
+    for b in range(S.c.shape[0]):
+        choice.propose(
+            f_proposes, w_offers[b], w_x[b], t_seated, w_tcap[b], w_tsal[b], w_tideal[b],
+            w_live[b], t_sq, t_starts, t_members, t_grid, t_sweeps, w_prop[b], w_vx, w_vw,
+            w_order, w_work, w_nw, w_nneed, w_nideal, w_ncap,
+        )  # fmt: skip
+        o_proposal[b] = w_prop[b]
+
+
+@njit(cache=True, error_model="numpy")
+def _observe(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+    """Each seated actor keeps the best value it has been offered on each live issue (by
+    another party, or the proposal where the table is handed one) and the progress that
+    gains it over the status quo; ``W.step`` is the progress it gained now."""
+    t_idx, t_agenda, t_seated, t_kinds = T.idx, T.agenda, T.seated, T.kinds
+    t_party_of, t_sq = T.party_of, T.sq
+    w_step, w_live, w_prop, w_offers = W.step, W.live, W.prop, W.offers
+    p_ideal = P.ideal
+    s_best, s_prog = S.best, S.prog
+    f_everyone = F.everyone
+    for b in range(S.c.shape[0]):
+        for j in range(len(t_idx)):
+            for i in range(len(t_agenda)):
+                w_step[b, j, i] = 0.0
+            if not t_seated[j]:
+                continue
+            a = t_idx[j]
+            for i in range(len(t_agenda)):
+                ideal, best = p_ideal[b, a, i], s_best[b, a, i]
+                if w_live[b, i]:
+                    if f_everyone:
+                        if np.isnan(best) or abs(w_prop[b, i] - ideal) < abs(best - ideal):
+                            best = w_prop[b, i]
+                    else:
+                        for k in range(len(t_kinds)):
+                            if t_party_of[j] == k:
+                                continue
+                            o = w_offers[b, k, i]
+                            if np.isnan(best) or abs(o - ideal) < abs(best - ideal):
+                                best = o
+                need = abs(t_sq[i] - ideal)
+                v = t_sq[i] if np.isnan(best) else best
+                prog = 1.0 if need < EPS else unit((need - abs(v - ideal)) / need)
+                before = s_prog[b, a, i]
+                prog = max(prog, before) if w_live[b, i] else before
+                w_step[b, j, i] = prog - before if need >= EPS else 0.0
+                s_best[b, a, i], s_prog[b, a, i] = best, prog
+
+
+@njit(cache=True, error_model="numpy")
+def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """How far each actor may concede (``W.cap``): on an issue a linkage holds back, the
+    share of its threshold gained on the issues that unlock it (Raiffa's linkage)."""
+    t_agenda, t_link_on, t_idx, t_linked = T.agenda, T.link_on, T.idx, T.linked
+    t_sq, t_link_gated = T.sq, T.link_gated
+    w_cap, w_vw, w_work = W.cap, W.vw, W.work
+    p_ideal, p_salience, p_link_threshold = P.ideal, P.salience, P.link_threshold
+    s_prog = S.prog
+    f_record = F.record
+    o_seen = O.seen
+    for b in range(S.c.shape[0]):
+        n_i, n_q = len(t_agenda), t_link_on.shape[1]
+        for j in range(len(t_idx)):
+            for i in range(n_i):
+                w_cap[b, j, i] = 1.0
+            if not t_linked[j]:
+                continue
+            a = t_idx[j]
+            for q in range(n_q):
+                for i in range(n_i):
+                    need = abs(t_sq[i] - p_ideal[b, a, i])
+                    w_vw[i] = p_salience[b, a, i] * need * t_link_on[a, q, i]
+                    w_work[i] = s_prog[b, a, i] * w_vw[i]
+                total = psum(w_vw, n_i)
+                seen = psum(w_work, n_i) / total if total > 0 else 1.0
+                thr = p_link_threshold[b, a, q]
+                allow = unit(seen / max(thr, EPS)) if thr > EPS else 1.0
+                for i in range(n_i):
+                    if t_link_gated[a, q, i]:
+                        w_cap[b, j, i] = min(w_cap[b, j, i], allow)
+                if f_record:
+                    o_seen[b, j, q] = seen
+
+
+@njit(cache=True, error_model="numpy")
+def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+    """Each table actor's acceptance of the proposal (``W.acc``): inside its reservation
+    and as good as its aspiration within the tolerance, per issue, or for the package of
+    the live issues (column 0)."""
+    t_agenda, t_idx = T.agenda, T.idx
+    p_tolerance, p_ideal, p_salience = P.tolerance, P.ideal, P.salience
+    w_prop, w_x, w_live, w_vw = W.prop, W.x, W.live, W.vw
+    w_work, w_acc = W.work, W.acc
+    s_reservation = S.reservation
+    f_package = F.package
+    for b in range(S.c.shape[0]):
+        n_i, tol = len(t_agenda), p_tolerance[b]
+        for j in range(len(t_idx)):
+            a = t_idx[j]
+            inside = True
+            for i in range(n_i):
+                ideal = p_ideal[b, a, i]
+                dist = abs(w_prop[b, i] - ideal)
+                within = dist <= abs(s_reservation[b, a, i] - ideal) + EPS
+                own = abs(w_x[b, j, i] - ideal)
+                if f_package:
+                    inside = inside and (within or not w_live[b, i])
+                    w_vw[i] = p_salience[b, a, i] * w_live[b, i]
+                    w_work[i] = (dist - own) * w_vw[i]
+                else:
+                    w_acc[b, j, i] = within and dist <= own + tol + EPS
+            if f_package:
+                total = max(psum(w_vw, n_i), EPS)
+                w_acc[b, j, 0] = inside and psum(w_work, n_i) / total <= tol + EPS
+
+
+@njit(cache=True, error_model="numpy")
+def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """Whether the proposal passes by the forum's rule, who blocked it, and the deals."""
+    t_members, t_idx, t_bmembers, t_agenda = T.members, T.idx, T.bmembers, T.agenda
+    t_seated, t_kinds, t_starts, t_codes = T.seated, T.kinds, T.starts, T.codes
+    t_bind_kind, t_bstarts, t_bcodes = T.bind_kind, T.bstarts, T.bcodes
+    w_tvotes, w_acc = W.tvotes, W.acc
+    w_ok, w_who, w_live, w_prop = W.ok, W.who, W.live, W.prop
+    f_package, f_decides, f_share_n, f_share_w = F.package, F.decides, F.share_n, F.share_w
+    f_forum, f_number = F.forum, F.number
+    s_value, s_agreed, s_agreed_in, s_agreed_at = S.value, S.agreed, S.agreed_in, S.agreed_at
+    s_blocker = S.blocker
+    o_ok, o_blocker = O.ok, O.blocker
+    for b in range(S.c.shape[0]):
+        for col in range(1 if f_package else len(t_agenda)):
+            ok, who = choice.decide(
+                f_decides, w_acc[b], col, t_seated, t_idx, w_tvotes[b], t_kinds, t_starts,
+                t_members, t_codes, t_bind_kind, t_bstarts, t_bmembers, t_bcodes, f_share_n,
+                f_share_w,
+            )  # fmt: skip
+            w_ok[col], w_who[col] = ok, who
+        for i in range(len(t_agenda)):
+            col = 0 if f_package else i
+            ok = w_ok[col] and w_live[b, i]
+            blk = w_who[col] if w_live[b, i] and not ok else -1
+            if ok:
+                s_value[b, i] = w_prop[b, i]
+                s_agreed[b, i] = True
+                s_agreed_in[b, i] = f_forum
+                s_agreed_at[b, i] = f_number
+            if w_live[b, i]:
+                s_blocker[b, i] = blk
+            o_ok[b, i], o_blocker[b, i] = ok, blk
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def level(S: Any, T: Any, W: Any, b: int, k: int) -> float:
+    """Party k's mean concession level over its members and the agenda."""
+    t_starts, t_idx, t_members, t_agenda = T.starts, T.idx, T.members, T.agenda
+    w_flat = W.flat
+    s_c = S.c
+    n = 0
+    for m in range(t_starts[k], t_starts[k + 1]):
+        a = t_idx[t_members[m]]
+        for i in range(len(t_agenda)):
+            if t_agenda[i]:
+                w_flat[n] = s_c[b, a, i]
+                n += 1
+    return psum(w_flat, n) / n
+
+
+@njit(cache=True, error_model="numpy")
+def open_levels(S: Any, T: Any, W: Any) -> None:
+    """Each party's concession level as its forum opens: what its first move is from."""
+    s_c = S.c
+    t_kinds, t_moved = T.kinds, T.moved
+    for b in range(s_c.shape[0]):
+        for k in range(len(t_kinds)):
+            t_moved[b, k] = level(S, T, W, b, k)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _time(P: Any, T: Any, F: Any, b: int) -> float:
+    """Time pressure: the elapsed share of the scenario's deadline (calendar days where it
+    gives a date, else exchanges) or of the forum's own, whichever is more."""
+    f_deadline_days, f_number, f_t, f_forum_deadline = (
+        F.deadline_days,
+        F.number,
+        F.t,
+        F.forum_deadline,
+    )
+    t_days = T.days
+    p_horizon = P.horizon
+    if np.isfinite(f_deadline_days):
+        overall = t_days[f_number - 1] / f_deadline_days
+    else:
+        overall = f_t / p_horizon[b]
+    return max(overall, f_number / f_forum_deadline)
+
+
+@njit(cache=True, error_model="numpy")
+def _concede(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+    """Each seated actor concedes by its tactic on the live issues, within its linkage;
+    relative tit-for-tat sees the other parties' mean move in concession level."""
+    t_kinds, t_agenda, t_moved, t_idx = T.kinds, T.agenda, T.moved, T.idx
+    t_seated, t_party_of, t_tactic = T.seated, T.party_of, T.tactic
+    w_moves, w_vx, w_vw, w_rsal = W.moves, W.vx, W.vw, W.rsal
+    w_tstep, w_step, w_work, w_order = W.tstep, W.step, W.work, W.order
+    w_flat, w_live, w_cap = W.flat, W.live, W.cap
+    s_c, s_reservation = S.c, S.reservation
+    p_ideal, p_salience, p_beta, p_reciprocity = P.ideal, P.salience, P.beta, P.reciprocity
+    for b in range(S.c.shape[0]):
+        n_k, n_i = len(t_kinds), len(t_agenda)
+        for k in range(n_k):
+            now = level(S, T, W, b, k)
+            w_moves[k] = now - t_moved[b, k]
+            t_moved[b, k] = now
+        t = _time(P, T, F, b)
+        for j in range(len(t_idx)):
+            if not t_seated[j]:
+                continue
+            a, k = t_idx[j], t_party_of[j]
+            rel = 0.0
+            if k >= 0:
+                for q in range(n_k):
+                    if q != k:
+                        rel += w_moves[q]
+                rel /= n_k - 1
+            for i in range(n_i):
+                w_vx[i] = s_c[b, a, i]
+                w_vw[i] = abs(s_reservation[b, a, i] - p_ideal[b, a, i])
+                w_rsal[i] = p_salience[b, a, i]
+                w_tstep[i] = w_step[b, j, i]
+            concede.targets(
+                t_tactic[j], w_vx, n_i, t, p_beta[b, a], p_reciprocity[b, a], w_tstep, w_rsal,
+                w_vw, rel, w_work, w_order, w_flat,
+            )  # fmt: skip
+            for i in range(n_i):
+                if w_live[b, i]:
+                    target = min(w_work[i], w_cap[b, j, i])
+                    s_c[b, a, i] = unit(max(s_c[b, a, i], target))
+
+
+@njit(cache=True, error_model="numpy")
+def _cohere(P: Any, S: Any, T: Any, W: Any) -> None:
+    """Bloc members drift toward their bloc's capability-weighted mean, then toward each
+    facing actor's position by its wedge; where a member's limit lies beyond its
+    reservation, the reservation is pulled the same way, within the limit. The position
+    is then settled back into the member's (possibly bent) range."""
+    t_agenda, t_idx, t_kinds, t_starts = T.agenda, T.idx, T.kinds, T.starts
+    t_members, t_bloc, t_bends = T.members, T.bloc, T.bends
+    p_ideal, p_capability, p_bloc_cohesion, p_reservation = (
+        P.ideal,
+        P.capability,
+        P.bloc_cohesion,
+        P.reservation,
+    )
+    p_limit, p_wedge = P.limit, P.wedge
+    p_cohesion_susceptibility = P.cohesion_susceptibility
+    p_wedge_susceptibility = P.wedge_susceptibility
+    w_xc, w_mcap, w_live = W.xc, W.mcap, W.live
+    s_c, s_reservation = S.c, S.reservation
+    for b in range(S.c.shape[0]):
+        n_i = len(t_agenda)
+        for j in range(len(t_idx)):
+            a = t_idx[j]
+            for i in range(n_i):
+                ideal = p_ideal[b, a, i]
+                w_xc[j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+        for k in range(len(t_kinds)):
+            if t_kinds[k] < 0:
+                continue
+            s, z = t_starts[k], t_starts[k + 1]
+            for m in range(s, z):
+                w_mcap[m - s] = p_capability[b, t_idx[t_members[m]]]
+            total = psum(w_mcap, z - s)
+            total = total if total > 0 else 1.0
+            pull = p_bloc_cohesion[b, t_bloc[k]]
+            for i in range(n_i):
+                if not w_live[b, i]:
+                    continue
+                mean_x, mean_r = 0.0, 0.0
+                for m in range(s, z):
+                    a = t_idx[t_members[m]]
+                    mean_x += w_xc[t_members[m], i] * w_mcap[m - s]
+                    mean_r += s_reservation[b, a, i] * w_mcap[m - s]
+                mean_x, mean_r = mean_x / total, mean_r / total
+                for m in range(s, z):
+                    j = t_members[m]
+                    a = t_idx[j]
+                    cs, ws = p_cohesion_susceptibility[b, a], p_wedge_susceptibility[b, a]
+                    xm, r = w_xc[j, i], s_reservation[b, a, i]
+                    xm = xm + pull * cs * (mean_x - xm)
+                    r = r + pull * cs * (mean_r - r)
+                    for q in range(len(t_kinds)):  # each facing actor's wedge
+                        if q != k and t_kinds[q] < 0:
+                            lead = t_members[t_starts[q]]
+                            wedge = p_wedge[b, t_idx[lead]]
+                            xm = xm + wedge * ws * (w_xc[lead, i] - xm)
+                            r = r + wedge * ws * (w_xc[lead, i] - r)
+                    ideal, res = p_ideal[b, a, i], s_reservation[b, a, i]
+                    if t_bends[k]:
+                        declared, limit = p_reservation[b, a, i], p_limit[b, a, i]
+                        res = min(max(r, min(declared, limit)), max(declared, limit))
+                        s_reservation[b, a, i] = res
+                    diff = res - ideal
+                    if abs(diff) < EPS:
+                        s_c[b, a, i] = 0.0
+                    else:
+                        v = min(max(xm, min(ideal, res)), max(ideal, res))
+                        s_c[b, a, i] = unit((v - ideal) / diff)
+
+
+@njit(cache=True, error_model="numpy")
+def _decide(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """Each seated actor whose patience is a decision stays or walks out (Fearon 1995): the
+    progress it has, plus what it still hopes for (aspiration learning) times its Bayesian
+    belief that the other side moves again before its deadline (a Gamma prior on the rate
+    of concessions), discounted to the deadline, against its outside option."""
+    s_broke, s_prog, s_judged, s_moves = S.broke, S.prog, S.judged, S.moves
+    s_broke_in = S.broke_in
+    t_agenda, t_days, t_idx, t_decider = T.agenda, T.days, T.idx, T.decider
+    t_patience_on, t_credited_on, t_sq = T.patience_on, T.credited_on, T.sq
+    f_number, f_deadline_days, f_t, f_hours = F.number, F.deadline_days, F.t, F.hours
+    f_forum = F.forum
+    p_credit, p_ideal, p_salience, p_horizon = P.credit, P.ideal, P.salience, P.horizon
+    p_deadline_days, p_confidence, p_expected_wait, p_hope = (
+        P.deadline_days,
+        P.confidence,
+        P.expected_wait,
+        P.hope,
+    )
+    p_learning, p_discount, p_outside_option = P.learning, P.discount, P.outside_option
+    w_vw, w_work = W.vw, W.work
+    o_out, o_expected, o_judged = O.out, O.expected, O.judged
+    for b in range(S.c.shape[0]):
+        broke, n_i = s_broke[b], len(t_agenda)
+        day, leave_any = t_days[f_number - 1], False
+        for j in range(len(t_idx)):
+            if not t_decider[j]:
+                continue
+            a = t_idx[j]
+            for i in range(n_i):
+                weight = t_patience_on[a, i] + p_credit[b, a] * t_credited_on[a, i]
+                need = abs(t_sq[i] - p_ideal[b, a, i])
+                w_vw[i] = p_salience[b, a, i] * need * weight
+                w_work[i] = s_prog[b, a, i] * w_vw[i]
+            total = psum(w_vw, n_i)
+            g = psum(w_work, n_i) / total if total > 0 else 1.0
+            if g > s_judged[b, a] + EPS:
+                s_moves[b, a] += 1.0
+            s_judged[b, a] = g
+            if np.isfinite(f_deadline_days):
+                scenario = f_deadline_days - day
+            else:
+                scenario = (p_horizon[b] - f_t) * f_hours / 24
+            own = p_deadline_days[b, a]
+            left = max(own - day if own > 0 else scenario, 0.0)
+            conf = p_confidence[b, a]
+            shape, rate = conf + s_moves[b, a], conf * p_expected_wait[b, a] + day
+            again = 1.0 - (rate / (rate + left)) ** shape
+            hope = g + max(p_hope[b, a] - g, 0.0) * (1.0 - p_learning[b, a]) ** day
+            worth = (g + (hope - g) * again) * p_discount[b, a] ** left
+            leave = worth < p_outside_option[b, a] - EPS and not broke
+            o_out[b, a], o_expected[b, a], o_judged[b, a] = leave, worth, g
+            leave_any = leave_any or leave
+        if leave_any:
+            if not s_broke[b]:
+                s_broke_in[b] = f_forum
+            s_broke[b] = True
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def respond(offer: float, ideal: float, x: float, res: float, held: bool) -> int:
+    """ACCEPT (0) what is as good as the aspiration; DEFER (1) what linkage holds back or
+    lies inside the reservation; REJECT (2) what crosses a red line."""
+    dist = abs(offer - ideal)
+    if dist <= abs(x - ideal) + EPS:
+        return 0
+    if held or dist <= abs(res - ideal) + EPS:
+        return 1
+    return 2
+
+
+@njit(cache=True, error_model="numpy")
+def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+    """Each actor's answer to the offers it was made (WALK_OUT, 3, on the live issues from
+    one that has just decided to leave): kept for the watched answers a response
+    observation checks, and for the transcript when recording."""
+    t_w_by, t_starts, t_agenda, t_w_mask = T.w_by, T.starts, T.agenda, T.w_mask
+    t_members, t_w_to, t_w_code, t_w_index = T.members, T.w_to, T.w_code, T.w_index
+    t_kinds, t_idx = T.kinds, T.idx
+    w_live, w_cap, w_offers, w_x = W.live, W.cap, W.offers, W.x
+    s_answers, s_answered, s_reservation = S.answers, S.answered, S.reservation
+    o_responses, o_out, p_ideal = O.responses, O.out, P.ideal
+    for b in range(S.c.shape[0]):
+        n_i = len(t_agenda)
+        for w in range(len(t_w_by)):
+            ok, seen = True, False
+            for m in range(t_starts[t_w_by[w]], t_starts[t_w_by[w] + 1]):
+                j = t_members[m]
+                a = t_idx[j]
+                for i in range(n_i):
+                    on = w_live[b, i] and t_w_mask[w, i]
+                    seen = seen or on
+                    if on:
+                        code = 3
+                        if not o_out[b, a]:
+                            code = respond(
+                                w_offers[b, t_w_to[w], i], p_ideal[b, a, i], w_x[b, j, i],
+                                s_reservation[b, a, i], w_cap[b, j, i] < 1 - EPS,
+                            )  # fmt: skip
+                        ok = ok and code == t_w_code[w]
+            s_answers[b, t_w_index[w]] &= ok
+            s_answered[b, t_w_index[w]] |= seen
+        if F.record:
+            for k in range(len(t_kinds)):
+                for j in range(len(t_idx)):
+                    a = t_idx[j]
+                    for i in range(n_i):
+                        code = 3
+                        if not (o_out[b, a] and w_live[b, i]):
+                            code = respond(
+                                w_offers[b, k, i], p_ideal[b, a, i], w_x[b, j, i],
+                                s_reservation[b, a, i], w_cap[b, j, i] < 1 - EPS,
+                            )  # fmt: skip
+                        o_responses[b, k, j, i] = code
