@@ -1,9 +1,10 @@
-"""The model's primitives as pure functions on numpy arrays: positions, progress, linkage,
-responses, cohesion, the acceptable range.
+"""What the model's results are read with, as array functions: positions, progress, the
+acceptable range, the weighted median; and the Response codes.
 
-Every function works elementwise over a leading batch axis (and any actor axis after it);
-:mod:`negsim.dynamics` composes them into the exchange, :mod:`negsim.tactics` and
-:mod:`negsim.forum_rules` hold the registered rules. Conventions: an issue's scale runs from 0 to
+The exchange itself is compiled (:mod:`negsim.kernel`: its primitives, one value at a time,
+are in :mod:`negsim.kernel.arith`); these work over a leading batch axis (and any actor axis
+after it) on the run state between forums, for the judgement and the figures. Conventions:
+an issue's scale runs from 0 to
 1 (the scenario says what its ends mean); an actor's concession level ``c`` in [0, 1] places it
 between its ideal (0) and its reservation (1), so no rule can move an actor past its
 reservation.
@@ -12,7 +13,6 @@ reservation.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,50 +41,7 @@ def position(ideal: np.ndarray, reservation: np.ndarray, c: np.ndarray) -> np.nd
     return ideal + c * (reservation - ideal)
 
 
-@dataclass(frozen=True)
-class Span:
-    """An actor's range between ideal and reservation, prepared once for repeated settling."""
-
-    ideal: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    step: np.ndarray  # reservation - ideal, 1 on a red line (never divided by zero)
-    red: np.ndarray
-
-
-def span(ideal: np.ndarray, reservation: np.ndarray) -> Span:
-    diff = reservation - ideal
-    red = np.abs(diff) < EPS
-    return Span(
-        ideal,
-        np.minimum(ideal, reservation),
-        np.maximum(ideal, reservation),
-        np.where(red, 1.0, diff),
-        red,
-    )
-
-
-def settle(x: np.ndarray, s: Span) -> np.ndarray:
-    """Concession level of a position, kept within the actor's range (0 on a red line); the
-    range is prepared once by :func:`span` where it is settled repeatedly."""
-    x = np.minimum(np.maximum(x, s.lo), s.hi)
-    return np.where(s.red, 0.0, unit((x - s.ideal) / s.step))
-
-
-def concession_level(ideal: np.ndarray, reservation: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`position`: where ``x`` lies between ideal (0) and reservation (1)."""
-    return settle(x, span(ideal, reservation))
-
-
-# -- concession ----------------------------------------------------------------------------
-
-
-def concede(c: np.ndarray, target: np.ndarray, open_: np.ndarray) -> np.ndarray:
-    """Concessions are never taken back, never exceed the reservation, and wait for linkage."""
-    return np.where(open_, unit(np.maximum(c, target)), c)
-
-
-# -- progress and linkage --------------------------------------------------------------------
+# -- progress --------------------------------------------------------------------------------
 
 
 def progress(offer: np.ndarray, status_quo: np.ndarray, ideal: np.ndarray) -> np.ndarray:
@@ -103,67 +60,6 @@ def weighted(values: np.ndarray, salience: np.ndarray, mask: np.ndarray) -> np.n
     w = salience * mask
     total = w.sum(axis=-1)
     return np.where(total > 0, (values * w).sum(axis=-1) / np.where(total > 0, total, 1.0), 1.0)
-
-
-def linkage_cap(
-    prog: np.ndarray,
-    ideal: np.ndarray,
-    sq: np.ndarray,
-    salience: np.ndarray,
-    gated: np.ndarray,
-    on: np.ndarray,
-    threshold: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """How far an actor may concede on each issue, and the progress each linkage sees.
-
-    A linkage trades concession on the issues it holds back (``gated``) for utility gained on
-    the issues that unlock them (``on``): the actor concedes on the gated issues at most the
-    share of its ``threshold`` it has gained, all of it once the threshold is met.
-    ``prog``/``ideal``/``salience``: (..., I); ``gated``/``on``: (..., K, I); ``threshold``:
-    (..., K). Returns the cap (..., I) and the per-linkage progress (..., K).
-    """
-    need = np.abs(sq - ideal)
-    seen = weighted(prog[..., None, :], (salience * need)[..., None, :], on)
-    allow = np.where(threshold > EPS, unit(seen / np.maximum(threshold, EPS)), 1.0)
-    cap = np.where(gated, allow[..., None], 1.0).min(axis=-2)
-    return cap, seen
-
-
-# -- responses -------------------------------------------------------------------------------
-
-
-def respond(
-    offer: np.ndarray, ideal: np.ndarray, x: np.ndarray, reservation: np.ndarray, held: np.ndarray
-) -> np.ndarray:
-    """ACCEPT what is as good as the current aspiration; DEFER what linkage holds back or what
-    lies inside the reservation ("we need time"); REJECT what crosses a red line."""
-    dist = np.abs(offer - ideal)
-    accept = dist <= np.abs(x - ideal) + EPS
-    within = dist <= np.abs(reservation - ideal) + EPS
-    return np.where(
-        accept, Response.ACCEPT, np.where(held | within, Response.DEFER, Response.REJECT)
-    ).astype(np.int8)
-
-
-# -- blocs -----------------------------------------------------------------------------------
-
-
-def bounded(offer: np.ndarray, bound: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-    """An actor bound by a bloc (two-level game) cannot offer beyond the bloc's bound."""
-    return dirn * np.minimum(dirn * offer, dirn * bound)
-
-
-def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Capability-weighted mean over members: x (B, M, I), w (B, M)."""
-    total = w.sum(axis=1)[:, None]
-    return (x * w[:, :, None]).sum(axis=1) / np.where(total > 0, total, 1.0)
-
-
-def drift(
-    x: np.ndarray, target: np.ndarray, strength: np.ndarray, susceptibility: np.ndarray
-) -> np.ndarray:
-    """Bloc cohesion (toward the bloc) and wedge pressure (toward the wedge-driver) alike."""
-    return x + strength * susceptibility * (target - x)
 
 
 # -- agreement -------------------------------------------------------------------------------

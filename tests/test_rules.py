@@ -1,4 +1,5 @@
-"""Unit tests of the model's primitive functions (tactics and decision rules have their own)."""
+"""Unit tests of the model's primitive functions (tactics and decision rules have their own):
+the compiled kernel's, one value at a time, and the array functions results are read with."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from negsim import rules
 from negsim.forum_rules import consensus_bound, weighted_median
+from negsim.kernel import arith
 from negsim.rules import Response
 
 
@@ -14,20 +16,20 @@ def test_position_and_concession_level_are_inverse() -> None:
     ideal, res = np.array([0.1, 0.9, 0.5]), np.array([0.6, 0.2, 0.5])
     c = np.array([0.25, 0.75, 0.0])
     x = rules.position(ideal, res, c)
-    assert rules.concession_level(ideal, res, x) == pytest.approx(c)
+    back = [arith.settle(*v) for v in zip(x, ideal, res, strict=True)]
+    assert back == pytest.approx(c)
     assert x[2] == 0.5  # a red line never moves
+    assert arith.settle(0.9, 0.1, 0.6) == 1.0  # never past the reservation
 
 
 def test_respond_accepts_defers_rejects() -> None:
     ideal, res, x = np.array([1.0] * 3), np.array([0.4, 0.4, 1.0]), np.array([0.8, 0.8, 1.0])
     offer = np.array([0.9, 0.5, 0.9])
     held = np.array([False, False, False])
-    got = rules.respond(offer, ideal, x, res, held)
-    assert list(got) == [Response.ACCEPT, Response.DEFER, Response.REJECT]
-    far = rules.respond(
-        np.array([0.1]), np.array([1.0]), np.array([0.9]), np.array([0.4]), np.array([True])
-    )
-    assert far[0] == Response.DEFER  # linkage: "we need time", not a rejection
+    got = [arith.respond(*v) for v in zip(offer, ideal, x, res, held, strict=True)]
+    assert got == [Response.ACCEPT, Response.DEFER, Response.REJECT]
+    far = arith.respond(0.1, 1.0, 0.9, 0.4, True)
+    assert far == Response.DEFER  # linkage: "we need time", not a rejection
 
 
 def test_consensus_bound_is_the_most_reluctant_member() -> None:
@@ -44,23 +46,21 @@ def test_weighted_median_follows_the_weight() -> None:
 
 
 def test_bounded_offer_never_passes_the_bound() -> None:
-    offer, bound = np.array([[0.6, 0.1]]), np.array([[0.4, 0.4]])
-    assert rules.bounded(offer, bound, np.ones((1, 2)))[0] == pytest.approx([0.4, 0.1])
+    assert [arith.bounded(v, 0.4, 1.0) for v in (0.6, 0.1)] == pytest.approx([0.4, 0.1])
+    assert [arith.bounded(v, 0.4, -1.0) for v in (0.6, 0.1)] == pytest.approx([0.6, 0.4])
 
 
 def test_linkage_trades_concession_for_utility_gained() -> None:
     """Russia-style: arms control (issues 1, 2) held back until the core (issue 0) moves; it
     may concede on them the share of the threshold it has gained on the core."""
-    prog = np.array([[0.1, 0.0, 0.0]])  # progress on issue 0 (core) only
-    ideal, sq, sal = np.ones((1, 3)), np.zeros(3), np.ones((1, 3))
-    gated = np.array([[False, True, True]])
-    on = np.array([[True, False, False]])
-    cap, seen = rules.linkage_cap(prog, ideal, sq, sal, gated, on, np.array([[0.4]]))
-    assert cap[0] == pytest.approx([1.0, 0.25, 0.25]) and seen[0, 0] == pytest.approx(0.1)
-    cap, _ = rules.linkage_cap(prog, ideal, sq, sal, gated, on, np.array([[0.05]]))
-    assert (cap == 1).all()
-    cap, _ = rules.linkage_cap(0 * prog, ideal, sq, sal, gated, on, np.array([[0.4]]))
-    assert cap[0] == pytest.approx([1.0, 0.0, 0.0])
+    prog = np.array([0.1, 0.0, 0.0])  # progress on issue 0 (core) only
+    ideal, sq, sal = np.ones(3), np.zeros(3), np.ones(3)
+    on = np.array([True, False, False])
+    w, work = np.zeros(3), np.zeros(3)
+    seen, allow = arith.linkage(prog, ideal, sq, sal, on, 0.4, w, work)
+    assert allow == pytest.approx(0.25) and seen == pytest.approx(0.1)
+    assert arith.linkage(prog, ideal, sq, sal, on, 0.05, w, work)[1] == 1.0
+    assert arith.linkage(0 * prog, ideal, sq, sal, on, 0.4, w, work)[1] == 0.0
 
 
 def test_progress_is_the_share_of_the_way_from_status_quo_to_ideal() -> None:
@@ -83,8 +83,7 @@ def test_acceptable_range_is_distance_to_the_ideal() -> None:
 
 
 def test_drift_moves_a_share_of_the_way() -> None:
-    got = rules.drift(np.array([0.0]), np.array([1.0]), np.array([0.5]), np.array([0.4]))
-    assert got[0] == pytest.approx(0.2)
+    assert arith.drift(0.0, 1.0, 0.5, 0.4) == pytest.approx(0.2)
 
 
 def test_zone_exists_when_ranges_overlap() -> None:

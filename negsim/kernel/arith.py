@@ -76,3 +76,65 @@ def psum(a: np.ndarray, n: int) -> float:
         return _block(a, 0, n)
     h = _split(n)
     return _level2(a, 0, h) + _level2(a, h, n - h)
+
+
+# -- the model's primitives, one value at a time ---------------------------------------------
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def concede(c: float, target: float) -> float:
+    """A concession is never taken back and never passes the reservation (level 1)."""
+    return unit(max(c, target))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def settle(x: float, ideal: float, res: float) -> float:
+    """The concession level of position ``x``, kept within the actor's range between ideal
+    (0) and reservation (1); 0 on a red line (reservation at the ideal)."""
+    diff = res - ideal
+    if abs(diff) < EPS:
+        return 0.0
+    return unit((min(max(x, min(ideal, res)), max(ideal, res)) - ideal) / diff)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def drift(v: float, target: float, strength: float, susceptibility: float) -> float:
+    """Bloc cohesion (toward the bloc) and wedge pressure (toward the wedge-driver) alike:
+    a share strength x susceptibility of the way to the target."""
+    return v + strength * susceptibility * (target - v)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def bounded(v: float, bound: float, d: float) -> float:
+    """An actor bound by a bloc (two-level game) offers no further, in its direction of
+    concession ``d``, than the bloc's bound."""
+    return d * min(d * v, d * bound)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def respond(offer: float, ideal: float, x: float, res: float, held: bool) -> int:
+    """ACCEPT (0) what is as good as the aspiration ``x``; DEFER (1) what linkage holds back
+    or lies inside the reservation ("we need time"); REJECT (2) what crosses a red line."""
+    dist = abs(offer - ideal)
+    if dist <= abs(x - ideal) + EPS:
+        return 0
+    if held or dist <= abs(res - ideal) + EPS:
+        return 1
+    return 2
+
+
+@njit(cache=True, error_model="numpy")
+def linkage(
+    prog: np.ndarray, ideal: np.ndarray, sq: np.ndarray, salience: np.ndarray,
+    on: np.ndarray, threshold: float, w: np.ndarray, work: np.ndarray,
+) -> tuple[float, float]:  # fmt: skip
+    """What a linkage sees and allows (Raiffa's linkage): the utility progress on the issues
+    that unlock it (``on``), weighted by salience x need, and the share of its threshold
+    that is, the most the actor concedes on the issues the linkage holds back."""
+    n = len(prog)
+    for i in range(n):
+        w[i] = salience[i] * abs(sq[i] - ideal[i]) * on[i]
+        work[i] = prog[i] * w[i]
+    total = psum(w, n)
+    seen = psum(work, n) / total if total > 0 else 1.0
+    return seen, unit(seen / max(threshold, EPS)) if threshold > EPS else 1.0

@@ -17,29 +17,46 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from negsim.kernel import choice, concede
-from negsim.kernel.arith import EPS, psum, unit
+from negsim.kernel import choice
+from negsim.kernel.arith import (
+    EPS,
+    bounded,
+    concede,
+    drift,
+    linkage,
+    psum,
+    respond,
+    settle,
+    unit,
+)  # fmt: skip
+from negsim.kernel.concede import targets
+
+BLOCK = 32  # runs per block: their parameters and state (~40 kB a run) fit in cache
 
 
 @njit(cache=True, error_model="numpy")
 def exchange(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
-    """One exchange for every run, phase by phase: each phase is one compiled loop over the
-    runs with only its own arrays at hand, which keeps them in registers."""
-    _positions(P, S, T, F, W, O)
-    _offers(P, S, T, W, O)
-    _propose(P, S, T, F, W, O)
-    _observe(P, S, T, F, W)
-    _linkage(P, S, T, F, W, O)
-    _accepts(P, S, T, F, W)
-    _settle(P, S, T, F, W, O)
-    _concede(P, S, T, F, W)
-    _cohere(P, S, T, W)
-    _decide(P, S, T, F, W, O)
-    _answer(P, S, T, F, W, O)
+    """One exchange for every run, phase by phase over blocks of BLOCK runs: each phase is one
+    compiled loop with only its own arrays at hand, and a block's data stays in cache from
+    one phase to the next."""
+    n_b = S.c.shape[0]
+    for b0 in range(0, n_b, BLOCK):
+        b1 = min(b0 + BLOCK, n_b)
+        _positions(P, S, T, F, W, O, b0, b1)
+        _offers(P, S, T, W, O, b0, b1)
+        _propose(P, S, T, F, W, O, b0, b1)
+        _observe(P, S, T, F, W, b0, b1)
+        _linkage(P, S, T, F, W, O, b0, b1)
+        _accepts(P, S, T, F, W, b0, b1)
+        _settle(P, S, T, F, W, O, b0, b1)
+        _concede(P, S, T, F, W, b0, b1)
+        _cohere(P, S, T, W, b0, b1)
+        _decide(P, S, T, F, W, O, b0, b1)
+        _answer(P, S, T, F, W, O, b0, b1)
 
 
 @njit(cache=True, error_model="numpy")
-def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """The issues on the table (not yet agreed, the run not broken) and each position."""
     t_agenda, t_idx = T.agenda, T.idx
     w_live, w_x = W.live, W.x
@@ -49,7 +66,7 @@ def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     f_record = F.record
     w_tcap, w_tvotes, w_tsal, w_tideal = W.tcap, W.tvotes, W.tsal, W.tideal
     p_capability, p_votes, p_salience = P.capability, P.votes, P.salience
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         for i in range(len(t_agenda)):
             w_live[b, i] = t_agenda[i] and not s_agreed[b, i] and not s_broke[b]
             o_live[b, i] = w_live[b, i]
@@ -65,7 +82,7 @@ def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _offers(P: Any, S: Any, T: Any, W: Any, O: Any) -> None:
+def _offers(P: Any, S: Any, T: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """Each party's offer: a bloc through its rule, an actor within its bloc's bound."""
     t_kinds, t_starts, t_dirs, t_idx = T.kinds, T.starts, T.dirs, T.idx
     t_members, t_agenda, t_has_cap, t_caps = T.members, T.agenda, T.has_cap, T.caps
@@ -73,7 +90,7 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any) -> None:
     w_order, w_offers = W.order, W.offers
     p_capability = P.capability
     o_offers = O.offers
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         for k in range(len(t_kinds)):
             a, z = t_starts[k], t_starts[k + 1]
             d = t_dirs[b, k]
@@ -87,13 +104,13 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any) -> None:
                 else:
                     v = w_x[b, t_members[a], i]
                     if t_has_cap[k]:
-                        v = d * min(d * v, d * t_caps[b, k, i])
+                        v = bounded(v, t_caps[b, k, i], d)
                 w_offers[b, k, i] = v
                 o_offers[b, k, i] = v
 
 
 @njit(cache=True, error_model="numpy")
-def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """What the forum's rule puts to the table (:func:`negsim.kernel.choice.propose`)."""
     o_proposal, w_prop, w_offers, w_x = O.proposal, W.prop, W.offers, W.x
     w_tcap, w_tsal, w_tideal, w_live = W.tcap, W.tsal, W.tideal, W.live
@@ -101,7 +118,7 @@ def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     w_nw, w_nneed, w_nideal, w_ncap = W.nw, W.nneed, W.nideal, W.ncap
     t_seated, t_sq, t_starts, t_members = T.seated, T.sq, T.starts, T.members
     t_grid, t_sweeps, f_proposes = T.grid, T.sweeps, F.proposes
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         choice.propose(
             f_proposes, w_offers[b], w_x[b], t_seated, w_tcap[b], w_tsal[b], w_tideal[b],
             w_live[b], t_sq, t_starts, t_members, t_grid, t_sweeps, w_prop[b], w_vx, w_vw,
@@ -111,7 +128,7 @@ def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _observe(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+def _observe(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     """Each seated actor keeps the best value it has been offered on each live issue (by
     another party, or the proposal where the table is handed one) and the progress that
     gains it over the status quo; ``W.step`` is the progress it gained now."""
@@ -121,7 +138,7 @@ def _observe(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
     p_ideal = P.ideal
     s_best, s_prog = S.best, S.prog
     f_everyone = F.everyone
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         for j in range(len(t_idx)):
             for i in range(len(t_agenda)):
                 w_step[b, j, i] = 0.0
@@ -151,7 +168,7 @@ def _observe(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """How far each actor may concede (``W.cap``): on an issue a linkage holds back, the
     share of its threshold gained on the issues that unlock it (Raiffa's linkage)."""
     t_agenda, t_link_on, t_idx, t_linked = T.agenda, T.link_on, T.idx, T.linked
@@ -161,7 +178,7 @@ def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     s_prog = S.prog
     f_record = F.record
     o_seen = O.seen
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         n_i, n_q = len(t_agenda), t_link_on.shape[1]
         for j in range(len(t_idx)):
             for i in range(n_i):
@@ -170,14 +187,10 @@ def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
                 continue
             a = t_idx[j]
             for q in range(n_q):
-                for i in range(n_i):
-                    need = abs(t_sq[i] - p_ideal[b, a, i])
-                    w_vw[i] = p_salience[b, a, i] * need * t_link_on[a, q, i]
-                    w_work[i] = s_prog[b, a, i] * w_vw[i]
-                total = psum(w_vw, n_i)
-                seen = psum(w_work, n_i) / total if total > 0 else 1.0
-                thr = p_link_threshold[b, a, q]
-                allow = unit(seen / max(thr, EPS)) if thr > EPS else 1.0
+                seen, allow = linkage(
+                    s_prog[b, a], p_ideal[b, a], t_sq, p_salience[b, a], t_link_on[a, q],
+                    p_link_threshold[b, a, q], w_vw, w_work,
+                )  # fmt: skip
                 for i in range(n_i):
                     if t_link_gated[a, q, i]:
                         w_cap[b, j, i] = min(w_cap[b, j, i], allow)
@@ -186,7 +199,7 @@ def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     """Each table actor's acceptance of the proposal (``W.acc``): inside its reservation
     and as good as its aspiration within the tolerance, per issue, or for the package of
     the live issues (column 0)."""
@@ -196,7 +209,7 @@ def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
     w_work, w_acc = W.work, W.acc
     s_reservation = S.reservation
     f_package = F.package
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         n_i, tol = len(t_agenda), p_tolerance[b]
         for j in range(len(t_idx)):
             a = t_idx[j]
@@ -218,7 +231,7 @@ def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """Whether the proposal passes by the forum's rule, who blocked it, and the deals."""
     t_members, t_idx, t_bmembers, t_agenda = T.members, T.idx, T.bmembers, T.agenda
     t_seated, t_kinds, t_starts, t_codes = T.seated, T.kinds, T.starts, T.codes
@@ -230,7 +243,7 @@ def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     s_value, s_agreed, s_agreed_in, s_agreed_at = S.value, S.agreed, S.agreed_in, S.agreed_at
     s_blocker = S.blocker
     o_ok, o_blocker = O.ok, O.blocker
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         for col in range(1 if f_package else len(t_agenda)):
             ok, who = choice.decide(
                 f_decides, w_acc[b], col, t_seated, t_idx, w_tvotes[b], t_kinds, t_starts,
@@ -298,7 +311,7 @@ def _time(P: Any, T: Any, F: Any, b: int) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _concede(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
+def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     """Each seated actor concedes by its tactic on the live issues, within its linkage;
     relative tit-for-tat sees the other parties' mean move in concession level."""
     t_kinds, t_agenda, t_moved, t_idx = T.kinds, T.agenda, T.moved, T.idx
@@ -308,7 +321,7 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
     w_flat, w_live, w_cap = W.flat, W.live, W.cap
     s_c, s_reservation = S.c, S.reservation
     p_ideal, p_salience, p_beta, p_reciprocity = P.ideal, P.salience, P.beta, P.reciprocity
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         n_k, n_i = len(t_kinds), len(t_agenda)
         for k in range(n_k):
             now = level(S, T, W, b, k)
@@ -330,18 +343,18 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any) -> None:
                 w_vw[i] = abs(s_reservation[b, a, i] - p_ideal[b, a, i])
                 w_rsal[i] = p_salience[b, a, i]
                 w_tstep[i] = w_step[b, j, i]
-            concede.targets(
+            targets(
                 t_tactic[j], w_vx, n_i, t, p_beta[b, a], p_reciprocity[b, a], w_tstep, w_rsal,
                 w_vw, rel, w_work, w_order, w_flat,
             )  # fmt: skip
             for i in range(n_i):
                 if w_live[b, i]:
                     target = min(w_work[i], w_cap[b, j, i])
-                    s_c[b, a, i] = unit(max(s_c[b, a, i], target))
+                    s_c[b, a, i] = concede(s_c[b, a, i], target)
 
 
 @njit(cache=True, error_model="numpy")
-def _cohere(P: Any, S: Any, T: Any, W: Any) -> None:
+def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
     """Bloc members drift toward their bloc's capability-weighted mean, then toward each
     facing actor's position by its wedge; where a member's limit lies beyond its
     reservation, the reservation is pulled the same way, within the limit. The position
@@ -359,7 +372,7 @@ def _cohere(P: Any, S: Any, T: Any, W: Any) -> None:
     p_wedge_susceptibility = P.wedge_susceptibility
     w_xc, w_mcap, w_live = W.xc, W.mcap, W.live
     s_c, s_reservation = S.c, S.reservation
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         n_i = len(t_agenda)
         for j in range(len(t_idx)):
             a = t_idx[j]
@@ -389,29 +402,23 @@ def _cohere(P: Any, S: Any, T: Any, W: Any) -> None:
                     a = t_idx[j]
                     cs, ws = p_cohesion_susceptibility[b, a], p_wedge_susceptibility[b, a]
                     xm, r = w_xc[j, i], s_reservation[b, a, i]
-                    xm = xm + pull * cs * (mean_x - xm)
-                    r = r + pull * cs * (mean_r - r)
+                    xm, r = drift(xm, mean_x, pull, cs), drift(r, mean_r, pull, cs)
                     for q in range(len(t_kinds)):  # each facing actor's wedge
                         if q != k and t_kinds[q] < 0:
                             lead = t_members[t_starts[q]]
                             wedge = p_wedge[b, t_idx[lead]]
-                            xm = xm + wedge * ws * (w_xc[lead, i] - xm)
-                            r = r + wedge * ws * (w_xc[lead, i] - r)
+                            xm = drift(xm, w_xc[lead, i], wedge, ws)
+                            r = drift(r, w_xc[lead, i], wedge, ws)
                     ideal, res = p_ideal[b, a, i], s_reservation[b, a, i]
                     if t_bends[k]:
                         declared, limit = p_reservation[b, a, i], p_limit[b, a, i]
                         res = min(max(r, min(declared, limit)), max(declared, limit))
                         s_reservation[b, a, i] = res
-                    diff = res - ideal
-                    if abs(diff) < EPS:
-                        s_c[b, a, i] = 0.0
-                    else:
-                        v = min(max(xm, min(ideal, res)), max(ideal, res))
-                        s_c[b, a, i] = unit((v - ideal) / diff)
+                    s_c[b, a, i] = settle(xm, ideal, res)
 
 
 @njit(cache=True, error_model="numpy")
-def _decide(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _decide(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """Each seated actor whose patience is a decision stays or walks out (Fearon 1995): the
     progress it has, plus what it still hopes for (aspiration learning) times its Bayesian
     belief that the other side moves again before its deadline (a Gamma prior on the rate
@@ -432,7 +439,7 @@ def _decide(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     p_learning, p_discount, p_outside_option = P.learning, P.discount, P.outside_option
     w_vw, w_work = W.vw, W.work
     o_out, o_expected, o_judged = O.out, O.expected, O.judged
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         broke, n_i = s_broke[b], len(t_agenda)
         day, leave_any = t_days[f_number - 1], False
         for j in range(len(t_idx)):
@@ -469,20 +476,8 @@ def _decide(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
             s_broke[b] = True
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def respond(offer: float, ideal: float, x: float, res: float, held: bool) -> int:
-    """ACCEPT (0) what is as good as the aspiration; DEFER (1) what linkage holds back or
-    lies inside the reservation; REJECT (2) what crosses a red line."""
-    dist = abs(offer - ideal)
-    if dist <= abs(x - ideal) + EPS:
-        return 0
-    if held or dist <= abs(res - ideal) + EPS:
-        return 1
-    return 2
-
-
 @njit(cache=True, error_model="numpy")
-def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
+def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     """Each actor's answer to the offers it was made (WALK_OUT, 3, on the live issues from
     one that has just decided to leave): kept for the watched answers a response
     observation checks, and for the transcript when recording."""
@@ -492,7 +487,7 @@ def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
     w_live, w_cap, w_offers, w_x = W.live, W.cap, W.offers, W.x
     s_answers, s_answered, s_reservation = S.answers, S.answered, S.reservation
     o_responses, o_out, p_ideal = O.responses, O.out, P.ideal
-    for b in range(S.c.shape[0]):
+    for b in range(b0, b1):
         n_i = len(t_agenda)
         for w in range(len(t_w_by)):
             ok, seen = True, False
