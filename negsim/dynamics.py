@@ -207,10 +207,8 @@ def exchange(cp: Compiled, tab: Table, st: RunState, t: int, number: int, record
 
 
 def _params_arrays(tab: Table) -> Any:
-    """The kernel's view of the table's parameters, made once per table."""
-    if not hasattr(tab, "_p_arrays"):
-        tab._p_arrays = layout.params_arrays(tab.params)  # type: ignore[attr-defined]
-    return tab._p_arrays  # type: ignore[attr-defined]
+    """The kernel's view of the table's parameters (their own arrays: drawn in C order)."""
+    return layout.params_arrays(tab.params)
 
 
 def judge(
@@ -222,19 +220,16 @@ def judge(
     special case: it counts meetings, so it depends on how the calendar is cut)."""
     part = np.zeros(cp.n_actors, dtype=bool)
     part[cp.forums[f].participants] = True
-    judged = progress(cp, params, st, cp.patience_on[None])
-    counts = cp.has_patience & ~cp.decides
-    short = counts[None] & part[None] & (judged < params.progress_required - rules.EPS)
-    st.strikes += short & active[:, None]
-    out = counts[None] & (st.strikes > params.patience_rounds + rules.EPS) & active[:, None]
-    _break(st, out.any(axis=1), f)
+    judged = np.zeros(st.strikes.shape)
+    out = np.zeros(st.strikes.shape, dtype=bool)
+    p = layout.params_arrays(params)
+    kernel.judge(
+        st.prog, p.ideal, p.salience, np.ascontiguousarray(cp.status_quo, dtype=float),
+        np.ascontiguousarray(cp.patience_on), p.progress_required, p.patience_rounds,
+        st.strikes, cp.has_patience & ~cp.decides, part, np.ascontiguousarray(active), judged,
+        out, st.broke, st.broke_in, f,
+    )  # fmt: skip
     return Judgement(cp.forums[f], f, 0, judged, out, np.full(judged.shape, np.nan))
-
-
-def _break(st: RunState, now: np.ndarray, f: int) -> None:
-    """Runs in which a party walked out now, in or after forum f."""
-    st.broke_in = np.where(now & ~st.broke, f, st.broke_in)
-    st.broke |= now
 
 
 def progress(cp: Compiled, params: Params, st: RunState, mask: np.ndarray) -> np.ndarray:

@@ -519,3 +519,30 @@ def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
                                 s_reservation[b, a, i], w_cap[b, j, i] < 1 - EPS,
                             )  # fmt: skip
                         o_responses[b, k, j, i] = code
+
+
+@njit(cache=True, error_model="numpy")
+def judge(
+    prog: np.ndarray, ideal: np.ndarray, salience: np.ndarray, sq: np.ndarray,
+    patience_on: np.ndarray, required: np.ndarray, rounds: np.ndarray, strikes: np.ndarray,
+    counts: np.ndarray, part: np.ndarray, active: np.ndarray, judged: np.ndarray,
+    out: np.ndarray, broke: np.ndarray, broke_in: np.ndarray, forum: int,
+) -> None:  # fmt: skip
+    """Between forums: each actor's utility progress on the issues it judges (``judged``);
+    one that counts rounds (``counts``), at this forum and short of what it requires, takes
+    a strike, and walks out (``out``) once it has more strikes than its patience."""
+    n_b, n_a, n_i = prog.shape
+    w, work = np.zeros(n_i), np.zeros(n_i)
+    for b in range(n_b):
+        leave = False
+        for a in range(n_a):
+            g = linkage(prog[b, a], ideal[b, a], sq, salience[b, a], patience_on[a], 0.0, w, work)
+            judged[b, a] = g[0]
+            if counts[a] and part[a] and active[b] and g[0] < required[b, a] - EPS:
+                strikes[b, a] += 1.0
+            out[b, a] = counts[a] and active[b] and strikes[b, a] > rounds[b, a] + EPS
+            leave = leave or out[b, a]
+        if leave:
+            if not broke[b]:
+                broke_in[b] = forum
+            broke[b] = True
