@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from negsim.kernel import choice
+from negsim.kernel import codes
 from negsim.rules import register_class
 
 FORUM_RULES: dict[str, type[ForumRule]] = {}
@@ -69,9 +69,9 @@ class ForumRule:
     # table votes on or is handed a compromise) the proposal itself
     offered: ClassVar[str] = "offers"
     default_voting: ClassVar[tuple[float, float]] = (0.5, 0.5)  # where a rule votes
-    # what the compiled kernel does for this rule (negsim.kernel.choice's codes): who must
+    # what the compiled kernel does for this rule (negsim.kernel.codes): who must
     # accept, and the grid and sweeps of a Nash search
-    decides: ClassVar[int] = choice.PARTIES
+    decides: ClassVar[int] = codes.PARTIES
     grid: ClassVar[int] = 21
     sweeps: ClassVar[int] = 3
 
@@ -104,7 +104,7 @@ class ForumRule:
     def proposal_kind(cls, mediator: str) -> int:
         """What the kernel puts to the table (a negsim.kernel.choice code): the mean of the
         offers by default."""
-        return choice.MEAN
+        return codes.MEAN
 
     @classmethod
     def propose(cls, v: View) -> np.ndarray:
@@ -112,6 +112,8 @@ class ForumRule:
         c = _contig
         members, starts = _flat(v.members)
         out = np.zeros(v.live.shape)
+        from negsim.kernel import choice  # numba: loaded where a rule runs
+
         choice.propose_batch(
             cls.proposal_kind(v.mediator), c(np.stack(v.offers, axis=1)), c(v.x),
             c(v.seated, bool), c(v.capability), c(v.salience), c(v.ideal), c(v.live, bool),
@@ -136,6 +138,8 @@ class ForumRule:
         bcodes = [-1 if q is None else q[2] for q in v.binding]
         ok = np.zeros(accept.shape[::2], dtype=bool)
         who = np.zeros(ok.shape, dtype=np.int64)
+        from negsim.kernel import choice
+
         choice.decide_batch(
             cls.decides, c(accept, bool), c(v.seated, bool), c(v.actor_codes, np.int64),
             c(v.votes), c(kinds, np.int64), starts, members, c(v.codes, np.int64),
@@ -189,7 +193,7 @@ class ConsensusAll(ForumRule):
         "unanimity: every participant, seated party or not, must accept (OSCE-style "
         "consensus), and the bloc of an actor bound by one"
     )
-    decides = choice.EVERYONE
+    decides = codes.EVERYONE
 
     @classmethod
     def required(
@@ -214,11 +218,11 @@ class Vote(ForumRule):
     description = "a simple majority of the participants' votes passes the table's compromise"
     offered = "proposal"
     default_voting: ClassVar[tuple[float, float]] = (0.0, 0.5 + 1e-6)
-    decides = choice.VOTE
+    decides = codes.VOTE
 
     @classmethod
     def proposal_kind(cls, mediator: str) -> int:
-        return choice.MEDIAN
+        return codes.MEDIAN
 
     @classmethod
     def required(
@@ -258,7 +262,7 @@ class Mediator(ForumRule):
 
     @classmethod
     def proposal_kind(cls, mediator: str) -> int:
-        return choice.MEDIAN if mediator == "weighted_median" else choice.NASH
+        return codes.MEDIAN if mediator == "weighted_median" else codes.NASH
 
 
 class BlocRule:
@@ -266,7 +270,7 @@ class BlocRule:
 
     name: ClassVar[str]
     description: ClassVar[str]
-    kernel: ClassVar[int]  # its code in negsim.kernel.choice
+    kernel: ClassVar[int]  # its code in negsim.kernel.codes
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -279,6 +283,8 @@ class BlocRule:
         out = np.zeros((x.shape[0], x.shape[2]))
         w = np.broadcast_to(w, x.shape[:2])
         dirn = np.broadcast_to(dirn, out.shape)
+        from negsim.kernel import choice
+
         choice.bloc_offer_batch(cls.kernel, _contig(x), _contig(w), _contig(dirn), out)
         return out
 
@@ -286,6 +292,8 @@ class BlocRule:
     def passes(cls, accept: np.ndarray, votes: np.ndarray) -> np.ndarray:
         """Whether the bloc accepts (B, X) from its members' acceptance (B, M, X)."""
         out = np.zeros(accept.shape[::2], dtype=bool)
+        from negsim.kernel import choice
+
         choice.bloc_accepts_batch(cls.kernel, _contig(accept, bool), _contig(votes), out)
         return out
 
@@ -293,7 +301,7 @@ class BlocRule:
 class Consensus(BlocRule):
     name = "consensus"
     description = "the bloc offers no more than its most reluctant member; every member must accept"
-    kernel = choice.CONSENSUS
+    kernel = codes.CONSENSUS
 
 
 class Majority(BlocRule):
@@ -302,7 +310,7 @@ class Majority(BlocRule):
         "the bloc offers its capability-weighted median member's position and accepts what a "
         "majority of its members' votes accepts"
     )
-    kernel = choice.MAJORITY
+    kernel = codes.MAJORITY
 
 
 def consensus_bound(x: np.ndarray, dirn: np.ndarray) -> np.ndarray:

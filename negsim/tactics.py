@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from negsim.kernel import concede
+from negsim.kernel import codes
 from negsim.rules import register_class
 
 
@@ -77,7 +77,7 @@ class Polynomial(Tactic):
     )
     beta_range = (0.01, 50.0)
     citation = "Faratin, Sierra & Jennings (1998), polynomial time-dependent tactic"
-    kernel = concede.POLYNOMIAL
+    kernel = codes.POLYNOMIAL
 
 
 class Boulware(Polynomial):
@@ -96,7 +96,7 @@ class Linear(Tactic):
     name = "linear"
     description = "concedes evenly over time (no exponent); reciprocates moves"
     citation = "Faratin, Sierra & Jennings (1998), polynomial tactic with beta = 1"
-    kernel = concede.LINEAR
+    kernel = codes.LINEAR
 
 
 class TitForTat(Tactic):
@@ -106,7 +106,7 @@ class TitForTat(Tactic):
         "utility it gained (no exponent)"
     )
     citation = "Axelrod (1984); Faratin, Sierra & Jennings (1998), behaviour-dependent tactics"
-    kernel = concede.TIT_FOR_TAT
+    kernel = codes.TIT_FOR_TAT
 
 
 class Exponential(Tactic):
@@ -123,9 +123,9 @@ class Exponential(Tactic):
         "range); reciprocates moves"
     )
     beta_range = (0.01, 50.0)
-    kappa: ClassVar[float] = concede.KAPPA  # the share of its range conceded at the start
+    kappa: ClassVar[float] = codes.KAPPA  # the share of its range conceded at the start
     citation = "Faratin, Sierra & Jennings (1998), exponential time-dependent tactic"
-    kernel = concede.EXPONENTIAL
+    kernel = codes.EXPONENTIAL
 
 
 class Tradeoff(Tactic):
@@ -140,7 +140,7 @@ class Tradeoff(Tactic):
     )
     beta_range = (0.01, 50.0)
     citation = "Faratin, Sierra & Jennings (1998); Raiffa (1982), logrolling"
-    kernel = concede.TRADEOFF
+    kernel = codes.TRADEOFF
 
 
 class RelativeTitForTat(Tactic):
@@ -150,7 +150,7 @@ class RelativeTitForTat(Tactic):
         "(no exponent)"
     )
     citation = "Faratin, Sierra & Jennings (1998), relative tit-for-tat"
-    kernel = concede.RELATIVE
+    kernel = codes.RELATIVE
 
 
 def ids() -> dict[str, int]:
@@ -174,6 +174,8 @@ def _targets(kinds: np.ndarray, s: TacticInput) -> np.ndarray:
 
     def full(v: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(v, shape), dtype=float)
+
+    from negsim.kernel import concede  # numba: loaded where a tactic runs
 
     out = np.empty(shape)
     concede.batch(

@@ -105,3 +105,19 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
 
 def test_cycles_are_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_validating_a_scenario_loads_neither_numba_nor_mesa() -> None:
+    """``negsim validate`` and ``negsim schema`` read the rule registries only: the rules
+    name their kernel codes from a module without numba, so nothing is compiled or loaded
+    that a run needs (about half a second of CPU), and the agent model stays unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from negsim.cli import main; "
+        f"main(['validate', {str(ROOT / 'scenarios' / 'baseline.yaml')!r}]); "
+        "print(sorted(m for m in ('numba', 'mesa') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -15,13 +15,7 @@ import numpy as np
 from numba import njit
 
 from negsim.kernel.arith import EPS, psum
-
-# bloc rules (BlocRule.kernel); -1: the party is one actor
-CONSENSUS, MAJORITY = 0, 1
-# what a forum puts to the table (ForumRule.proposes)
-MEAN, MEDIAN, NASH = 0, 1, 2
-# who must accept (ForumRule.decides)
-PARTIES, EVERYONE, VOTE = 0, 1, 2
+from negsim.kernel.codes import CONSENSUS, EVERYONE, MEAN, MEDIAN, VOTE
 
 
 @njit(cache=True, error_model="numpy")

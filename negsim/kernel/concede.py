@@ -13,10 +13,7 @@ import numpy as np
 from numba import njit
 
 from negsim.kernel.arith import psum, unit
-
-# the tactic families (Tactic.kernel)
-POLYNOMIAL, LINEAR, TIT_FOR_TAT, EXPONENTIAL, TRADEOFF, RELATIVE = 0, 1, 2, 3, 4, 5
-KAPPA = 0.01  # the exponential family's opening share of its range
+from negsim.kernel.codes import KAPPA, LINEAR, POLYNOMIAL, RELATIVE, TIT_FOR_TAT, TRADEOFF
 
 
 @njit(cache=True, error_model="numpy")
