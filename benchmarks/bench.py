@@ -4,9 +4,10 @@ Run:  python benchmarks/bench.py            (about 10 minutes on 2 cores)
       python benchmarks/bench.py --quick    (smaller counts, about a minute)
 
 Prints runs per second of (a) Mesa's own ``mesa.batch_run`` on our agent model, (b) our agent
-model one run at a time, (c) the batch engine in one process and (d) over all cores, with the
-ratios measured in this same process; peak resident memory of a sweep streamed to Parquet;
-and how time grows when actors, issues and exchanges are doubled in turn. Timings on a shared
+model one run at a time, (c) the batch engine in one process and (d) over all cores, (e) the
+compiled dynamics alone, with the ratios measured in this same process; the peak resident
+memory of the user commands at a million runs; the cold start; and how time grows when
+actors, issues and exchanges are doubled in turn. Timings on a shared
 machine are noisy: compare the ratios, and rerun when the machine is busy.
 """
 
@@ -29,10 +30,11 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from negsim import expected_utility
+from negsim import dynamics, expected_utility
+from negsim.execution import RUNS_PER_CALL
 from negsim.model import NegotiationModel
 from negsim.runner import run_many, run_parallel
-from negsim.scenario.compile import Compiled, compile_scenario
+from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import read_raw, validate
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
@@ -77,18 +79,28 @@ def engines(cp: Compiled, n_agent: int, n_batch: int, n_parallel: int) -> None:
     _, t_b = timed(run_many, cp, range(n_agent), 0, "agent", repeat=3)
     _, t_c = timed(run_many, cp, range(n_batch), 0, "batch", repeat=3)
     _, t_d = timed(run_parallel, str(BASELINE), (), range(n_parallel), 0)
+    params = draw(cp, range(RUNS_PER_CALL), 0)[1]
+    calls = max(n_batch // RUNS_PER_CALL, 1)
+    _, t_e = timed(lambda: [dynamics.simulate(cp, params) for _ in range(calls)], repeat=3)
     rows = [
         ("(a) mesa.batch_run, agent model", n_agent, t_a),
         ("(b) agent model, one run at a time", n_agent, t_b),
         ("(c) batch engine, 1 process", n_batch, t_c),
         (f"(d) batch engine, {os.cpu_count()} processes", n_parallel, t_d),
+        ("(e) the dynamics alone, 1 process", calls * RUNS_PER_CALL, t_e),
     ]
     for name, n, t in rows:
         print(f"{name:<38}{n:>9,} runs {t:>8.2f} s {rate(n, t):>10,.0f} runs/s")
     ra = rate(n_agent, t_a)
     print(
-        f"ratio (c)/(a): {rate(n_batch, t_c) / ra:,.0f}x   (d)/(a): "
+        f"ratio (c)/(a): {rate(n_batch, t_c) / ra:,.0f}x (target 300x)   (d)/(a): "
         f"{rate(n_parallel, t_d) / ra:,.0f}x   (b)/(a): {rate(n_agent, t_b) / ra:.2f}x"
+    )
+    print(
+        f"per core end to end (c): {rate(n_batch, t_c):,.0f} runs/s (target 20,000); the "
+        f"dynamics (e): {1e6 * t_e / (calls * RUNS_PER_CALL):.0f} us a run, the rest of (c) "
+        f"(drawing inputs, figures, the table): "
+        f"{1e6 * (t_c / n_batch - t_e / (calls * RUNS_PER_CALL)):.0f} us a run"
     )
     per_100k = 100_000 / rate(n_parallel, t_d)
     print(
