@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from negsim import kernel as compiled
 from negsim import rules, tactics
 from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound
 from negsim.kernel import exchange as kernel
@@ -108,7 +109,9 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
     dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
     t = _arrays(cp, forum, f, params, st, idx, seated, local, dirs)
     tab = Table(forum, f, idx, seated, local, dirs, params, st, t)
+    timer = compiled.first_use()
     kernel.open_levels(layout.state_arrays(st), t, layout.scratch(t, 1, cp.n_issues))
+    compiled.ran(timer)
     return tab
 
 
@@ -191,10 +194,12 @@ def exchange(cp: Compiled, tab: Table, st: RunState, t: int, number: int, record
         float(cp.scenario.rules.hours_per_exchange),
     )  # fmt: skip
     out = layout.outputs(n_b, cp.n_actors, arrays, n_i, record)
+    timer = compiled.first_use()
     kernel.exchange(
         _params_arrays(tab), layout.state_arrays(st), arrays, scalars,
         layout.scratch(arrays, n_b, n_i), out,
     )  # fmt: skip
+    compiled.ran(timer, whole=True)
     verdict = None
     if arrays.decider.any():
         verdict = Judgement(forum, tab.index, number, out.judged, out.out, out.expected)

@@ -79,3 +79,44 @@ def test_the_reference_tells_a_changed_model_apart() -> None:
     weaker = replace(params, bloc_cohesion=params.bloc_cohesion * (1 - 1e-6))
     c = dynamics.simulate(cp, weaker).c
     assert np.abs(c - ref["baseline/c"]).max() > 1e-12
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_person_at_a_terminal_is_told_the_first_call_compiles(monkeypatch) -> None:
+    """The first use compiles the kernel for about a minute: a terminal is told, once; a
+    pipe (a script, --json, the tests) never is, and a call that returns in time says
+    nothing."""
+    import sys
+    import threading
+
+    from negsim import kernel
+
+    monkeypatch.setattr(kernel, "_done", threading.Event())
+    monkeypatch.setattr(kernel, "_told", threading.Event())
+    assert kernel.first_use() is None  # the tests' stderr is no terminal
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(kernel, "NOTICE_AFTER", 0.01)
+    kernel.ran(kernel.first_use())  # returned in time
+    threading.Event().wait(0.05)
+    assert term.text == ""
+    slow = kernel.first_use()
+    assert slow is not None
+    slow.join()
+    assert "compiling the model" in term.text
+    kernel.ran(slow, whole=True)
+    assert kernel.first_use() is None  # compiled: never again in this process
