@@ -26,7 +26,7 @@ import numpy as np
 
 from negsim import kernel as compiled
 from negsim import rules, tactics
-from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound
+from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound, flat
 from negsim.kernel import exchange as kernel
 from negsim.kernel import table as layout
 from negsim.params import Params
@@ -131,12 +131,12 @@ def _arrays(
     party_of = np.full(len(idx), -1, dtype=np.int64)
     for k, m in enumerate(local):
         party_of[m] = k
-    members, starts = layout.flat(list(local))
+    members, starts = flat(local)
     bound = [
         np.searchsorted(idx, cp.blocs[q.bound_by].members) if q.bound_by is not None else
         np.zeros(0, np.int64) for q in parties
     ]  # fmt: skip
-    bmembers, bstarts = layout.flat(bound)
+    bmembers, bstarts = flat(bound)
     caps = np.zeros((n_b, n_k, cp.n_issues))
     for k, (q, d) in enumerate(zip(parties, dirs, strict=True)):
         if q.bound_by is not None:

@@ -110,7 +110,7 @@ class ForumRule:
     def propose(cls, v: View) -> np.ndarray:
         """What is put to the table (B, I), by the kernel's rule ``proposal_kind``."""
         c = _contig
-        members, starts = _flat(v.members)
+        members, starts = flat(v.members)
         out = np.zeros(v.live.shape)
         from negsim.kernel import choice  # numba: loaded where a rule runs
 
@@ -130,9 +130,9 @@ class ForumRule:
         bloc by its own rule), a bloc by its rule over its members.
         """
         c = _contig
-        members, starts = _flat(v.members)
+        members, starts = flat(v.members)
         bound = [np.zeros(0, np.int64) if q is None else q[0] for q in v.binding]
-        bmembers, bstarts = _flat(bound)
+        bmembers, bstarts = flat(bound)
         kinds = [-1 if r is None else BLOC_RULES[r].kernel for r in v.bloc_rules]
         bind = [-1 if q is None else BLOC_RULES[q[1]].kernel for q in v.binding]
         bcodes = [-1 if q is None else q[2] for q in v.binding]
@@ -153,11 +153,13 @@ def _contig(a: object, dtype: type = float) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-def _flat(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Groups of table positions as one array and start offsets, as the kernel reads them."""
+def flat(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of table positions as one array and start offsets (len(groups) + 1), as the
+    kernel reads a table's parties: ``members[starts[k]:starts[k + 1]]``."""
     starts = np.zeros(len(groups) + 1, dtype=np.int64)
     starts[1:] = np.cumsum([len(g) for g in groups])
-    return np.concatenate([np.asarray(g, np.int64) for g in groups]), starts
+    body = [np.asarray(g, np.int64) for g in groups]
+    return (np.concatenate(body) if body else np.zeros(0, np.int64)), starts
 
 
 class Bilateral(ForumRule):

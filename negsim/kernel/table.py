@@ -3,7 +3,7 @@
 Numba reads named tuples of arrays; these builders make them from the model's own objects
 (:class:`~negsim.params.Params`, :class:`~negsim.state.RunState`, a compiled forum), so the
 kernel's field names are the model's. A party is described by flat member lists with start
-offsets (``members[starts[k]:starts[k + 1]]``, positions in the table), its kind (-1: one
+offsets (:func:`negsim.forum_rules.flat`, positions in the table), its kind (-1: one
 actor, else its bloc rule's kernel code) and, for an actor bound by a bloc, that bloc's.
 """
 
@@ -49,14 +49,6 @@ def params_arrays(params: Params) -> Any:
 def state_arrays(st: RunState) -> Any:
     """The run state's own arrays (not copies): the kernel writes them in place."""
     return StateArrays(*(getattr(st, k) for k in RunState.__dataclass_fields__))
-
-
-def flat(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Groups of indices as one array and start offsets (len(groups) + 1)."""
-    starts = np.zeros(len(groups) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([len(g) for g in groups])
-    body = np.concatenate(groups).astype(np.int64) if groups else np.zeros(0, np.int64)
-    return body, starts
 
 
 def scratch(t: Any, n_b: int, n_i: int) -> Any:
