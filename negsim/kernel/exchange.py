@@ -29,6 +29,7 @@ from negsim.kernel.arith import (
     settle,
     unit,
 )  # fmt: skip
+from negsim.kernel.codes import MEAN
 from negsim.kernel.concede import targets
 
 BLOCK = 32  # runs per block: their parameters and state (~40 kB a run) fit in cache
@@ -57,8 +58,11 @@ def exchange(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
 
 @njit(cache=True, error_model="numpy")
 def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -> None:
-    """The issues on the table (not yet agreed, the run not broken) and each position."""
+    """The issues on the table (not yet agreed, the run not broken) and each position; the
+    table actors' votes, and, where the forum proposes a median or a Nash package, their
+    capabilities, saliences and ideals in table order (what :func:`choice.propose` reads)."""
     t_agenda, t_idx = T.agenda, T.idx
+    table_order = F.proposes != MEAN
     w_live, w_x = W.live, W.x
     s_agreed, s_broke, s_c, s_reservation = S.agreed, S.broke, S.c, S.reservation
     o_live, o_x = O.live, O.x
@@ -75,7 +79,8 @@ def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int)
             w_tcap[b, j], w_tvotes[b, j] = p_capability[b, a], p_votes[b, a]
             for i in range(len(t_agenda)):
                 ideal = p_ideal[b, a, i]
-                w_tideal[b, j, i], w_tsal[b, j, i] = ideal, p_salience[b, a, i]
+                if table_order:
+                    w_tideal[b, j, i], w_tsal[b, j, i] = ideal, p_salience[b, a, i]
                 w_x[b, j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
                 if f_record:
                     o_x[b, j, i] = w_x[b, j, i]
