@@ -84,15 +84,18 @@ def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarra
 def weighted_median_over(x: np.ndarray, w: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     """Weighted median over the actor axis: x, w (B, M, I); ``mask`` (M,) who counts.
 
-    The lowest value at which the cumulative weight reaches half the total (stable order).
+    The lowest value at which the cumulative weight reaches half the total (stable order):
+    the kernel's :func:`~negsim.kernel.choice.weighted_median`, the one implementation.
     """
+    from negsim.kernel.choice import weighted_median_batch  # numba: not for validate
+
     if mask is not None:
         x, w = x[:, mask], w[:, mask]
-    order = np.argsort(x, axis=1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=1)
-    cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
-    pick = np.argmax(cum >= cum[:, -1:, :] / 2 - EPS, axis=1)
-    return np.take_along_axis(xs, pick[:, None, :], axis=1)[:, 0, :]
+    out = np.empty((x.shape[0], x.shape[2]))
+    weighted_median_batch(
+        np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float), out
+    )
+    return out
 
 
 def gain(v: np.ndarray, ideal: np.ndarray, sq: np.ndarray) -> np.ndarray:
