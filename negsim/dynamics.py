@@ -143,6 +143,7 @@ def _arrays(
             caps[:, k] = bloc_bound(cp, q.bound_by, st.reservation, d)
     rule = FORUM_RULES[forum.decision_rule]
     watched = [w for w in cp.watched if w.forum == f]
+    bends = _bends(params)
     return layout.TableArrays(
         idx.astype(np.int64), seated, party_of, np.asarray(_tactic_kinds())[cp.rule[idx]],
         seated & cp.link_gated[idx].any(axis=(1, 2)), seated & cp.decides[idx],
@@ -154,7 +155,7 @@ def _arrays(
         bstarts, bmembers,
         np.array([-1 if q.bound_by is None else cp.n_actors + q.bound_by for q in parties],
                  dtype=np.int64),
-        np.array([q.bloc is not None and _bends(params, idx[m]) for q, m in zip(parties, local,
+        np.array([q.bloc is not None and bends[idx[m]].any() for q, m in zip(parties, local,
                   strict=True)]),
         np.array([q.bound_by is not None for q in parties]), caps,
         np.stack([d[:, 0] for d in dirs], axis=1), np.zeros((n_b, n_k)),
@@ -176,9 +177,11 @@ def _tactic_kinds() -> list[int]:
     return [cls.kernel for cls in tactics.TACTICS.values()]
 
 
-def _bends(params: Params, members: np.ndarray) -> bool:
-    """Whether any member's reservation may bend: its limit lies beyond its reservation."""
-    return not (params.limit[:, members] == params.reservation[:, members]).all()
+def _bends(params: Params) -> np.ndarray:
+    """Whether each actor's reservation may bend (A,): its limit lies beyond its reservation
+    in some run. A bloc's flag is its members' (for the batch: where no limit does, the
+    kernel skips the bending, which would leave every reservation where it is)."""
+    return (params.limit != params.reservation).any(axis=(0, 2))
 
 
 def exchange(cp: Compiled, tab: Table, st: RunState, t: int, number: int, record: bool) -> Exchange:

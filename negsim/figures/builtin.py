@@ -57,7 +57,10 @@ def _bloc_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 
 
 def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    return progress(cp, params, st, cp.core[None])[:, cp.focal]
+    k = slice(cp.focal, cp.focal + 1)  # the focal actor's alone, not every actor's
+    return rules.utility_progress(
+        st.prog[:, k], params.ideal[:, k], cp.status_quo, params.salience[:, k], cp.core[None]
+    )[:, 0]
 
 
 def _focal_utility(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
