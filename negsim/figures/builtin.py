@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import direction, progress, trajectory_point
+from negsim.dynamics import direction, trajectory_point
 from negsim.figures.registry import (
     Draw,
     Figure,
