@@ -240,12 +240,6 @@ def judge(
     return Judgement(cp.forums[f], f, 0, judged, out, np.full(judged.shape, np.nan))
 
 
-def progress(cp: Compiled, params: Params, st: RunState, mask: np.ndarray) -> np.ndarray:
-    """Each actor's utility gained over the status quo toward its ideal on ``mask``'s issues,
-    best so far, as a share of what it needs (B, A)."""
-    return rules.utility_progress(st.prog, params.ideal, cp.status_quo, params.salience, mask)
-
-
 def trajectory_point(cp: Compiled, params: Params, x: np.ndarray) -> np.ndarray:
     """The focal actor's position, the lead's, and the reported bloc's bound: (B, 3, I)."""
     focal = x[:, cp.focal]
