@@ -75,7 +75,8 @@ def _focal_utility(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 
 def _count_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
     """A 1-based number (a forum's place, an exchange), NA where it is 0: there was none."""
-    return pd.array(np.where(values > 0, values, np.nan), dtype="Int64")
+    ints = np.asarray(values).astype(np.int64)
+    return pd.arrays.IntegerArray(ints, mask=ints <= 0)  # as pd.array(..., "Int64"), direct
 
 
 def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -168,21 +169,33 @@ def table(
         for f in of("issue"):
             if f.name in summary:
                 cols[f.column_at(iid)] = _column(cp, f, summary[f.name][:, j])
-    if samples is not None:
-        for j, leaf in enumerate(cp.leaves):
-            cols[f"in:{leaf.path}"] = samples[:, j]
-    cols["error"] = errors if errors is not None else [""] * len(run)
-    return pd.DataFrame(cols)
+    error = {"error": errors if errors is not None else [""] * len(run)}
+    if samples is None:
+        return pd.DataFrame(cols | error)
+    # the inputs as one block: a column at a time, pandas spends more on them than the runs
+    inputs = pd.DataFrame(samples, columns=[f"in:{leaf.path}" for leaf in cp.leaves])
+    return pd.concat([pd.DataFrame(cols), inputs, pd.DataFrame(error)], axis=1)
 
 
 def _column(cp: Compiled, f: Figure, values: np.ndarray) -> Any:
     """A figure's table column: its own conversion, or its codes named by the scenario."""
     if f.labels is None:
         return f.to_column(values)
-    names = np.array([*f.labels(cp), ""], dtype=object)  # code -1 picks the blank
-    named = names[np.where(values >= 0, values, -1).astype(int)]  # a copy: ours to change
-    named[named == ""] = None
-    return pd.Categorical(named, categories=list(dict.fromkeys(names[:-1])))
+    recode, dtype = _categories(tuple(f.labels(cp)))
+    codes = recode[np.where(values >= 0, values, -1).astype(np.intp)]
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+@lru_cache(maxsize=256)
+def _categories(labels: tuple[str, ...]) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """A labelled figure's codes as categories (the labels, each once, in order), and the
+    dtype, built once per scenario: pandas validates a dtype's categories when it is made,
+    which cost more than the column. A blank label and code -1 (the appended last entry)
+    are missing."""
+    categories = list(dict.fromkeys(labels))
+    where = {name: k for k, name in enumerate(categories)}
+    recode = np.array([-1 if name == "" else where[name] for name in labels] + [-1])
+    return recode, pd.CategoricalDtype(categories)
 
 
 def recordable() -> tuple[str, ...]:
