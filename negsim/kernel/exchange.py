@@ -31,8 +31,7 @@ from negsim.kernel.arith import (
 )  # fmt: skip
 from negsim.kernel.codes import MEAN
 from negsim.kernel.concede import targets
-
-BLOCK = 32  # runs per block: their parameters and state (~40 kB a run) fit in cache
+from negsim.kernel.table import BLOCK
 
 
 @njit(cache=True, error_model="numpy")
@@ -71,19 +70,20 @@ def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int)
     w_tcap, w_tvotes, w_tsal, w_tideal = W.tcap, W.tvotes, W.tsal, W.tideal
     p_capability, p_votes, p_salience = P.capability, P.votes, P.salience
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         for i in range(len(t_agenda)):
-            w_live[b, i] = t_agenda[i] and not s_agreed[b, i] and not s_broke[b]
-            o_live[b, i] = w_live[b, i]
+            w_live[row, i] = t_agenda[i] and not s_agreed[b, i] and not s_broke[b]
+            o_live[b, i] = w_live[row, i]
         for j in range(len(t_idx)):
             a = t_idx[j]
-            w_tcap[b, j], w_tvotes[b, j] = p_capability[b, a], p_votes[b, a]
+            w_tcap[row, j], w_tvotes[row, j] = p_capability[b, a], p_votes[b, a]
             for i in range(len(t_agenda)):
                 ideal = p_ideal[b, a, i]
                 if table_order:
-                    w_tideal[b, j, i], w_tsal[b, j, i] = ideal, p_salience[b, a, i]
-                w_x[b, j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+                    w_tideal[row, j, i], w_tsal[row, j, i] = ideal, p_salience[b, a, i]
+                w_x[row, j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
                 if f_record:
-                    o_x[b, j, i] = w_x[b, j, i]
+                    o_x[b, j, i] = w_x[row, j, i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -96,6 +96,7 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     p_capability = P.capability
     o_offers = O.offers
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         for k in range(len(t_kinds)):
             a, z = t_starts[k], t_starts[k + 1]
             d = t_dirs[b, k]
@@ -104,13 +105,13 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any, b0: int, b1: int) -> None:
             for i in range(len(t_agenda)):
                 if t_kinds[k] >= 0:
                     v = choice.bloc_offer(
-                        t_kinds[k], t_members, a, z, w_x[b], w_mcap, d, i, w_vx, w_vw, w_order
+                        t_kinds[k], t_members, a, z, w_x[row], w_mcap, d, i, w_vx, w_vw, w_order
                     )
                 else:
-                    v = w_x[b, t_members[a], i]
+                    v = w_x[row, t_members[a], i]
                     if t_has_cap[k]:
                         v = bounded(v, t_caps[b, k, i], d)
-                w_offers[b, k, i] = v
+                w_offers[row, k, i] = v
                 o_offers[b, k, i] = v
 
 
@@ -124,12 +125,13 @@ def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -
     t_seated, t_sq, t_starts, t_members = T.seated, T.sq, T.starts, T.members
     t_grid, t_sweeps, f_proposes = T.grid, T.sweeps, F.proposes
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         choice.propose(
-            f_proposes, w_offers[b], w_x[b], t_seated, w_tcap[b], w_tsal[b], w_tideal[b],
-            w_live[b], t_sq, t_starts, t_members, t_grid, t_sweeps, w_prop[b], w_vx, w_vw,
+            f_proposes, w_offers[row], w_x[row], t_seated, w_tcap[row], w_tsal[row], w_tideal[row],
+            w_live[row], t_sq, t_starts, t_members, t_grid, t_sweeps, w_prop[row], w_vx, w_vw,
             w_order, w_work, w_nw, w_nneed, w_nideal, w_ncap,
         )  # fmt: skip
-        o_proposal[b] = w_prop[b]
+        o_proposal[b] = w_prop[row]
 
 
 @njit(cache=True, error_model="numpy")
@@ -144,31 +146,32 @@ def _observe(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     s_best, s_prog = S.best, S.prog
     f_everyone = F.everyone
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         for j in range(len(t_idx)):
             for i in range(len(t_agenda)):
-                w_step[b, j, i] = 0.0
+                w_step[row, j, i] = 0.0
             if not t_seated[j]:
                 continue
             a = t_idx[j]
             for i in range(len(t_agenda)):
                 ideal, best = p_ideal[b, a, i], s_best[b, a, i]
-                if w_live[b, i]:
+                if w_live[row, i]:
                     if f_everyone:
-                        if np.isnan(best) or abs(w_prop[b, i] - ideal) < abs(best - ideal):
-                            best = w_prop[b, i]
+                        if np.isnan(best) or abs(w_prop[row, i] - ideal) < abs(best - ideal):
+                            best = w_prop[row, i]
                     else:
                         for k in range(len(t_kinds)):
                             if t_party_of[j] == k:
                                 continue
-                            o = w_offers[b, k, i]
+                            o = w_offers[row, k, i]
                             if np.isnan(best) or abs(o - ideal) < abs(best - ideal):
                                 best = o
                 need = abs(t_sq[i] - ideal)
                 v = t_sq[i] if np.isnan(best) else best
                 prog = 1.0 if need < EPS else unit((need - abs(v - ideal)) / need)
                 before = s_prog[b, a, i]
-                prog = max(prog, before) if w_live[b, i] else before
-                w_step[b, j, i] = prog - before if need >= EPS else 0.0
+                prog = max(prog, before) if w_live[row, i] else before
+                w_step[row, j, i] = prog - before if need >= EPS else 0.0
                 s_best[b, a, i], s_prog[b, a, i] = best, prog
 
 
@@ -184,10 +187,11 @@ def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -
     f_record = F.record
     o_seen = O.seen
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         n_i, n_q = len(t_agenda), t_link_on.shape[1]
         for j in range(len(t_idx)):
             for i in range(n_i):
-                w_cap[b, j, i] = 1.0
+                w_cap[row, j, i] = 1.0
             if not t_linked[j]:
                 continue
             a = t_idx[j]
@@ -198,7 +202,7 @@ def _linkage(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -
                 )  # fmt: skip
                 for i in range(n_i):
                     if t_link_gated[a, q, i]:
-                        w_cap[b, j, i] = min(w_cap[b, j, i], allow)
+                        w_cap[row, j, i] = min(w_cap[row, j, i], allow)
                 if f_record:
                     o_seen[b, j, q] = seen
 
@@ -215,24 +219,25 @@ def _accepts(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     s_reservation = S.reservation
     f_package = F.package
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         n_i, tol = len(t_agenda), p_tolerance[b]
         for j in range(len(t_idx)):
             a = t_idx[j]
             inside = True
             for i in range(n_i):
                 ideal = p_ideal[b, a, i]
-                dist = abs(w_prop[b, i] - ideal)
+                dist = abs(w_prop[row, i] - ideal)
                 within = dist <= abs(s_reservation[b, a, i] - ideal) + EPS
-                own = abs(w_x[b, j, i] - ideal)
+                own = abs(w_x[row, j, i] - ideal)
                 if f_package:
-                    inside = inside and (within or not w_live[b, i])
-                    w_vw[i] = p_salience[b, a, i] * w_live[b, i]
+                    inside = inside and (within or not w_live[row, i])
+                    w_vw[i] = p_salience[b, a, i] * w_live[row, i]
                     w_work[i] = (dist - own) * w_vw[i]
                 else:
-                    w_acc[b, j, i] = within and dist <= own + tol + EPS
+                    w_acc[row, j, i] = within and dist <= own + tol + EPS
             if f_package:
                 total = max(psum(w_vw, n_i), EPS)
-                w_acc[b, j, 0] = inside and psum(w_work, n_i) / total <= tol + EPS
+                w_acc[row, j, 0] = inside and psum(w_work, n_i) / total <= tol + EPS
 
 
 @njit(cache=True, error_model="numpy")
@@ -249,23 +254,24 @@ def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
     s_blocker = S.blocker
     o_ok, o_blocker = O.ok, O.blocker
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         for col in range(1 if f_package else len(t_agenda)):
             ok, who = choice.decide(
-                f_decides, w_acc[b], col, t_seated, t_idx, w_tvotes[b], t_kinds, t_starts,
+                f_decides, w_acc[row], col, t_seated, t_idx, w_tvotes[row], t_kinds, t_starts,
                 t_members, t_codes, t_bind_kind, t_bstarts, t_bmembers, t_bcodes, f_share_n,
                 f_share_w,
             )  # fmt: skip
             w_ok[col], w_who[col] = ok, who
         for i in range(len(t_agenda)):
             col = 0 if f_package else i
-            ok = w_ok[col] and w_live[b, i]
-            blk = w_who[col] if w_live[b, i] and not ok else -1
+            ok = w_ok[col] and w_live[row, i]
+            blk = w_who[col] if w_live[row, i] and not ok else -1
             if ok:
-                s_value[b, i] = w_prop[b, i]
+                s_value[b, i] = w_prop[row, i]
                 s_agreed[b, i] = True
                 s_agreed_in[b, i] = f_forum
                 s_agreed_at[b, i] = f_number
-            if w_live[b, i]:
+            if w_live[row, i]:
                 s_blocker[b, i] = blk
             o_ok[b, i], o_blocker[b, i] = ok, blk
 
@@ -327,6 +333,7 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     s_c, s_reservation = S.c, S.reservation
     p_ideal, p_salience, p_beta, p_reciprocity = P.ideal, P.salience, P.beta, P.reciprocity
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         n_k, n_i = len(t_kinds), len(t_agenda)
         for k in range(n_k):
             now = level(S, T, W, b, k)
@@ -347,14 +354,14 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
                 w_vx[i] = s_c[b, a, i]
                 w_vw[i] = abs(s_reservation[b, a, i] - p_ideal[b, a, i])
                 w_rsal[i] = p_salience[b, a, i]
-                w_tstep[i] = w_step[b, j, i]
+                w_tstep[i] = w_step[row, j, i]
             targets(
                 t_tactic[j], w_vx, n_i, t, p_beta[b, a], p_reciprocity[b, a], w_tstep, w_rsal,
                 w_vw, rel, w_work, w_order, w_flat,
             )  # fmt: skip
             for i in range(n_i):
-                if w_live[b, i]:
-                    target = min(w_work[i], w_cap[b, j, i])
+                if w_live[row, i]:
+                    target = min(w_work[i], w_cap[row, j, i])
                     s_c[b, a, i] = concede(s_c[b, a, i], target)
 
 
@@ -378,6 +385,7 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
     w_xc, w_mcap, w_live = W.xc, W.mcap, W.live
     s_c, s_reservation = S.c, S.reservation
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         n_i = len(t_agenda)
         for j in range(len(t_idx)):
             a = t_idx[j]
@@ -394,7 +402,7 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
             total = total if total > 0 else 1.0
             pull = p_bloc_cohesion[b, t_bloc[k]]
             for i in range(n_i):
-                if not w_live[b, i]:
+                if not w_live[row, i]:
                     continue
                 mean_x, mean_r = 0.0, 0.0
                 for m in range(s, z):
@@ -493,6 +501,7 @@ def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
     s_answers, s_answered, s_reservation = S.answers, S.answered, S.reservation
     o_responses, o_out, p_ideal = O.responses, O.out, P.ideal
     for b in range(b0, b1):
+        row = b - b0  # the run's row in the block's scratch
         n_i = len(t_agenda)
         for w in range(len(t_w_by)):
             ok, seen = True, False
@@ -500,14 +509,14 @@ def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
                 j = t_members[m]
                 a = t_idx[j]
                 for i in range(n_i):
-                    on = w_live[b, i] and t_w_mask[w, i]
+                    on = w_live[row, i] and t_w_mask[w, i]
                     seen = seen or on
                     if on:
                         code = 3
                         if not o_out[b, a]:
                             code = respond(
-                                w_offers[b, t_w_to[w], i], p_ideal[b, a, i], w_x[b, j, i],
-                                s_reservation[b, a, i], w_cap[b, j, i] < 1 - EPS,
+                                w_offers[row, t_w_to[w], i], p_ideal[b, a, i], w_x[row, j, i],
+                                s_reservation[b, a, i], w_cap[row, j, i] < 1 - EPS,
                             )  # fmt: skip
                         ok = ok and code == t_w_code[w]
             s_answers[b, t_w_index[w]] &= ok
@@ -518,10 +527,10 @@ def _answer(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
                     a = t_idx[j]
                     for i in range(n_i):
                         code = 3
-                        if not (o_out[b, a] and w_live[b, i]):
+                        if not (o_out[b, a] and w_live[row, i]):
                             code = respond(
-                                w_offers[b, k, i], p_ideal[b, a, i], w_x[b, j, i],
-                                s_reservation[b, a, i], w_cap[b, j, i] < 1 - EPS,
+                                w_offers[row, k, i], p_ideal[b, a, i], w_x[row, j, i],
+                                s_reservation[b, a, i], w_cap[row, j, i] < 1 - EPS,
                             )  # fmt: skip
                         o_responses[b, k, j, i] = code
 

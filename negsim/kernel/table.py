@@ -17,6 +17,7 @@ import numpy as np
 from negsim.params import Params
 from negsim.state import RunState
 
+BLOCK = 32  # runs per block of the kernel: their parameters and state (~40 kB a run) fit in cache
 ParamArrays = namedtuple("ParamArrays", Params.NAMES)  # type: ignore[misc]
 StateArrays = namedtuple("StateArrays", tuple(RunState.__dataclass_fields__))  # type: ignore[misc]
 TableArrays = namedtuple(
@@ -52,10 +53,11 @@ def state_arrays(st: RunState) -> Any:
 
 
 def scratch(t: Any, n_b: int, n_i: int) -> Any:
-    """Working arrays of a call: what one phase of the exchange hands the next, per run
-    (B, ...), and one run's buffers, reused by every run."""
+    """Working arrays of a call: what one phase of the exchange hands the next, per run of
+    a block (rows ``b - b0``: at most BLOCK, so they stay in cache and are reused by every
+    block, each run's rows written before they are read), and one run's buffers."""
     n_p, n_k, n_m = len(t.idx), len(t.kinds), len(t.members)
-    big = max(n_p, n_i, 1)
+    big, n_b = max(n_p, n_i, 1), min(n_b, BLOCK)
     table, issues = (n_b, n_p, n_i), (n_m, n_i)
     return Scratch(
         live=np.zeros((n_b, n_i), bool), x=np.zeros(table), xc=np.zeros((n_p, n_i)),
