@@ -21,6 +21,7 @@ from negsim import __version__
 from negsim.cliargs import EU_RUNS, add_engine_option, whole_number
 from negsim.errors import NegsimError
 from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
+from negsim.processes import keep_freed_memory
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -237,6 +238,7 @@ def stopping_on_signals() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_freed_memory()
     with stopping_on_signals():
         return _main(args)
 

@@ -61,6 +61,32 @@ def die_with_parent() -> None:
         pass
 
 
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+KEEP = 32 * 2**20  # bytes: glibc's largest mmap threshold; a chunk's arrays are smaller
+
+
+def keep_freed_memory() -> bool:
+    """Linux/glibc: keep memory a batch frees in the process for the next chunk to reuse.
+
+    By default glibc serves every allocation over 128 kB (a chunk's (B, A, I) arrays, numpy's
+    temporaries) from fresh pages and hands them back to the kernel when freed, so each
+    chunk faults them in again, page by page; on these machines that was a fifth of a run's
+    time. With these settings the pages stay mapped and are reused; the peak resident memory
+    is unchanged (it is the same chunk's arrays at their largest). Called by the command
+    line and in each worker; a library user may call it too. True where it took effect."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    done = [mallopt(option, KEEP) for option in (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD)]
+    return all(done)
+
+
 def _watch(pid: int, start: str | None, parent: int) -> None:
     while True:
         time.sleep(POLL)
@@ -74,6 +100,7 @@ def worker_init(main_pid: int, main_start: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     die_with_parent()
+    keep_freed_memory()
     if not alive(main_pid, main_start):  # it died before this worker got going
         os._exit(1)
     parent = os.getppid()

@@ -154,3 +154,19 @@ def test_the_command_leaves_without_joining_an_abandoned_thread(monkeypatch) -> 
             cli.entry()
     release.set()
     assert exits == [("now", 3), ("join", 3)]
+
+
+def test_freed_memory_is_kept_for_the_next_chunk_where_glibc_allows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The allocator setting the CLI and every worker apply: it takes effect on Linux with
+    glibc (this machine), and elsewhere does nothing and says so, never raising."""
+    import ctypes
+    import sys
+
+    from negsim import processes
+
+    has_glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "mallopt")
+    assert processes.keep_freed_memory() is has_glibc
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert processes.keep_freed_memory() is False
