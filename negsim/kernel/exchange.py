@@ -31,17 +31,18 @@ from negsim.kernel.arith import (
 )  # fmt: skip
 from negsim.kernel.codes import MEAN
 from negsim.kernel.concede import targets
-from negsim.kernel.table import BLOCK
 
 
 @njit(cache=True, error_model="numpy")
 def exchange(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any) -> None:
-    """One exchange for every run, phase by phase over blocks of BLOCK runs: each phase is one
-    compiled loop with only its own arrays at hand, and a block's data stays in cache from
-    one phase to the next."""
-    n_b = S.c.shape[0]
-    for b0 in range(0, n_b, BLOCK):
-        b1 = min(b0 + BLOCK, n_b)
+    """One exchange for every run, phase by phase over blocks of runs as many as the scratch
+    has rows (:data:`negsim.kernel.table.BLOCK`, read from the arrays so that a compiled
+    kernel cached before a change of it cannot disagree): each phase is one compiled loop
+    with only its own arrays at hand, and a block's data stays in cache from one phase to
+    the next."""
+    n_b, block = S.c.shape[0], W.x.shape[0]
+    for b0 in range(0, n_b, block):
+        b1 = min(b0 + block, n_b)
         _positions(P, S, T, F, W, O, b0, b1)
         _offers(P, S, T, W, O, b0, b1)
         _propose(P, S, T, F, W, O, b0, b1)

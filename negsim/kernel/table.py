@@ -57,7 +57,7 @@ def scratch(t: Any, n_b: int, n_i: int) -> Any:
     a block (rows ``b - b0``: at most BLOCK, so they stay in cache and are reused by every
     block, each run's rows written before they are read), and one run's buffers."""
     n_p, n_k, n_m = len(t.idx), len(t.kinds), len(t.members)
-    big, n_b = max(n_p, n_i, 1), min(n_b, BLOCK)
+    big, n_b = max(n_p, n_i, 1), max(min(n_b, BLOCK), 1)
     table, issues = (n_b, n_p, n_i), (n_m, n_i)
     return Scratch(
         live=np.zeros((n_b, n_i), bool), x=np.zeros(table), xc=np.zeros((n_p, n_i)),
