@@ -11,6 +11,7 @@ that moves a concession by 1e-9, fails it.
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -120,3 +121,31 @@ def test_a_person_at_a_terminal_is_told_the_first_call_compiles(monkeypatch) -> 
     assert "compiling the model" in term.text
     kernel.ran(slow, whole=True)
     assert kernel.first_use() is None  # compiled: never again in this process
+
+
+def test_a_change_to_any_kernel_source_invalidates_every_cached_kernel_function(
+    tmp_path: Path,
+) -> None:
+    """numba stamps a cached function with its own file only, though it compiles in what it
+    calls from the others: each kernel function's stamp also holds the hash of all the
+    kernel's sources, and an edit of any one file (here choice.py) changes that hash."""
+    import shutil
+
+    from negsim.kernel import cache, choice, exchange
+
+    for fn in (exchange.exchange, choice.decide):
+        assert fn._cache._impl.locator.get_source_stamp()[1] == cache.sources_hash()
+    copy = tmp_path / "kernel"
+    shutil.copytree(cache.KERNEL, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache.sources_hash(copy) == cache.sources_hash()
+    (copy / "choice.py").write_text((copy / "choice.py").read_text() + "\n# an edit\n")
+    assert cache.sources_hash(copy) != cache.sources_hash()
+
+
+def test_every_kernel_module_compiles_through_the_stamping_njit() -> None:
+    """A kernel module that imported numba's njit itself would escape the stamp above."""
+    from negsim.kernel import cache
+
+    for path in sorted(cache.KERNEL.glob("*.py")):
+        if path.name != "cache.py":
+            assert "from numba import" not in path.read_text(), path.name

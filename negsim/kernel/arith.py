@@ -12,7 +12,8 @@ it reorders arithmetic and drops the NaN checks the model relies on.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from negsim.kernel.cache import njit
 
 EPS = 1e-9
 _BLOCK = 128  # numpy's PW_BLOCKSIZE

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from negsim.kernel.arith import EPS, psum
+from negsim.kernel.cache import njit
 from negsim.kernel.codes import CONSENSUS, EVERYONE, MEAN, MEDIAN, VOTE
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from negsim.kernel.arith import psum, unit
+from negsim.kernel.cache import njit
 from negsim.kernel.codes import KAPPA, LINEAR, POLYNOMIAL, RELATIVE, TIT_FOR_TAT, TRADEOFF
 
 

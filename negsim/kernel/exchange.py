@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from negsim.kernel import choice
 from negsim.kernel.arith import (
@@ -29,6 +28,7 @@ from negsim.kernel.arith import (
     settle,
     unit,
 )  # fmt: skip
+from negsim.kernel.cache import njit
 from negsim.kernel.codes import MEAN
 from negsim.kernel.concede import targets
 

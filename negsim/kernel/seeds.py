@@ -18,9 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit, uint64
 
 from negsim.kernel import first_use, ran
+from negsim.kernel.cache import njit, uint64
 
 M32 = np.uint64(0xFFFFFFFF)
 INIT_A = np.uint64(0x43B0D7E5)
