@@ -33,6 +33,7 @@ import numpy as np
 from negsim import dynamics, expected_utility
 from negsim.execution import RUNS_PER_CALL
 from negsim.model import NegotiationModel
+from negsim.processes import keep_freed_memory
 from negsim.runner import run_many, run_parallel
 from negsim.scenario.compile import Compiled, compile_scenario, draw
 from negsim.scenario.load import read_raw, validate
@@ -306,6 +307,45 @@ def profile(cp: Compiled, n: int) -> None:
     print("\n".join(lines[start : start + 9]))
 
 
+def phases(cp: Compiled, n: int) -> None:
+    """The kernel's time by phase: the exchange run phase by phase from Python, block by
+    block as the kernel runs them, each call timed less an empty call's dispatch."""
+    import inspect
+    import re
+
+    from negsim.kernel import exchange as kernel
+
+    names = re.findall(r"^\s+(_\w+)\(", inspect.getsource(kernel.exchange.py_func), re.M)
+    took = dict.fromkeys(names, 0.0)
+
+    def by_phase(*arrays: object) -> None:  # the kernel's (P, S, T, F, W, O)
+        given = dict(zip("PSTFWO", arrays, strict=True))
+        state, work = given["S"], given["W"]
+        n_b, block = state.c.shape[0], work.x.shape[0]
+        for b0 in range(0, n_b, block):
+            b1 = min(b0 + block, n_b)
+            for name in names:
+                fn = getattr(kernel, name)
+                args = [given[a] for a in inspect.signature(fn.py_func).parameters if a in given]
+                t0 = time.perf_counter()
+                fn(*args, b0, b1)
+                t1 = time.perf_counter()
+                fn(*args, b1, b1)
+                took[name] += (t1 - t0) - (time.perf_counter() - t1)
+
+    params = draw(cp, range(n), 0)[1]
+    whole = kernel.exchange
+    kernel.exchange = by_phase
+    try:
+        dynamics.simulate(cp, params)
+    finally:
+        kernel.exchange = whole
+    total = sum(took.values())
+    print(f"== the kernel's exchange by phase ({n:,} runs, {total / n * 1e6:.0f} us a run) ==")
+    for name, t in sorted(took.items(), key=lambda kv: -kv[1]):
+        print(f"{name:<12}{t / n * 1e6:>7.1f} us a run {100 * t / total:>5.1f}%")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller counts (about a minute)")
@@ -327,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     q = args.quick
+    kept = keep_freed_memory()  # as negsim's command line and its workers do
+    print(f"allocator: freed memory kept for reuse (glibc mallopt): {'yes' if kept else 'no'}")
     n_memory = args.memory_runs or (100_000 if q else 1_000_000)
     if args.only == "memory":
         memory(n_memory, tuple(args.memory_commands.split(",")))
@@ -343,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         scaling(2_000 if q else 10_000)
     if args.only in (None, "profile"):
         profile(cp, 5_000 if q else 20_000)
+        phases(cp, 2_048 if q else 8_192)
     if args.only in (None, "start"):
         cold_start()
     if args.only is None:
