@@ -40,7 +40,7 @@ def _notice() -> None:
     if not (_done.is_set() or _told.is_set()):
         _told.set()
         print(
-            "negsim: compiling the model for this machine (first use only, about a minute)...",
+            "negsim: compiling the model for this machine (first use only, a minute or two)...",
             file=sys.stderr,
             flush=True,
         )
