@@ -6,7 +6,7 @@ it calls from other files and the constants it reads from them: after an edit of
 would still run the old ``decide``, silently. Every module of ``negsim/kernel`` imports
 ``njit`` from here, which first makes numba's cache locators add a hash of all the kernel's
 sources to the stamp of a kernel file: a change anywhere in the kernel recompiles all of it
-(about a minute, once), and nothing else is touched.
+(a minute or two, once), and nothing else is touched.
 """
 
 from __future__ import annotations

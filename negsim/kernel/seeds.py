@@ -50,9 +50,11 @@ def words(value: int) -> list[int]:
 
 
 @njit(cache=True)
-def _hashmix(value: Word, h: Word) -> tuple[Word, Word]:
+def _hash(value: Word, h: Word, mult: Word) -> tuple[Word, Word]:
+    """SeedSequence's hash of one 32-bit word, and the hash constant moved on by ``mult``:
+    ``hashmix`` with MULT_A when mixing the entropy in, MULT_B when generating the state."""
     value = (value ^ h) & M32
-    h = (h * MULT_A) & M32
+    h = (h * mult) & M32
     value = (value * h) & M32
     return value ^ (value >> XSHIFT), h
 
@@ -69,15 +71,15 @@ def _pool(entropy: np.ndarray, pool: np.ndarray) -> None:
     h = INIT_A
     for i in range(POOL):
         value = entropy[i] if i < len(entropy) else uint64(0)
-        pool[i], h = _hashmix(value, h)
+        pool[i], h = _hash(value, h, MULT_A)
     for src in range(POOL):
         for dst in range(POOL):
             if src != dst:
-                v, h = _hashmix(pool[src], h)
+                v, h = _hash(pool[src], h, MULT_A)
                 pool[dst] = _mix(pool[dst], v)
     for src in range(POOL, len(entropy)):
         for dst in range(POOL):
-            v, h = _hashmix(entropy[src], h)
+            v, h = _hash(entropy[src], h, MULT_A)
             pool[dst] = _mix(pool[dst], v)
 
 
@@ -86,10 +88,7 @@ def _state(pool: np.ndarray, out: np.ndarray) -> None:
     """SeedSequence's ``generate_state(4, uint64)``: eight 32-bit words, paired low first."""
     h = INIT_B
     for w in range(8):
-        v = (pool[w % POOL] ^ h) & M32
-        h = (h * MULT_B) & M32
-        v = (v * h) & M32
-        v ^= v >> XSHIFT
+        v, h = _hash(pool[w % POOL], h, MULT_B)
         if w % 2 == 0:
             out[w // 2] = v
         else:
