@@ -71,10 +71,11 @@ def keep_freed_memory() -> bool:
 
     By default glibc serves every allocation over 128 kB (a chunk's (B, A, I) arrays, numpy's
     temporaries) from fresh pages and hands them back to the kernel when freed, so each
-    chunk faults them in again, page by page; on these machines that was a fifth of a run's
-    time. With these settings the pages stay mapped and are reused; the peak resident memory
-    is unchanged (it is the same chunk's arrays at their largest). Called by the command
-    line and in each worker; a library user may call it too. True where it took effect."""
+    chunk faults them in again, page by page (16,384 baseline runs: 210,000 page faults, 57,000
+    with these settings, about 7% less CPU a run). The pages stay mapped and are reused, so
+    the process holds what its largest chunk needed (at a million runs every process stayed
+    under 1 GiB). Called by the command line and in each worker; a library user may call it
+    too. True where it took effect."""
     if not sys.platform.startswith("linux"):
         return False
     try:
