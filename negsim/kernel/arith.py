@@ -124,7 +124,7 @@ def respond(offer: float, ideal: float, x: float, res: float, held: bool) -> int
     return 2
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def linkage(
     prog: np.ndarray, ideal: np.ndarray, sq: np.ndarray, salience: np.ndarray,
     on: np.ndarray, threshold: float, w: np.ndarray, work: np.ndarray,

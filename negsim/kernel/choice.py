@@ -58,7 +58,7 @@ def bloc_offer(
     return weighted_median(vx, vw, z - s, order)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def bloc_accepts(
     kind: int, members: np.ndarray, s: int, z: int, acc: np.ndarray, votes: np.ndarray,
     i: int,
@@ -134,7 +134,7 @@ def nash(
             out[i] = best_v if best > -math.inf else start
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def parties_pass(
     acc: np.ndarray, col: int, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
     codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
@@ -158,7 +158,7 @@ def parties_pass(
     return True, -1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def vote_passes(
     acc: np.ndarray, col: int, seated: np.ndarray, votes: np.ndarray, codes: np.ndarray,
     share_n: float, share_w: float,
@@ -182,7 +182,7 @@ def vote_passes(
     return ok, -1 if ok else codes[heavy]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def decide(
     decides: int, acc: np.ndarray, col: int, seated: np.ndarray, actor_codes: np.ndarray,
     votes: np.ndarray, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,

@@ -13,7 +13,41 @@ import numpy as np
 
 from negsim.kernel.arith import psum, unit
 from negsim.kernel.cache import njit
-from negsim.kernel.codes import KAPPA, LINEAR, POLYNOMIAL, RELATIVE, TIT_FOR_TAT, TRADEOFF
+from negsim.kernel.codes import (
+    EXPONENTIAL,
+    KAPPA,
+    LINEAR,
+    POLYNOMIAL,
+    RELATIVE,
+    TIT_FOR_TAT,
+    TRADEOFF,
+)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def opening(kind: int, t: float, beta: float) -> float:
+    """The time-dependent families' level at time ``t`` (Faratin, Sierra & Jennings 1998:
+    polynomial alpha = t^(1/beta), linear, exponential from KAPPA); -inf for the families
+    that only reciprocate. One value an actor, whatever the issue."""
+    if kind == POLYNOMIAL or kind == TRADEOFF:  # noqa: SIM109 -- compiled as two compares
+        return unit(t) ** (1.0 / beta)
+    if kind == LINEAR:
+        return unit(t)
+    if kind == EXPONENTIAL:
+        return math.exp((1.0 - unit(t)) ** beta * math.log(KAPPA))
+    return -math.inf
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def target(kind: int, c: float, alpha: float, recip: float, step: float, relative: float) -> float:
+    """One issue's target level for every family but the trade-off (which spends a budget
+    across issues): the reciprocated move on the progress gained (tit-for-tat, Axelrod) or
+    on the other side's concession level (relative), raised to ``alpha`` (:func:`opening`)
+    for the time-dependent families."""
+    if kind == RELATIVE:
+        return c + recip * max(relative, 0.0)
+    v = c + recip * max(step, 0.0)  # tit-for-tat's share of the move
+    return v if kind == TIT_FOR_TAT else max(alpha, v)
 
 
 @njit(cache=True, error_model="numpy")
@@ -22,30 +56,18 @@ def targets(
     salience: np.ndarray, reach: np.ndarray, relative: float, out: np.ndarray,
     order: np.ndarray, work: np.ndarray,
 ) -> None:  # fmt: skip
-    """One actor's target level on each issue (``out``): Faratin, Sierra & Jennings (1998)
-    time-dependent families (polynomial alpha = t^(1/beta), exponential from KAPPA), their
-    trade-off (the utility the polynomial gives up, spent on the least salient issues
-    first), tit-for-tat on the progress gained (Axelrod) and relative tit-for-tat on the
-    other side's concession level; every time-dependent one also reciprocates."""
-    if kind == RELATIVE:
-        for i in range(n):
-            out[i] = c[i] + recip * max(relative, 0.0)
-        return
-    for i in range(n):
-        out[i] = c[i] + recip * max(step[i], 0.0)  # tit-for-tat's share of the move
-    if kind == TIT_FOR_TAT:
-        return
+    """One actor's target level on each issue (``out``): :func:`target` issue by issue, or
+    the trade-off (the utility the polynomial gives up, spent on the least salient issues
+    first, over tit-for-tat's share of the move); every time-dependent one also
+    reciprocates."""
+    alpha = opening(kind, t, beta)
     if kind == TRADEOFF:
-        _tradeoff(unit(t) ** (1.0 / beta), n, salience, reach, out, order, work)
+        for i in range(n):
+            out[i] = target(TIT_FOR_TAT, c[i], alpha, recip, step[i], relative)
+        _tradeoff(alpha, n, salience, reach, out, order, work)
         return
-    if kind == POLYNOMIAL:
-        alpha = unit(t) ** (1.0 / beta)
-    elif kind == LINEAR:
-        alpha = unit(t)
-    else:
-        alpha = math.exp((1.0 - unit(t)) ** beta * math.log(KAPPA))
     for i in range(n):
-        out[i] = max(alpha, out[i])
+        out[i] = target(kind, c[i], alpha, recip, step[i], relative)
 
 
 @njit(cache=True, error_model="numpy")
