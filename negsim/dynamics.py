@@ -95,19 +95,23 @@ class Judgement:
     forum: ForumSpec
     index: int
     number: int
-    judged: np.ndarray  # (B, A) progress each actor judged
+    judged: np.ndarray  # (B, A) progress each actor judged (NaN: it does not judge now)
     out: np.ndarray  # (B, A) walked out now
     expected: np.ndarray  # (B, A) what staying is worth to it (a decision's basis)
 
 
-def open_table(cp: Compiled, f: int, params: Params, st: RunState) -> Table:
-    """Lay forum f out for the kernel: its actors, parties, rules and bounds, once."""
+def open_table(
+    cp: Compiled, f: int, params: Params, st: RunState, bends: np.ndarray | None = None
+) -> Table:
+    """Lay forum f out for the kernel: its actors, parties, rules and bounds, once
+    (``bends``: :func:`_bends` of ``params``, when the caller has it already)."""
     forum = cp.forums[f]
     idx = np.union1d(forum.participants, forum.required).astype(np.intp)
     seated = np.isin(idx, forum.participants)
     local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
     dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
-    t = _arrays(cp, forum, f, params, st, idx, seated, local, dirs)
+    bends = _bends(params) if bends is None else bends
+    t = _arrays(cp, forum, f, params, st, idx, seated, local, dirs, bends)
     tab = Table(forum, f, idx, seated, local, dirs, params, st, t)
     timer = compiled.first_use()
     kernel.open_levels(layout.state_arrays(st), t, layout.scratch(t, 1, cp.n_issues))
@@ -125,6 +129,7 @@ def _arrays(
     seated: np.ndarray,
     local: tuple[np.ndarray, ...],
     dirs: tuple[np.ndarray, ...],
+    bends: np.ndarray,
 ) -> Any:
     parties = forum.parties
     n_b, n_k = params.n_runs, len(parties)
@@ -143,7 +148,6 @@ def _arrays(
             caps[:, k] = bloc_bound(cp, q.bound_by, st.reservation, d)
     rule = FORUM_RULES[forum.decision_rule]
     watched = [w for w in cp.watched if w.forum == f]
-    bends = _bends(params)
     return layout.TableArrays(
         idx.astype(np.int64), seated, party_of, np.asarray(_tactic_kinds())[cp.rule[idx]],
         seated & cp.link_gated[idx].any(axis=(1, 2)), seated & cp.decides[idx],
@@ -259,9 +263,9 @@ def steps(
 
     Advancing the iterator advances the runs in ``st``; a run that broke down stays frozen.
     """
-    t = 0
+    t, bends = 0, _bends(params)
     for f, forum in enumerate(cp.forums):
-        tab = open_table(cp, f, params, st)
+        tab = open_table(cp, f, params, st, bends)
         for e in range(forum.exchanges):
             t += 1
             yield exchange(cp, tab, st, t, e + 1, record)

@@ -40,7 +40,7 @@ def weighted_median(x: np.ndarray, w: np.ndarray, n: int, order: np.ndarray) -> 
     return x[order[n - 1]]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def bloc_offer(
     kind: int, members: np.ndarray, s: int, z: int, x: np.ndarray, cap: np.ndarray,
     d: float, i: int, vx: np.ndarray, vw: np.ndarray, order: np.ndarray,
@@ -291,8 +291,9 @@ def bloc_offer_batch(
     members, big = np.arange(n_m), max(n_m, 1)
     vx, vw, order = np.zeros(big), np.zeros(big), np.zeros(big, np.int64)
     for b in range(n_b):
+        xb, wb = x[b], w[b]  # one view a run, not one an issue
         for i in range(n_i):
-            out[b, i] = bloc_offer(kind, members, 0, n_m, x[b], w[b], dirn[b, i], i, vx, vw, order)
+            out[b, i] = bloc_offer(kind, members, 0, n_m, xb, wb, dirn[b, i], i, vx, vw, order)
 
 
 @njit(cache=True, error_model="numpy")

@@ -556,19 +556,23 @@ def judge(
     counts: np.ndarray, part: np.ndarray, active: np.ndarray, judged: np.ndarray,
     out: np.ndarray, broke: np.ndarray, broke_in: np.ndarray, forum: int,
 ) -> None:  # fmt: skip
-    """Between forums: each actor's utility progress on the issues it judges (``judged``);
-    one that counts rounds (``counts``), at this forum and short of what it requires, takes
-    a strike, and walks out (``out``) once it has more strikes than its patience."""
+    """Between forums, each actor that counts rounds (``counts``) judges its utility
+    progress on the issues it judges (``judged``; NaN for the others, as after an exchange
+    for those that do not decide); at this forum and short of what it requires, it takes a
+    strike, and walks out (``out``) once it has more strikes than its patience."""
     n_b, n_a, n_i = prog.shape
     w, work = np.zeros(n_i), np.zeros(n_i)
     for b in range(n_b):
         leave = False
         for a in range(n_a):
+            if not counts[a]:
+                judged[b, a], out[b, a] = np.nan, False
+                continue
             g = linkage(prog[b, a], ideal[b, a], sq, salience[b, a], patience_on[a], 0.0, w, work)
             judged[b, a] = g[0]
-            if counts[a] and part[a] and active[b] and g[0] < required[b, a] - EPS:
+            if part[a] and active[b] and g[0] < required[b, a] - EPS:
                 strikes[b, a] += 1.0
-            out[b, a] = counts[a] and active[b] and strikes[b, a] > rounds[b, a] + EPS
+            out[b, a] = active[b] and strikes[b, a] > rounds[b, a] + EPS
             leave = leave or out[b, a]
         if leave:
             if not broke[b]:
