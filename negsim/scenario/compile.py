@@ -556,12 +556,30 @@ def leaf_values(
     if unknown:
         raise KeyError(f"not an uncertain value of this scenario: {', '.join(unknown)}")
     out = np.empty_like(u)
+    cols, lo, width, clip_lo, clip_hi = _uniform_leaves(compiled.leaves, frozenset(fixed))
+    out[:, cols] = np.clip(lo + u[:, cols] * width, clip_lo, clip_hi)  # inverse_cdf's, at once
+    uniform = set(cols.tolist())
     for j, leaf in enumerate(compiled.leaves):
         if leaf.path in fixed:
             out[:, j] = np.clip(np.asarray(fixed[leaf.path], dtype=float), leaf.lo, leaf.hi)
-        else:
+        elif j not in uniform:
             out[:, j] = inverse_cdf(leaf, u[:, j])
     return out
+
+
+def _uniform_leaves(leaves: tuple[Leaf, ...], fixed: frozenset[str]) -> tuple[np.ndarray, ...]:
+    """The drawn uniform leaves' columns and bounds: most of a scenario's inputs, mapped in
+    one array operation (the same arithmetic as :func:`inverse_cdf`, element by element;
+    one call a leaf cost ~4 us a run)."""
+    picked = [
+        (j, *leaf.dist.uniform, leaf.lo, leaf.hi)
+        for j, leaf in enumerate(leaves)
+        if isinstance(leaf.dist, Uniform) and leaf.path not in fixed
+    ]
+    if not picked:
+        return np.zeros(0, np.intp), *(np.zeros(0) for _ in range(4))
+    cols, lo, hi, clip_lo, clip_hi = (np.array(v) for v in zip(*picked, strict=True))
+    return cols.astype(np.intp), lo, hi - lo, clip_lo, clip_hi
 
 
 def check_fixed(cp: Compiled, fixed: Mapping[str, object], what: str = "fixed: ") -> None:
