@@ -33,6 +33,9 @@ def raised(errors: pd.Series) -> np.ndarray:
     return (errors.fillna("").astype(str) != "").to_numpy()
 
 
+KEEP_BYTES = 64 * 2**20  # a file-backed table keeps up to this much of what it read last
+
+
 class RunTable:
     """One row per run, read a few columns at a time: :meth:`done` gives the completed runs'
     columns (a run that raised has no outcome to summarise), :meth:`failures` the others'."""
@@ -42,6 +45,7 @@ class RunTable:
             raise ValueError("a run table is a frame or a file, one of them")
         self.frame, self.path = frame, path
         self._failed: np.ndarray | None = None
+        self._kept: dict[str, pd.Series] = {}
 
     @classmethod
     def of(cls, table: pd.DataFrame | RunTable) -> RunTable:
@@ -49,10 +53,26 @@ class RunTable:
         return table if isinstance(table, RunTable) else cls(frame=table)
 
     def read(self, columns: Sequence[str]) -> pd.DataFrame:
-        """These columns of every run, in run order."""
+        """These columns of every run, in run order. From a file, the columns read last are
+        kept (up to :data:`KEEP_BYTES`): the summaries read some columns several times."""
         if self.frame is not None:
             return self.frame[list(columns)]
-        return self._file(lambda pq, p: pq.read_table(p, columns=list(columns)).to_pandas())
+        have = {c: self._kept[c].copy() for c in columns if c in self._kept}  # not shared
+        missing = [c for c in dict.fromkeys(columns) if c not in have]
+        if missing:
+            got = self._file(lambda pq, p: pq.read_table(p, columns=missing).to_pandas())
+            for c in missing:
+                have[c] = got[c]
+                self._keep(c, got[c])
+        return pd.DataFrame({c: have[c] for c in columns})
+
+    def _keep(self, name: str, column: pd.Series) -> None:
+        self._kept.pop(name, None)
+        self._kept[name] = column  # the newest last: dicts keep their order
+        size = sum(int(c.memory_usage(index=False, deep=False)) for c in self._kept.values())
+        while size > KEEP_BYTES and len(self._kept) > 1:
+            oldest = next(iter(self._kept))
+            size -= int(self._kept.pop(oldest).memory_usage(index=False, deep=False))
 
     @property
     def columns(self) -> list[str]:
@@ -131,6 +151,8 @@ class Spool:
         self.hold, self.rows = hold, 0
         self._held: list[pd.DataFrame] | None = []  # None once spilled to the file
         self._parts: Parts | None = None
+        self._pending: list[pd.DataFrame] = []  # parts not yet written, once spilled
+        self._pending_rows = 0
         self._closed = False
 
     def append(self, frame: pd.DataFrame) -> None:
@@ -144,6 +166,16 @@ class Spool:
             if self.rows <= self.hold:
                 return
             kept, self._held = pd.concat(self._held, ignore_index=True), None
+        else:  # gathered to ``hold`` rows a write: a part's conversion costs per column
+            self._pending.append(kept.copy())
+            self._pending_rows += len(kept)
+            if self._pending_rows < self.hold:
+                return
+            kept = pd.concat(self._pending, ignore_index=True)
+            self._pending, self._pending_rows = [], 0
+        self._write(kept)
+
+    def _write(self, kept: pd.DataFrame) -> None:
         try:
             if self._parts is None:
                 from negsim.parquet import Parts
@@ -160,6 +192,9 @@ class Spool:
             raise ValueError("no runs")
         if self._held is not None:
             return RunTable(frame=pd.concat(self._held, ignore_index=True))
+        if self._pending:
+            self._write(pd.concat(self._pending, ignore_index=True))
+            self._pending, self._pending_rows = [], 0
         if self._parts is not None:
             parts, self._parts = self._parts, None
             try:

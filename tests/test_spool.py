@@ -60,6 +60,34 @@ def test_a_spool_holds_a_small_job_and_spills_a_large_one_to_disk(frame, tmp_pat
         pd.testing.assert_frame_equal(got, frame[["run", "bloc_spread"]].reset_index(drop=True))
 
 
+def test_a_spilled_spool_writes_a_part_per_hold_rows_and_keeps_every_run(frame, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    spool = Spool(tmp_path, summarised, hold=100)
+    for start in range(0, 300, 30):  # parts of 30 rows, as workers hand them in
+        spool.append(frame.iloc[start : start + 30])
+    table = spool.close()
+    assert table.path is not None
+    assert pq.ParquetFile(table.path).metadata.num_row_groups == 3  # 120, 120 and the last 60
+    pd.testing.assert_frame_equal(
+        table.read(["run", "bloc_spread"]), frame[["run", "bloc_spread"]].reset_index(drop=True)
+    )
+
+
+def test_a_file_read_twice_gives_the_same_columns_within_its_memory_bound(
+    frame, tmp_path, monkeypatch
+) -> None:
+    from negsim import spool as spool_module
+
+    table = spooled(frame, tmp_path, summarised, hold=100)
+    monkeypatch.setattr(spool_module, "KEEP_BYTES", 3 * 8 * 300)  # three float columns
+    first = table.read(["run", "bloc_spread", "enlargement.value"])
+    table.read(["outcome", "enlargement.gap"])
+    assert len(table._kept) <= 3  # the oldest went
+    again = table.read(["enlargement.value", "bloc_spread", "run"])
+    pd.testing.assert_frame_equal(again[first.columns], first)
+
+
 def test_a_spool_reads_back_the_columns_it_kept_in_run_order(frame, tmp_path) -> None:
     table = spooled(frame, tmp_path, summarised)
     assert set(table.columns) == {c for c in frame.columns if summarised(c)}
