@@ -40,42 +40,55 @@ def weighted_median(x: np.ndarray, w: np.ndarray, n: int, order: np.ndarray) -> 
     return x[order[n - 1]]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def bloc_offer(
     kind: int, members: np.ndarray, s: int, z: int, x: np.ndarray, cap: np.ndarray,
-    d: float, i: int, vx: np.ndarray, vw: np.ndarray, order: np.ndarray,
-) -> float:  # fmt: skip
-    """A bloc's offer on issue i from its members' (``members[s:z]``, table positions)
-    positions ``x``, their capabilities ``cap`` from 0."""
-    if kind == CONSENSUS:  # no more than its most reluctant member
-        lo = math.inf
+    dirs: np.ndarray, vx: np.ndarray, vw: np.ndarray, order: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """A bloc's offer on each issue (``out``) from its members' (``members[s:z]``, table
+    positions) positions ``x`` (P, I), their capabilities ``cap`` from 0, its direction of
+    concession on each issue ``dirs``. Every issue in one call: numba counts a reference to
+    each array handed to a function, which a call an issue paid over and over."""
+    for i in range(len(out)):
+        if kind == CONSENSUS:  # no more than its most reluctant member
+            d, lo = dirs[i], math.inf
+            for m in range(s, z):
+                lo = min(lo, d * x[members[m], i])
+            out[i] = d * lo
+            continue
         for m in range(s, z):
-            lo = min(lo, d * x[members[m], i])
-        return d * lo
-    for m in range(s, z):
-        vx[m - s] = x[members[m], i]
-        vw[m - s] = cap[m - s]
-    return weighted_median(vx, vw, z - s, order)
+            vx[m - s] = x[members[m], i]
+            vw[m - s] = cap[m - s]
+        out[i] = weighted_median(vx, vw, z - s, order)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def bloc_accepts(
     kind: int, members: np.ndarray, s: int, z: int, acc: np.ndarray, votes: np.ndarray,
-    i: int,
-) -> bool:  # fmt: skip
-    """Whether a bloc (``members[s:z]``) accepts on column i of ``acc`` (P, X): every
-    member under consensus, more than half its votes (``votes`` (P,)) under majority."""
-    if kind == CONSENSUS:
-        for m in range(s, z):  # noqa: SIM110 -- a loop compiles; a generator does not
-            if not acc[members[m], i]:
-                return False
-        return True
-    total, yes = 0.0, 0.0
-    for m in range(s, z):
-        total += votes[members[m]]
-        if acc[members[m], i]:
-            yes += votes[members[m]]
-    return yes > total / 2 + EPS
+    n_col: int, open_: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """Whether a bloc (``members[s:z]``) accepts (``out``) on each of the first ``n_col``
+    columns of ``acc`` (P, X) still ``open_``: every member under consensus, more than half
+    its votes (``votes`` (P,)) under majority. A column at a time would hand the arrays over
+    once a column, and numba counts a reference to each array it is handed (an atomic
+    operation each: they were a quarter of the kernel's time)."""
+    for i in range(n_col):
+        if not open_[i]:
+            continue
+        if kind == CONSENSUS:
+            yes = True
+            for m in range(s, z):
+                if not acc[members[m], i]:
+                    yes = False
+                    break
+            out[i] = yes
+            continue
+        total, yes_w = 0.0, 0.0
+        for m in range(s, z):
+            total += votes[members[m]]
+            if acc[members[m], i]:
+                yes_w += votes[members[m]]
+        out[i] = yes_w > total / 2 + EPS
 
 
 @njit(cache=True, error_model="numpy")
@@ -134,74 +147,104 @@ def nash(
             out[i] = best_v if best > -math.inf else start
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def parties_pass(
-    acc: np.ndarray, col: int, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
+    acc: np.ndarray, n_col: int, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
     codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
-    bcodes: np.ndarray, votes: np.ndarray,
-) -> tuple[bool, int]:  # fmt: skip
+    bcodes: np.ndarray, votes: np.ndarray, ok: np.ndarray, who: np.ndarray, yes: np.ndarray,
+) -> None:  # fmt: skip
     """Every party accepts (an actor itself and the bloc that binds it, a bloc by its
-    rule): whether column ``col`` of ``acc`` passes and who blocked it first (-1: none).
-    ``votes`` (P,) are the table actors'."""
+    rule): whether each column of ``acc`` passes (``ok``) and who blocked it first (``who``,
+    -1: none), the checks taken in party order. ``votes`` (P,) are the table actors';
+    ``yes`` is scratch (X,)."""
+    for i in range(n_col):
+        ok[i], who[i] = True, -1
     for k in range(len(kinds)):
         a, z = starts[k], starts[k + 1]
         if kinds[k] < 0:
-            yes = acc[members[a], col]
+            for i in range(n_col):
+                yes[i] = acc[members[a], i]
         else:
-            yes = bloc_accepts(kinds[k], members, a, z, acc, votes, col)
-        if not yes:
-            return False, codes[k]
+            bloc_accepts(kinds[k], members, a, z, acc, votes, n_col, ok, yes)
+        _refused(n_col, ok, who, yes, codes[k])
         if bind_kind[k] >= 0:
             a, z = bstarts[k], bstarts[k + 1]
-            if not bloc_accepts(bind_kind[k], bmembers, a, z, acc, votes, col):
-                return False, bcodes[k]
-    return True, -1
+            bloc_accepts(bind_kind[k], bmembers, a, z, acc, votes, n_col, ok, yes)
+            _refused(n_col, ok, who, yes, bcodes[k])
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _refused(n_col: int, ok: np.ndarray, who: np.ndarray, yes: np.ndarray, code: int) -> None:
+    """The open columns this check refuses close, blocked by ``code``."""
+    for i in range(n_col):
+        if ok[i] and not yes[i]:
+            ok[i], who[i] = False, code
+
+
+@njit(cache=True, error_model="numpy")
 def vote_passes(
-    acc: np.ndarray, col: int, seated: np.ndarray, votes: np.ndarray, codes: np.ndarray,
-    share_n: float, share_w: float,
-) -> tuple[bool, int]:  # fmt: skip
-    """Weighted voting among the seated: the supporters must hold the shares of the voters
-    and of the votes; the largest refusing voter blocks (-1 where it passed)."""
-    n_seated, n_yes, total, yes_w = 0, 0, 0.0, 0.0
-    heavy, heavy_w = 0, -math.inf
-    for j in range(len(seated)):
-        w = votes[j] if seated[j] else 0.0
-        yes = acc[j, col] and seated[j]
-        n_seated += seated[j]
-        n_yes += yes
-        total += w
-        yes_w += w * yes
-        key = -1.0 if yes else w
-        if key > heavy_w:
-            heavy, heavy_w = j, key
-    ok = n_yes / max(n_seated, 1) >= share_n - EPS
-    ok = ok and yes_w / (total if total > 0 else 1.0) >= share_w - EPS
-    return ok, -1 if ok else codes[heavy]
+    acc: np.ndarray, n_col: int, seated: np.ndarray, votes: np.ndarray, codes: np.ndarray,
+    share_n: float, share_w: float, ok: np.ndarray, who: np.ndarray,
+) -> None:  # fmt: skip
+    """Weighted voting among the seated, on each column of ``acc``: the supporters must
+    hold the shares of the voters and of the votes; the largest refusing voter blocks
+    (``who``, -1 where it passed)."""
+    for i in range(n_col):
+        n_seated, n_yes, total, yes_w = 0, 0, 0.0, 0.0
+        heavy, heavy_w = 0, -math.inf
+        for j in range(len(seated)):
+            w = votes[j] if seated[j] else 0.0
+            yes = acc[j, i] and seated[j]
+            n_seated += seated[j]
+            n_yes += yes
+            total += w
+            yes_w += w * yes
+            key = -1.0 if yes else w
+            if key > heavy_w:
+                heavy, heavy_w = j, key
+        passed = n_yes / max(n_seated, 1) >= share_n - EPS
+        ok[i] = passed and yes_w / (total if total > 0 else 1.0) >= share_w - EPS
+        who[i] = -1 if ok[i] else codes[heavy]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def decide(
-    decides: int, acc: np.ndarray, col: int, seated: np.ndarray, actor_codes: np.ndarray,
+    decides: int, acc: np.ndarray, n_col: int, seated: np.ndarray, actor_codes: np.ndarray,
     votes: np.ndarray, kinds: np.ndarray, starts: np.ndarray, members: np.ndarray,
     codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
-    bcodes: np.ndarray, share_n: float, share_w: float,
-) -> tuple[bool, int]:  # fmt: skip
-    """Whether the proposal passes on column ``col`` of the table's acceptances and who
-    blocked it: by the parties (PARTIES), by the parties and every participant besides
-    (EVERYONE: the first refusing one blocks), or by a weighted vote of the seated (VOTE)."""
+    bcodes: np.ndarray, share_n: float, share_w: float, ok: np.ndarray, who: np.ndarray,
+    yes: np.ndarray,
+) -> None:  # fmt: skip
+    """Whether the proposal passes on each of the first ``n_col`` columns of the table's
+    acceptances ``acc`` (P, X) and who blocked it (``ok``, ``who``: X each; ``yes``
+    scratch): by the parties (PARTIES), by the parties and every participant besides
+    (EVERYONE: the first refusing one blocks where no party did), or by a weighted vote of
+    the seated (VOTE). All columns in one call: numba counts a reference to every array
+    handed to a function, so a call a column cost more than the decision."""
     if decides == VOTE:
-        return vote_passes(acc, col, seated, votes, actor_codes, share_n, share_w)
-    ok, who = parties_pass(
-        acc, col, kinds, starts, members, codes, bind_kind, bstarts, bmembers, bcodes, votes
-    )
+        vote_passes(acc, n_col, seated, votes, actor_codes, share_n, share_w, ok, who)
+        return
+    parties_pass(acc, n_col, kinds, starts, members, codes, bind_kind, bstarts, bmembers,
+                 bcodes, votes, ok, who, yes)  # fmt: skip
     if decides == EVERYONE:
-        for j in range(len(actor_codes)):
-            if not acc[j, col]:
-                return False, who if who >= 0 else actor_codes[j]
-    return ok, who
+        for i in range(n_col):
+            for j in range(len(actor_codes)):
+                if not acc[j, i]:
+                    ok[i] = False
+                    who[i] = who[i] if who[i] >= 0 else actor_codes[j]
+                    break
+
+
+@njit(cache=True, error_model="numpy")
+def offers_mean(offers: np.ndarray, out: np.ndarray) -> None:
+    """The parties' offers' (K, I) mean on each issue: the proposal where no one mediates
+    (called by itself where it is the forum's rule: :func:`propose` is handed 22 arrays)."""
+    n_k, n_i = offers.shape
+    for i in range(n_i):
+        s = 0.0
+        for k in range(n_k):
+            s += offers[k, i]
+        out[i] = s / n_k
 
 
 @njit(cache=True, error_model="numpy")
@@ -216,13 +259,9 @@ def propose(
     the seated actors' capability x salience weighted median (MEDIAN: Black's median
     voter), or the Nash bargaining solution between the offers (NASH). Table arrays:
     positions ``x``, ``sal``, ``ideal`` (P, I), capabilities ``cap`` (P,)."""
-    n_k, n_i = offers.shape
+    n_i = offers.shape[1]
     if kind == MEAN:
-        for i in range(n_i):
-            s = 0.0
-            for k in range(n_k):
-                s += offers[k, i]
-            out[i] = s / n_k
+        offers_mean(offers, out)
     elif kind == MEDIAN:
         for i in range(n_i):
             n = 0
@@ -273,13 +312,14 @@ def decide_batch(
     codes: np.ndarray, bind_kind: np.ndarray, bstarts: np.ndarray, bmembers: np.ndarray,
     bcodes: np.ndarray, share_n: float, share_w: float, ok: np.ndarray, who: np.ndarray,
 ) -> None:  # fmt: skip
-    """:func:`decide` for each run b and column of acceptances ``acc`` (B, P, X)."""
+    """:func:`decide` for each run b of acceptances ``acc`` (B, P, X)."""
+    yes = np.zeros(acc.shape[2], np.bool_)
     for b in range(acc.shape[0]):
-        for col in range(acc.shape[2]):
-            ok[b, col], who[b, col] = decide(
-                decides, acc[b], col, seated, actor_codes, votes[b], kinds, starts, members,
-                codes, bind_kind, bstarts, bmembers, bcodes, share_n, share_w,
-            )  # fmt: skip
+        decide(
+            decides, acc[b], acc.shape[2], seated, actor_codes, votes[b], kinds, starts,
+            members, codes, bind_kind, bstarts, bmembers, bcodes, share_n, share_w, ok[b],
+            who[b], yes,
+        )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
@@ -287,13 +327,11 @@ def bloc_offer_batch(
     kind: int, x: np.ndarray, w: np.ndarray, dirn: np.ndarray, out: np.ndarray
 ) -> None:
     """A bloc's offer (B, I) from its members' positions ``x`` (B, M, I), weights ``w``."""
-    n_b, n_m, n_i = x.shape
+    n_b, n_m = x.shape[:2]
     members, big = np.arange(n_m), max(n_m, 1)
     vx, vw, order = np.zeros(big), np.zeros(big), np.zeros(big, np.int64)
     for b in range(n_b):
-        xb, wb = x[b], w[b]  # one view a run, not one an issue
-        for i in range(n_i):
-            out[b, i] = bloc_offer(kind, members, 0, n_m, xb, wb, dirn[b, i], i, vx, vw, order)
+        bloc_offer(kind, members, 0, n_m, x[b], w[b], dirn[b], vx, vw, order, out[b])
 
 
 @njit(cache=True, error_model="numpy")
@@ -316,7 +354,6 @@ def weighted_median_batch(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None
 @njit(cache=True, error_model="numpy")
 def bloc_accepts_batch(kind: int, accept: np.ndarray, votes: np.ndarray, out: np.ndarray) -> None:
     """Whether a bloc accepts (B, X) from its members' acceptance (B, M, X) and votes."""
-    members = np.arange(accept.shape[1])
+    members, every = np.arange(accept.shape[1]), np.ones(accept.shape[2], np.bool_)
     for b in range(accept.shape[0]):
-        for col in range(accept.shape[2]):
-            out[b, col] = bloc_accepts(kind, members, 0, len(members), accept[b], votes[b], col)
+        bloc_accepts(kind, members, 0, len(members), accept[b], votes[b], len(every), every, out[b])

@@ -93,7 +93,7 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any, b0: int, b1: int) -> None:
     t_kinds, t_starts, t_dirs, t_idx = T.kinds, T.starts, T.dirs, T.idx
     t_members, t_agenda, t_has_cap, t_caps = T.members, T.agenda, T.has_cap, T.caps
     w_mcap, w_x, w_vx, w_vw = W.mcap, W.x, W.vx, W.vw
-    w_order, w_offers = W.order, W.offers
+    w_order, w_offers, w_dvec = W.order, W.offers, W.dvec
     p_capability = P.capability
     o_offers = O.offers
     for b in range(b0, b1):
@@ -101,19 +101,20 @@ def _offers(P: Any, S: Any, T: Any, W: Any, O: Any, b0: int, b1: int) -> None:
         for k in range(len(t_kinds)):
             a, z = t_starts[k], t_starts[k + 1]
             d = t_dirs[b, k]
-            for m in range(a, z):
-                w_mcap[m - a] = p_capability[b, t_idx[t_members[m]]]
-            for i in range(len(t_agenda)):
-                if t_kinds[k] >= 0:
-                    v = choice.bloc_offer(
-                        t_kinds[k], t_members, a, z, w_x[row], w_mcap, d, i, w_vx, w_vw, w_order
-                    )
-                else:
+            if t_kinds[k] >= 0:
+                for m in range(a, z):
+                    w_mcap[m - a] = p_capability[b, t_idx[t_members[m]]]
+                w_dvec[:] = d
+                choice.bloc_offer(
+                    t_kinds[k], t_members, a, z, w_x[row], w_mcap, w_dvec, w_vx, w_vw, w_order,
+                    w_offers[row, k],
+                )  # fmt: skip
+            else:
+                for i in range(len(t_agenda)):
                     v = w_x[row, t_members[a], i]
-                    if t_has_cap[k]:
-                        v = bounded(v, t_caps[b, k, i], d)
-                w_offers[row, k, i] = v
-                o_offers[b, k, i] = v
+                    w_offers[row, k, i] = bounded(v, t_caps[b, k, i], d) if t_has_cap[k] else v
+            for i in range(len(t_agenda)):
+                o_offers[b, k, i] = w_offers[row, k, i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -127,6 +128,10 @@ def _propose(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) -
     t_grid, t_sweeps, f_proposes = T.grid, T.sweeps, F.proposes
     for b in range(b0, b1):
         row = b - b0  # the run's row in the block's scratch
+        if f_proposes == MEAN:
+            choice.offers_mean(w_offers[row], w_prop[row])
+            o_proposal[b] = w_prop[row]
+            continue
         choice.propose(
             f_proposes, w_offers[row], w_x[row], t_seated, w_tcap[row], w_tsal[row], w_tideal[row],
             w_live[row], t_sq, t_starts, t_members, t_grid, t_sweeps, w_prop[row], w_vx, w_vw,
@@ -248,7 +253,7 @@ def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
     t_seated, t_kinds, t_starts, t_codes = T.seated, T.kinds, T.starts, T.codes
     t_bind_kind, t_bstarts, t_bcodes = T.bind_kind, T.bstarts, T.bcodes
     w_tvotes, w_acc = W.tvotes, W.acc
-    w_ok, w_who, w_live, w_prop = W.ok, W.who, W.live, W.prop
+    w_ok, w_who, w_yes, w_live, w_prop = W.ok, W.who, W.yes, W.live, W.prop
     f_package, f_decides, f_share_n, f_share_w = F.package, F.decides, F.share_n, F.share_w
     f_forum, f_number = F.forum, F.number
     s_value, s_agreed, s_agreed_in, s_agreed_at = S.value, S.agreed, S.agreed_in, S.agreed_at
@@ -256,13 +261,11 @@ def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
     o_ok, o_blocker = O.ok, O.blocker
     for b in range(b0, b1):
         row = b - b0  # the run's row in the block's scratch
-        for col in range(1 if f_package else len(t_agenda)):
-            ok, who = choice.decide(
-                f_decides, w_acc[row], col, t_seated, t_idx, w_tvotes[row], t_kinds, t_starts,
-                t_members, t_codes, t_bind_kind, t_bstarts, t_bmembers, t_bcodes, f_share_n,
-                f_share_w,
-            )  # fmt: skip
-            w_ok[col], w_who[col] = ok, who
+        choice.decide(
+            f_decides, w_acc[row], 1 if f_package else len(t_agenda), t_seated, t_idx,
+            w_tvotes[row], t_kinds, t_starts, t_members, t_codes, t_bind_kind, t_bstarts,
+            t_bmembers, t_bcodes, f_share_n, f_share_w, w_ok, w_who, w_yes,
+        )  # fmt: skip
         for i in range(len(t_agenda)):
             col = 0 if f_package else i
             ok = w_ok[col] and w_live[row, i]
@@ -277,30 +280,30 @@ def _settle(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int) ->
             o_ok[b, i], o_blocker[b, i] = ok, blk
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def level(S: Any, T: Any, W: Any, b: int, k: int) -> float:
-    """Party k's mean concession level over its members and the agenda."""
-    t_starts, t_idx, t_members, t_agenda = T.starts, T.idx, T.members, T.agenda
-    w_flat = W.flat
-    s_c = S.c
-    n = 0
-    for m in range(t_starts[k], t_starts[k + 1]):
-        a = t_idx[t_members[m]]
-        for i in range(len(t_agenda)):
-            if t_agenda[i]:
-                w_flat[n] = s_c[b, a, i]
-                n += 1
-    return psum(w_flat, n) / n
+@njit(cache=True, error_model="numpy")
+def levels(
+    c: np.ndarray, starts: np.ndarray, idx: np.ndarray, members: np.ndarray,
+    agenda: np.ndarray, flat: np.ndarray, b: int, out: np.ndarray,
+) -> None:  # fmt: skip
+    """Each party's mean concession level over its members and the agenda, in run b (all
+    parties in one call: numba counts a reference to each array a function is handed)."""
+    for k in range(len(out)):
+        n = 0
+        for m in range(starts[k], starts[k + 1]):
+            a = idx[members[m]]
+            for i in range(len(agenda)):
+                if agenda[i]:
+                    flat[n] = c[b, a, i]
+                    n += 1
+        out[k] = psum(flat, n) / n
 
 
 @njit(cache=True, error_model="numpy")
 def open_levels(S: Any, T: Any, W: Any) -> None:
     """Each party's concession level as its forum opens: what its first move is from."""
-    s_c = S.c
-    t_kinds, t_moved = T.kinds, T.moved
+    s_c, t_moved = S.c, T.moved
     for b in range(s_c.shape[0]):
-        for k in range(len(t_kinds)):
-            t_moved[b, k] = level(S, T, W, b, k)
+        levels(s_c, T.starts, T.idx, T.members, T.agenda, W.flat, b, t_moved[b])
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -333,16 +336,17 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     t_seated, t_party_of, t_tactic = T.seated, T.party_of, T.tactic
     w_moves, w_vx, w_vw, w_rsal = W.moves, W.vx, W.vw, W.rsal
     w_tstep, w_step, w_work, w_order = W.tstep, W.step, W.work, W.order
-    w_flat, w_live, w_cap = W.flat, W.live, W.cap
+    w_flat, w_live, w_cap, w_now = W.flat, W.live, W.cap, W.now
+    t_starts, t_members = T.starts, T.members
     s_c, s_reservation = S.c, S.reservation
     p_ideal, p_salience, p_beta, p_reciprocity = P.ideal, P.salience, P.beta, P.reciprocity
     for b in range(b0, b1):
         row = b - b0  # the run's row in the block's scratch
         n_k, n_i = len(t_kinds), len(t_agenda)
+        levels(s_c, t_starts, t_idx, t_members, t_agenda, w_flat, b, w_now)
         for k in range(n_k):
-            now = level(S, T, W, b, k)
-            w_moves[k] = now - t_moved[b, k]
-            t_moved[b, k] = now
+            w_moves[k] = w_now[k] - t_moved[b, k]
+            t_moved[b, k] = w_now[k]
         t = _time(P, T, F, b)
         for j in range(len(t_idx)):
             if not t_seated[j]:

@@ -33,8 +33,8 @@ Scalars = namedtuple(
 )
 Scratch = namedtuple(
     "Scratch",
-    "live x xc offers prop step cap acc ok who vx vw order work flat mcap tcap tvotes "
-    "moves nw nneed nideal ncap tsal tstep tideal rsal",
+    "live x xc offers prop step cap acc ok who yes vx vw order work flat mcap tcap tvotes "
+    "moves now dvec nw nneed nideal ncap tsal tstep tideal rsal",
 )
 Outputs = namedtuple(
     "Outputs",
@@ -63,11 +63,11 @@ def scratch(t: Any, n_b: int, n_i: int) -> Any:
         live=np.zeros((n_b, n_i), bool), x=np.zeros(table), xc=np.zeros((n_p, n_i)),
         offers=np.zeros((n_b, n_k, n_i)), prop=np.zeros((n_b, n_i)), step=np.zeros(table),
         cap=np.zeros(table), acc=np.zeros(table, bool), ok=np.zeros(n_i, bool),
-        who=np.zeros(n_i, np.int64), vx=np.zeros(big), vw=np.zeros(big),
+        who=np.zeros(n_i, np.int64), yes=np.zeros(n_i, bool), vx=np.zeros(big), vw=np.zeros(big),
         order=np.zeros(big, np.int64), work=np.zeros(n_i), flat=np.zeros(max(n_p * n_i, 1)),
         mcap=np.zeros(n_p), tcap=np.zeros((n_b, n_p)), tvotes=np.zeros((n_b, n_p)),
-        moves=np.zeros(n_k), nw=np.zeros(issues), nneed=np.zeros(issues),
-        nideal=np.zeros(issues), ncap=np.zeros(n_m), tsal=np.zeros(table),
+        moves=np.zeros(n_k), now=np.zeros(n_k), dvec=np.zeros(n_i), nw=np.zeros(issues),
+        nneed=np.zeros(issues), nideal=np.zeros(issues), ncap=np.zeros(n_m), tsal=np.zeros(table),
         tstep=np.zeros(n_i), tideal=np.zeros(table), rsal=np.zeros(n_i),
     )  # fmt: skip
 
