@@ -109,6 +109,18 @@ def party_gain(
 
 
 @njit(cache=True, error_model="numpy")
+def offers_mean(offers: np.ndarray, out: np.ndarray) -> None:
+    """The parties' offers' (K, I) mean on each issue: the proposal where no one mediates
+    (called by itself where it is the forum's rule: :func:`propose` is handed 22 arrays)."""
+    n_k, n_i = offers.shape
+    for i in range(n_i):
+        s = 0.0
+        for k in range(n_k):
+            s += offers[k, i]
+        out[i] = s / n_k
+
+
+@njit(cache=True, error_model="numpy")
 def nash(
     offers: np.ndarray, starts: np.ndarray, members: np.ndarray, w: np.ndarray,
     need: np.ndarray, ideal: np.ndarray, capw: np.ndarray, live: np.ndarray,
@@ -120,11 +132,7 @@ def nash(
     issue where no value gains every party anything keeps the mean. Party k's members are
     ``members[starts[k]:starts[k + 1]]`` with rows ``w``, ``need``, ``ideal``, ``capw``."""
     n_k, n_i = offers.shape
-    for i in range(n_i):
-        s = 0.0
-        for k in range(n_k):
-            s += offers[k, i]
-        out[i] = s / n_k
+    offers_mean(offers, out)
     for _ in range(sweeps):
         for i in range(n_i):
             if not live[i]:
@@ -233,18 +241,6 @@ def decide(
                     ok[i] = False
                     who[i] = who[i] if who[i] >= 0 else actor_codes[j]
                     break
-
-
-@njit(cache=True, error_model="numpy")
-def offers_mean(offers: np.ndarray, out: np.ndarray) -> None:
-    """The parties' offers' (K, I) mean on each issue: the proposal where no one mediates
-    (called by itself where it is the forum's rule: :func:`propose` is handed 22 arrays)."""
-    n_k, n_i = offers.shape
-    for i in range(n_i):
-        s = 0.0
-        for k in range(n_k):
-            s += offers[k, i]
-        out[i] = s / n_k
 
 
 @njit(cache=True, error_model="numpy")
