@@ -149,10 +149,9 @@ class Spool:
     ) -> None:
         self.path, self.keep, self.also, self.advice = folder / name, keep, also, advice
         self.hold, self.rows = hold, 0
-        self._held: list[pd.DataFrame] | None = []  # None once spilled to the file
-        self._parts: Parts | None = None
-        self._pending: list[pd.DataFrame] = []  # parts not yet written, once spilled
-        self._pending_rows = 0
+        self._held: list[pd.DataFrame] = []  # parts not yet written: at most ``hold`` rows
+        self._held_rows = 0
+        self._parts: Parts | None = None  # the file, once spilled
         self._closed = False
 
     def append(self, frame: pd.DataFrame) -> None:
@@ -161,21 +160,16 @@ class Spool:
             self.also(frame)
         kept = frame[[c for c in frame.columns if self.keep(str(c))]]
         self.rows += len(frame)
-        if self._held is not None:
-            self._held.append(kept.copy())  # its own columns: the part itself can go
-            if self.rows <= self.hold:
-                return
-            kept, self._held = pd.concat(self._held, ignore_index=True), None
-        else:  # gathered to ``hold`` rows a write: a part's conversion costs per column
-            self._pending.append(kept.copy())
-            self._pending_rows += len(kept)
-            if self._pending_rows < self.hold:
-                return
-            kept = pd.concat(self._pending, ignore_index=True)
-            self._pending, self._pending_rows = [], 0
-        self._write(kept)
+        self._held.append(kept.copy())  # its own columns: the part itself can go
+        self._held_rows += len(kept)
+        # written more than ``hold`` rows at a time: converting a part to Arrow costs per
+        # column, whatever its rows
+        if self._held_rows > self.hold:
+            self._write_held()
 
-    def _write(self, kept: pd.DataFrame) -> None:
+    def _write_held(self) -> None:
+        kept = pd.concat(self._held, ignore_index=True)
+        self._held, self._held_rows = [], 0
         try:
             if self._parts is None:
                 from negsim.parquet import Parts
@@ -190,17 +184,15 @@ class Spool:
         self._closed = True
         if not self.rows:
             raise ValueError("no runs")
-        if self._held is not None:
+        if self._parts is None:  # never spilled: a small job stays in memory
             return RunTable(frame=pd.concat(self._held, ignore_index=True))
-        if self._pending:
-            self._write(pd.concat(self._pending, ignore_index=True))
-            self._pending, self._pending_rows = [], 0
-        if self._parts is not None:
-            parts, self._parts = self._parts, None
-            try:
-                parts.close()
-            except OSError as exc:
-                raise os_failure(exc, self.path, self.advice) from None
+        if self._held:
+            self._write_held()
+        parts, self._parts = self._parts, None
+        try:
+            parts.close()
+        except OSError as exc:
+            raise os_failure(exc, self.path, self.advice) from None
         return RunTable(path=self.path)
 
     def __enter__(self) -> Spool:
