@@ -100,17 +100,14 @@ class Judgement:
     expected: np.ndarray  # (B, A) what staying is worth to it (a decision's basis)
 
 
-def open_table(
-    cp: Compiled, f: int, params: Params, st: RunState, bends: np.ndarray | None = None
-) -> Table:
+def open_table(cp: Compiled, f: int, params: Params, st: RunState, bends: np.ndarray) -> Table:
     """Lay forum f out for the kernel: its actors, parties, rules and bounds, once
-    (``bends``: :func:`_bends` of ``params``, when the caller has it already)."""
+    (``bends``: :func:`_bends` of ``params``, computed once for the whole schedule)."""
     forum = cp.forums[f]
     idx = np.union1d(forum.participants, forum.required).astype(np.intp)
     seated = np.isin(idx, forum.participants)
     local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
     dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
-    bends = _bends(params) if bends is None else bends
     t = _arrays(cp, forum, f, params, st, idx, seated, local, dirs, bends)
     tab = Table(forum, f, idx, seated, local, dirs, params, st, t)
     timer = compiled.first_use()
