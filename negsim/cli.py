@@ -666,11 +666,17 @@ def _check_out(out: Path, force: bool = False) -> None:
 def entry() -> NoReturn:
     """The ``negsim`` command. Where a stopped process pool left a thread it could not wait
     for (see ``LocalPool.stop``), it leaves at once once its output is flushed: the
-    interpreter's exit would join that thread, which is blocked for good."""
+    interpreter's exit would join that thread, which is blocked for good. Leaving at once skips
+    multiprocessing's exit handlers, so the ones that unlink the pool's named semaphores are run
+    first: without them its resource tracker reports them as leaked, on the user's stderr."""
     from negsim.execution import ABANDONED
 
     code = main()
     if any(t.is_alive() for t in ABANDONED):
+        from multiprocessing import util
+
+        # what the interpreter's exit runs first: the semaphores' unlinks, the queues' closes
+        util._run_finalizers(0)  # type: ignore[attr-defined]
         for stream in (sys.stdout, sys.stderr):
             with suppress(OSError):  # a reader that left early (| head)
                 stream.flush()
