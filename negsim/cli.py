@@ -445,7 +445,7 @@ def _run(args: argparse.Namespace, cp: Compiled, writer: RunsWriter | None) -> i
             print()
     with _spool_folder(writer) as folder:
         started = time.perf_counter()
-        table = _spooled(args, folder, writer if args.posterior is None else None)
+        table = _spooled(args, cp, folder, writer if args.posterior is None else None)
         elapsed = time.perf_counter() - started
         prior = None
         if args.posterior is not None:
@@ -504,14 +504,18 @@ def _spool(folder: Path, writer: RunsWriter | None, name: str = "spool.parquet")
     return Spool(folder, summarised, name, also, advice)
 
 
-def _spooled(args: argparse.Namespace, folder: Path, writer: RunsWriter | None) -> RunTable:
-    """The runs of ``args``, over the workers, through :func:`_spool`."""
+def _spooled(
+    args: argparse.Namespace, cp: Compiled, folder: Path, writer: RunsWriter | None
+) -> RunTable:
+    """The runs of ``args`` (``cp``: its scenario, compiled), over the workers, through
+    :func:`_spool`."""
     from negsim.runner import stream_parallel
 
     with _spool(folder, writer) as spool:
         stream_parallel(
             str(args.scenario), tuple(args.overrides), range(args.runs), args.seed,
             lambda part: spool.append(part.frame), engine=args.engine, workers=args.workers,
+            compiled=cp,
         )  # fmt: skip
         return spool.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -162,10 +162,20 @@ def run_many(
     return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed, extra)))
 
 
-@lru_cache(maxsize=8)
+_COMPILED: dict[tuple[str, tuple[str, ...]], Compiled] = {}
+KEEP_COMPILED = 8  # scenarios a process keeps compiled
+
+
 def _compiled(path: str, overrides: tuple[str, ...]) -> Compiled:
-    """Each worker process compiles a scenario once, however many chunks it runs."""
-    return compile_scenario(load_scenario(path, list(overrides)))
+    """Each worker process compiles a scenario once, however many chunks it runs; the process
+    that started the job has it already (:func:`stream_parallel` puts it here), so tasks it
+    runs itself neither read nor validate the file again (a fifth of a cold small run)."""
+    key = (path, overrides)
+    if key not in _COMPILED:
+        while len(_COMPILED) >= KEEP_COMPILED:
+            del _COMPILED[next(iter(_COMPILED))]  # the oldest
+        _COMPILED[key] = compile_scenario(load_scenario(path, list(overrides)))
+    return _COMPILED[key]
 
 
 def _work(
@@ -185,12 +195,17 @@ def stream_parallel(
     workers: int | None = None,
     executor: Executor | None = None,
     per_task: int = RUNS_PER_TASK,
+    compiled: Compiled | None = None,
 ) -> None:
     """Runs ``runs`` in tasks of ``per_task`` runs over ``executor`` (default: up to
     ``workers`` local processes, none for a small job; see
     :func:`negsim.execution.local_workers`) and hands each task's results to ``on_part`` in
     run order, keeping none: memory holds the tasks in flight, not the job. Workers get the
-    scenario's path, not its arrays, and compile it once each."""
+    scenario's path, not its arrays, and compile it once each; ``compiled`` is the caller's
+    own compilation of that path and those overrides, used by tasks run in this process."""
+    if compiled is not None:
+        _COMPILED.pop((path, tuple(overrides)), None)
+        _COMPILED[(path, tuple(overrides))] = compiled  # the newest: a stale one is replaced
     runs = np.asarray(runs, dtype=np.int64)
     tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
     pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -116,3 +117,27 @@ def test_help_and_schema_work_as_a_subprocess() -> None:
         done = negsim_cli(*args, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout
+
+
+def test_a_run_reads_its_scenario_once_and_as_the_file_is_now(tmp_path, capsys, monkeypatch):
+    """The runs made in this process use the scenario the command has just read: the file is
+    not read and validated again for them, and an edit between two commands in one process
+    (the API's and the tests' way) is never answered from an earlier compilation."""
+    from negsim import runner
+
+    loads: list[str] = []
+    real = runner.load_scenario
+    monkeypatch.setattr(runner, "load_scenario", lambda *a, **k: loads.append(a[0]) or real(*a))
+    path = tmp_path / "s.yaml"
+    path.write_text(MINI.read_text())
+    before = run_json(capsys, str(path), "--runs", "200")
+    assert loads == []  # a small job runs in this process, from the command's own compilation
+    patient = "patience: {rounds: 50, progress_required: 0.0"  # Russia stays: no breakdown
+    path.write_text(re.sub(r"patience: \{rounds: \{[^}]*\}, progress_required: 0.2", patient,
+                           MINI.read_text()))  # fmt: skip
+    assert patient in path.read_text()
+    after = run_json(capsys, str(path), "--runs", "200")
+    elsewhere = tmp_path / "t.yaml"
+    elsewhere.write_text(path.read_text())
+    assert after["outcomes"] == run_json(capsys, str(elsewhere), "--runs", "200")["outcomes"]
+    assert after["outcomes"] != before["outcomes"]
