@@ -121,3 +121,19 @@ def test_validating_a_scenario_loads_neither_numba_nor_mesa() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_leaves_scipy_linalg_unloaded_and_importable() -> None:
+    """numba's BLAS probe would import all of scipy.linalg on a run's first kernel call; the
+    kernel skips it (it uses no BLAS), and scipy.linalg still imports, and works, after."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from negsim.cli import main; "
+        f"main(['run', {str(ROOT / 'tests' / 'data' / 'mini.yaml')!r}, '--runs', '20']); "
+        "print('scipy.linalg' in sys.modules); "
+        "import scipy.linalg, numpy; print(scipy.linalg.det(numpy.eye(2)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-2:] == ["False", "1.0"]

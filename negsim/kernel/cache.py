@@ -13,12 +13,33 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from numba import njit, uint64
 from numba.core import caching
+
+
+def _skip_blas_probe() -> None:
+    """Import numba's array maths without its BLAS probe, which imports all of scipy.linalg
+    (a tenth of a cold ``negsim run``'s CPU) to learn whether ``np.convolve`` and
+    ``np.correlate`` may call BLAS: the kernel uses neither, and without BLAS numba computes
+    them with its own loop. The probe's import fails at once while the name is None in
+    ``sys.modules``; the name is taken out after, so scipy.linalg imports as usual later."""
+    name = "scipy.linalg.cython_blas"
+    if name in sys.modules:  # scipy.linalg is imported already: the probe costs nothing
+        return
+    sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(name, 0) is None:
+            del sys.modules[name]
+
+
+_skip_blas_probe()
 
 __all__ = ["njit", "sources_hash", "uint64"]
 
