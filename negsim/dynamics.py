@@ -241,15 +241,24 @@ def judge(
     return Judgement(cp.forums[f], f, 0, judged, out, np.full(judged.shape, np.nan))
 
 
-def trajectory_point(cp: Compiled, params: Params, x: np.ndarray) -> np.ndarray:
+def positions(params: Params, st: RunState, actors: np.ndarray | int) -> np.ndarray:
+    """Where the runs' concession levels put ``actors`` now: (B, len(actors), I), or (B, I)
+    for one actor (the others' positions are not computed)."""
+    return rules.position(
+        params.ideal[:, actors], st.reservation[:, actors], st.c[:, actors]
+    )  # fmt: skip
+
+
+def trajectory_point(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     """The focal actor's position, the lead's, and the reported bloc's bound: (B, 3, I)."""
-    focal = x[:, cp.focal]
-    lead = x[:, cp.lead]
+    focal = positions(params, st, cp.focal)
+    lead = positions(params, st, cp.lead)
     if cp.bloc is None:
         bound = np.full_like(focal, np.nan)
     else:
-        dirn = direction(cp.blocs[cp.bloc].members, params, cp.n_issues)
-        bound = bloc_bound(cp, cp.bloc, x, dirn)
+        members = cp.blocs[cp.bloc].members
+        dirn = direction(members, params, cp.n_issues)
+        bound = consensus_bound(positions(params, st, members), dirn)
     return np.stack([focal, lead, bound], axis=1)
 
 
@@ -269,8 +278,7 @@ def steps(
         through = ~st.broke  # at the table to the forum's end (it may walk out after it)
         st.rounds += through
         verdict = judge(cp, params, st, f, through, t)
-        x = rules.position(params.ideal, st.reservation, st.c)
-        point = trajectory_point(cp, params, x)
+        point = trajectory_point(cp, params, st)
         st.trajectory[:, f] = np.where(through[:, None, None], point, np.nan)
         yield verdict
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import direction, trajectory_point
+from negsim.dynamics import direction, positions, trajectory_point
 from negsim.figures.registry import (
     Draw,
     Figure,
@@ -40,12 +40,8 @@ def share_agreed(status: pd.Series) -> float:
     return float((status == IssueStatus.AGREED.label).mean())
 
 
-def _positions(params: Params, st: RunState) -> np.ndarray:
-    return rules.position(params.ideal, st.reservation, st.c)
-
-
 def _gap(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    point = trajectory_point(cp, params, _positions(params, st))
+    point = trajectory_point(cp, params, st)
     return np.abs(point[:, 0] - point[:, 2])
 
 
@@ -53,7 +49,7 @@ def _bloc_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     if cp.bloc is None:
         return np.full(params.n_runs, np.nan)
     members = cp.blocs[cp.bloc].members
-    return _positions(params, st)[:, members].std(axis=1).mean(axis=1)
+    return positions(params, st, members).std(axis=1).mean(axis=1)
 
 
 def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
