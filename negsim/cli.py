@@ -515,7 +515,7 @@ def _spooled(
         stream_parallel(
             str(args.scenario), tuple(args.overrides), range(args.runs), args.seed,
             lambda part: spool.append(part.frame), engine=args.engine, workers=args.workers,
-            compiled=cp,
+            compiled=cp, inputs=False,  # neither the spool nor runs.parquet keeps them
         )  # fmt: skip
         return spool.close()
 
@@ -592,7 +592,8 @@ def _from_posterior(
 
     fixed = _posterior_fixed(cp, args, range(args.runs))  # a few inputs a run, not a table
     with _spool(folder, writer, "posterior-spool.parquet") as spool:
-        for part in iter_runs(cp, range(args.runs), args.seed, engine=args.engine, fixed=fixed):
+        parts = iter_runs(cp, range(args.runs), args.seed, args.engine, fixed=fixed, inputs=False)
+        for part in parts:
             spool.append(part.frame)
         return spool.close()
 

@@ -56,13 +56,16 @@ def iter_runs(
     chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
     extra: tuple[str, ...] = (),
+    inputs: bool = True,
 ) -> Iterator[Results]:
     """Results chunk by chunk, in run order: for streaming to disk.
 
     ``fixed`` (leaf path -> one value per run) is how an experimental design sets inputs. A
     chunk that raises is run again run by run, so only the runs that fail are lost; their
     rows carry the error and the seed, and the batch goes on. ``extra`` names the figures on
-    demand to compute too (see :func:`negsim.figures.registry.computed`).
+    demand to compute too (see :func:`negsim.figures.registry.computed`). ``inputs``: the
+    table has the sampled inputs' ``in:`` columns (``negsim run`` keeps none of them: they
+    are most of a row, and workers would pickle them for nothing).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
@@ -75,15 +78,17 @@ def iter_runs(
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
         try:
-            yield _chunk(cp, runs[part], seed, engine, sub, extra)
+            yield _chunk(cp, runs[part], seed, engine, sub, extra, inputs)
         except Exception:
             singles = []
             for i, k in enumerate(runs[part]):
                 one = {p: v[i : i + 1] for p, v in sub.items()}
                 try:
-                    singles.append(_chunk(cp, runs[part][i : i + 1], seed, engine, one, extra))
+                    singles.append(
+                        _chunk(cp, runs[part][i : i + 1], seed, engine, one, extra, inputs)
+                    )
                 except Exception as exc:
-                    singles.append(_failed(cp, int(k), seed, engine, one, exc, extra))
+                    singles.append(_failed(cp, int(k), seed, engine, one, exc, extra, inputs))
             yield concat(singles)
 
 
@@ -94,6 +99,7 @@ def _chunk(
     engine: str,
     fixed: dict[str, np.ndarray],
     extra: tuple[str, ...] = (),
+    inputs: bool = True,
 ) -> Results:
     values, params = draw(cp, runs, seed, fixed)
     if engine == "batch":
@@ -105,7 +111,7 @@ def _chunk(
         ]
         st = _stack([m.run().state for m in models])
     summary = summarize(cp, params, st, extra)
-    return Results(table(cp, summary, runs, values), summary, engine)
+    return Results(table(cp, summary, runs, values if inputs else None), summary, engine)
 
 
 def _failed(
@@ -116,9 +122,10 @@ def _failed(
     fixed: dict[str, np.ndarray],
     exc: Exception,
     extra: tuple[str, ...] = (),
+    inputs: bool = True,
 ) -> Results:
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-    return failed_results(cp, [run], seed, engine, fixed, message, extra)
+    return failed_results(cp, [run], seed, engine, fixed, message, extra, inputs)
 
 
 def failed_results(
@@ -129,14 +136,17 @@ def failed_results(
     fixed: dict[str, np.ndarray],
     reason: str,
     extra: tuple[str, ...] = (),
+    inputs: bool = True,
 ) -> Results:
     """Rows for runs that produced nothing (they raised, or their worker died): their inputs
-    where they can be drawn, every figure missing, and the reason in ``error``."""
+    where they can be drawn (``inputs``), every figure missing, and the reason in ``error``."""
     runs = np.asarray(runs, dtype=np.int64)
-    try:
-        values = draw(cp, runs, seed, fixed)[0]
-    except Exception:
-        values = np.full((len(runs), len(cp.leaves)), np.nan)
+    values = None
+    if inputs:
+        try:
+            values = draw(cp, runs, seed, fixed)[0]
+        except Exception:
+            values = np.full((len(runs), len(cp.leaves)), np.nan)
     summary = failed_summary(cp, len(runs), extra)
     return Results(table(cp, summary, runs, values, [reason] * len(runs)), summary, engine)
 
@@ -157,9 +167,10 @@ def run_many(
     chunk: int = RUNS_PER_CALL,
     fixed: dict[str, np.ndarray] | None = None,
     extra: tuple[str, ...] = (),
+    inputs: bool = True,
 ) -> Results:
     """Runs ``runs`` (indices into the seed's run sequence) of a compiled scenario."""
-    return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed, extra)))
+    return concat(list(iter_runs(cp, runs, seed, engine, chunk, fixed, extra, inputs)))
 
 
 _COMPILED: dict[tuple[str, tuple[str, ...]], Compiled] = {}
@@ -179,10 +190,15 @@ def _compiled(path: str, overrides: tuple[str, ...]) -> Compiled:
 
 
 def _work(
-    path: str, overrides: tuple[str, ...], seed: int, engine: str, task: tuple[int, np.ndarray]
+    path: str,
+    overrides: tuple[str, ...],
+    seed: int,
+    engine: str,
+    inputs: bool,
+    task: tuple[int, np.ndarray],
 ) -> Results:
     """The worker function of :func:`stream_parallel`: one task, ``(index, runs)``."""
-    return run_many(_compiled(path, overrides), task[1], seed, engine)
+    return run_many(_compiled(path, overrides), task[1], seed, engine, inputs=inputs)
 
 
 def stream_parallel(
@@ -196,13 +212,15 @@ def stream_parallel(
     executor: Executor | None = None,
     per_task: int = RUNS_PER_TASK,
     compiled: Compiled | None = None,
+    inputs: bool = True,
 ) -> None:
     """Runs ``runs`` in tasks of ``per_task`` runs over ``executor`` (default: up to
     ``workers`` local processes, none for a small job; see
     :func:`negsim.execution.local_workers`) and hands each task's results to ``on_part`` in
     run order, keeping none: memory holds the tasks in flight, not the job. Workers get the
     scenario's path, not its arrays, and compile it once each; ``compiled`` is the caller's
-    own compilation of that path and those overrides, used by tasks run in this process."""
+    own compilation of that path and those overrides, used by tasks run in this process;
+    ``inputs``: the parts have the ``in:`` columns (see :func:`iter_runs`)."""
     if compiled is not None:
         _COMPILED.pop((path, tuple(overrides)), None)
         _COMPILED[(path, tuple(overrides))] = compiled  # the newest: a stale one is replaced
@@ -210,7 +228,7 @@ def stream_parallel(
     tasks = [(i, runs[r.start : r.stop]) for i, r in enumerate(task_ranges(len(runs), per_task))]
     pending: dict[int, Results] = {}  # finished out of order; at most the tasks in flight
     handed = 0
-    work = partial(_work, path, tuple(overrides), seed, engine)
+    work = partial(_work, path, tuple(overrides), seed, engine, inputs)
 
     def done(task: tuple[int, np.ndarray], res: Results) -> None:
         nonlocal handed
@@ -220,7 +238,8 @@ def stream_parallel(
             handed += 1
 
     def lost(task: tuple[int, np.ndarray], reason: str) -> Results:
-        return failed_results(_compiled(path, tuple(overrides)), task[1], seed, engine, {}, reason)
+        cp = _compiled(path, tuple(overrides))
+        return failed_results(cp, task[1], seed, engine, {}, reason, inputs=inputs)
 
     with make_executor(local_workers(len(tasks), workers), executor=executor) as pool:
         run_tasks(pool, work, tasks, done, lost)

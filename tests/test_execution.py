@@ -199,3 +199,23 @@ def test_freed_memory_is_kept_for_the_next_chunk_where_glibc_allows_it(
     assert processes.keep_freed_memory() is has_glibc
     monkeypatch.setattr(sys, "platform", "darwin")
     assert processes.keep_freed_memory() is False
+
+
+def test_a_table_without_inputs_is_the_same_rows_less_the_in_columns() -> None:
+    """negsim run asks its tasks for no ``in:`` columns (it keeps none): what they send is
+    the full table's other columns, unchanged, for runs that completed and runs that failed."""
+    from negsim.runner import failed_results, stream_parallel
+
+    cp = compile_scenario(load_scenario(MINI))
+    full = run_many(cp, range(30), 5).frame
+    assert any(c.startswith("in:") for c in full.columns)
+    rest = [c for c in full.columns if not c.startswith("in:")]
+    parts: list[pd.DataFrame] = []
+    stream_parallel(
+        str(MINI), (), range(30), 5, lambda r: parts.append(r.frame), executor=SerialExecutor(),
+        per_task=7, compiled=cp, inputs=False,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), full[rest])
+    lost = failed_results(cp, [3, 4], 5, "batch", {}, "gone", inputs=False).frame
+    kept = failed_results(cp, [3, 4], 5, "batch", {}, "gone").frame
+    pd.testing.assert_frame_equal(lost, kept[[c for c in kept.columns if c in rest]])
