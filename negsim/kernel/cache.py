@@ -24,7 +24,7 @@ from numba.core import caching
 
 def _skip_blas_probe() -> None:
     """Import numba's array maths without its BLAS probe, which imports all of scipy.linalg
-    (a tenth of a cold ``negsim run``'s CPU) to learn whether ``np.convolve`` and
+    (0.1-0.2 s of a cold ``negsim run``'s CPU here) to learn whether ``np.convolve`` and
     ``np.correlate`` may call BLAS: the kernel uses neither, and without BLAS numba computes
     them with its own loop. The probe's import fails at once while the name is None in
     ``sys.modules``; the name is taken out after, so scipy.linalg imports as usual later."""
