@@ -673,7 +673,9 @@ def entry() -> NoReturn:
     for (see ``LocalPool.stop``), it leaves at once once its output is flushed: the
     interpreter's exit would join that thread, which is blocked for good. Leaving at once skips
     multiprocessing's exit handlers, so the ones that unlink the pool's named semaphores are run
-    first: without them its resource tracker reports them as leaked, on the user's stderr."""
+    first (without them its resource tracker reports them as leaked, on the user's stderr), and
+    its temporary folder (the forkserver's socket) is removed: multiprocessing does that last,
+    after joins that could block."""
     from negsim.execution import ABANDONED
 
     code = main()
@@ -682,6 +684,9 @@ def entry() -> NoReturn:
 
         # what the interpreter's exit runs first: the semaphores' unlinks, the queues' closes
         util._run_finalizers(0)  # type: ignore[attr-defined]
+        for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
+            if finalizer._callback is util._remove_temp_dir:  # type: ignore[attr-defined]
+                finalizer()  # removes it, and unregisters it (it runs once)
         for stream in (sys.stdout, sys.stderr):
             with suppress(OSError):  # a reader that left early (| head)
                 stream.flush()

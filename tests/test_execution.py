@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -171,18 +172,22 @@ cli.entry()
 """
 
 
-def test_leaving_past_an_abandoned_thread_leaves_no_semaphores_behind() -> None:
-    """The pool's queues hold named semaphores, unlinked by multiprocessing's exit handlers;
-    leaving at once must still unlink them, or the resource tracker (which shares stderr)
-    prints a warning after the one-line error (seen in CI after a full disk)."""
+def test_leaving_past_an_abandoned_thread_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The pool's queues hold named semaphores and its forkserver a socket in a temporary
+    folder, removed by multiprocessing's exit handlers; leaving at once must still remove
+    them, or the resource tracker (which shares stderr) prints a warning after the one-line
+    error and TMPDIR keeps a pymp-* folder (both seen in CI after a full disk)."""
+    import os
     import subprocess
     import sys
 
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", ABANDONING], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", ABANDONING], capture_output=True, text=True, timeout=120, env=env
     )
     assert done.returncode == 3, done.stderr
     assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_freed_memory_is_kept_for_the_next_chunk_where_glibc_allows_it(
