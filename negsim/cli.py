@@ -670,28 +670,34 @@ def _check_out(out: Path, force: bool = False) -> None:
 
 def entry() -> NoReturn:
     """The ``negsim`` command. Where a stopped process pool left a thread it could not wait
-    for (see ``LocalPool.stop``), it leaves at once once its output is flushed: the
-    interpreter's exit would join that thread, which is blocked for good. Leaving at once skips
-    multiprocessing's exit handlers, so the ones that unlink the pool's named semaphores are run
-    first (without them its resource tracker reports them as leaked, on the user's stderr), and
-    its temporary folder (the forkserver's socket) is removed: multiprocessing does that last,
-    after joins that could block."""
+    for (see ``LocalPool.stop``), it leaves at once (:func:`_leave_at_once`): the
+    interpreter's exit would join that thread, which is blocked for good."""
     from negsim.execution import ABANDONED
 
     code = main()
     if any(t.is_alive() for t in ABANDONED):
-        from multiprocessing import util
-
-        # what the interpreter's exit runs first: the semaphores' unlinks, the queues' closes
-        util._run_finalizers(0)  # type: ignore[attr-defined]
-        for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
-            if finalizer._callback is util._remove_temp_dir:  # type: ignore[attr-defined]
-                finalizer()  # removes it, and unregisters it (it runs once)
-        for stream in (sys.stdout, sys.stderr):
-            with suppress(OSError):  # a reader that left early (| head)
-                stream.flush()
-        os._exit(code)
+        _leave_at_once(code)
     sys.exit(code)
+
+
+def _leave_at_once(code: int) -> NoReturn:
+    """Leave with ``code`` once the output is flushed, skipping the interpreter's exit.
+    That skips multiprocessing's exit handlers too, so the ones that unlink the pool's named
+    semaphores are run first (without them its resource tracker reports them as leaked, on
+    the user's stderr), and its temporary folder (the forkserver's socket) is removed:
+    multiprocessing does that last, after joins that could block. Only for a process about
+    to end: the folder is the whole process's."""
+    from multiprocessing import util
+
+    # what the interpreter's exit runs first: the semaphores' unlinks, the queues' closes
+    util._run_finalizers(0)  # type: ignore[attr-defined]
+    for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
+        if finalizer._callback is util._remove_temp_dir:  # type: ignore[attr-defined]
+            finalizer()  # removes it, and unregisters it (it runs once)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):  # a reader that left early (| head)
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
