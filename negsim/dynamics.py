@@ -34,16 +34,28 @@ from negsim.scenario.compile import Compiled, ForumSpec
 from negsim.state import RunState
 
 
+def span(actors: np.ndarray | int) -> np.ndarray | int | slice:
+    """``actors`` as a slice where they are consecutive (a bloc's members usually are), so
+    that selecting them from a (B, A, ...) array is a view, not a copy: the gather of a
+    bloc's members was a third of the batch's Python-side time. The same values either way."""
+    if isinstance(actors, np.ndarray) and actors.ndim == 1 and len(actors) > 1:
+        first, last = int(actors[0]), int(actors[-1])
+        if last - first == len(actors) - 1 and bool((np.diff(actors) == 1).all()):
+            return slice(first, last + 1)
+    return actors
+
+
 def direction(members: np.ndarray, params: Params, n_issues: int) -> np.ndarray:
     """Which way a set of actors concedes (B, I): their declared side, capability-weighted."""
-    w = params.capability[:, members]
-    side = (params.side[:, members] * w).sum(axis=1)
+    at = span(members)
+    w = params.capability[:, at]
+    side = (params.side[:, at] * w).sum(axis=1)
     return np.repeat(np.where(side >= 0, 1.0, -1.0)[:, None], n_issues, axis=1)
 
 
 def bloc_bound(cp: Compiled, bloc: int, x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
     """The consensus bound of a whole bloc over positions ``x`` (members at the table or not)."""
-    return consensus_bound(x[:, cp.blocs[bloc].members], dirn)
+    return consensus_bound(x[:, span(cp.blocs[bloc].members)], dirn)
 
 
 @dataclass
@@ -244,9 +256,8 @@ def judge(
 def positions(params: Params, st: RunState, actors: np.ndarray | int) -> np.ndarray:
     """Where the runs' concession levels put ``actors`` now: (B, len(actors), I), or (B, I)
     for one actor (the others' positions are not computed)."""
-    return rules.position(
-        params.ideal[:, actors], st.reservation[:, actors], st.c[:, actors]
-    )  # fmt: skip
+    at = span(actors)
+    return rules.position(params.ideal[:, at], st.reservation[:, at], st.c[:, at])
 
 
 def trajectory_point(cp: Compiled, params: Params, st: RunState) -> np.ndarray:

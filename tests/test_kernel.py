@@ -149,3 +149,25 @@ def test_every_kernel_module_compiles_through_the_stamping_njit() -> None:
     for path in sorted(cache.KERNEL.glob("*.py")):
         if path.name != "cache.py":
             assert "from numba import" not in path.read_text(), path.name
+
+
+def test_consecutive_actors_are_read_as_a_view_with_the_same_positions() -> None:
+    """A bloc's members, when consecutive, are selected as a slice (a view, not a gather):
+    the positions must be the gather's to the bit, and any other list is left as it is."""
+    from negsim import dynamics
+    from negsim.scenario.compile import compile_scenario, draw
+    from negsim.scenario.load import load_scenario
+
+    from .conftest import SCENARIOS
+
+    cp = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
+    members = cp.blocs[cp.bloc].members
+    assert dynamics.span(members) == slice(int(members[0]), int(members[-1]) + 1)
+    gaps = np.array([2, 3, 5])
+    assert dynamics.span(gaps) is gaps and dynamics.span(4) == 4
+    params = draw(cp, range(16), 3)[1]
+    st = dynamics.simulate(cp, params)
+    gathered = params.ideal[:, members] + st.c[:, members] * (
+        st.reservation[:, members] - params.ideal[:, members]
+    )
+    assert np.array_equal(dynamics.positions(params, st, members), gathered)

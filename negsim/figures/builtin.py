@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import direction, positions, trajectory_point
+from negsim.dynamics import direction, positions, span, trajectory_point
 from negsim.figures.registry import (
     Draw,
     Figure,
@@ -83,8 +83,8 @@ def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
         return np.full(st.agreed.shape, np.nan)
     members = cp.blocs[cp.bloc].members
     dirn = direction(members, params, cp.n_issues)
-    start = consensus_bound(params.reservation[:, members], dirn)
-    end = consensus_bound(st.reservation[:, members], dirn)
+    start = consensus_bound(params.reservation[:, span(members)], dirn)
+    end = consensus_bound(st.reservation[:, span(members)], dirn)
     return (np.abs(end - start) <= params.tolerance[:, None] + rules.EPS).astype(float)
 
 
