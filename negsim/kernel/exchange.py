@@ -399,8 +399,14 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
     p_cohesion_susceptibility = P.cohesion_susceptibility
     p_wedge_susceptibility = P.wedge_susceptibility
     w_xc, w_mcap, w_live, w_vx, w_vw = W.xc, W.mcap, W.live, W.vx, W.vw
+    w_leads, w_wedges = W.leads, W.wedges
     s_c, s_reservation = S.c, S.reservation
     n_i, n_k = len(t_agenda), len(t_kinds)
+    n_lead = 0  # the facing actors (parties of one), whose wedge pulls on every bloc
+    for q in range(n_k):
+        if t_kinds[q] < 0:
+            w_leads[n_lead] = t_members[t_starts[q]]
+            n_lead += 1
     for b in range(b0, b1):
         row = b - b0  # the run's row in the block's scratch
         for j in range(len(t_idx)):
@@ -408,6 +414,8 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
             for i in range(n_i):
                 ideal = p_ideal[b, a, i]
                 w_xc[j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+        for q in range(n_lead):
+            w_wedges[q] = p_wedge[b, t_idx[w_leads[q]]]
         for k in range(n_k):
             if t_kinds[k] < 0:
                 continue
@@ -434,12 +442,10 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
                         continue
                     xm, r = w_xc[j, i], s_reservation[b, a, i]
                     xm, r = drift(xm, w_vx[i], pull, cs), drift(r, w_vw[i], pull, cs)
-                    for q in range(n_k):  # each facing actor's wedge
-                        if q != k and t_kinds[q] < 0:
-                            lead = t_members[t_starts[q]]
-                            wedge = p_wedge[b, t_idx[lead]]
-                            xm = drift(xm, w_xc[lead, i], wedge, ws)
-                            r = drift(r, w_xc[lead, i], wedge, ws)
+                    for q in range(n_lead):  # each facing actor's wedge, in party order
+                        lead_x = w_xc[w_leads[q], i]
+                        xm = drift(xm, lead_x, w_wedges[q], ws)
+                        r = drift(r, lead_x, w_wedges[q], ws)
                     ideal, res = p_ideal[b, a, i], s_reservation[b, a, i]
                     if bends:
                         declared, limit = p_reservation[b, a, i], p_limit[b, a, i]

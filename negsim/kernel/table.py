@@ -34,7 +34,7 @@ Scalars = namedtuple(
 Scratch = namedtuple(
     "Scratch",
     "live x xc offers prop step cap acc ok who yes vx vw order work flat mcap tcap tvotes "
-    "moves now dvec nw nneed nideal ncap tsal tstep tideal rsal",
+    "moves now dvec nw nneed nideal ncap tsal tstep tideal rsal leads wedges",
 )
 Outputs = namedtuple(
     "Outputs",
@@ -69,6 +69,7 @@ def scratch(t: Any, n_b: int, n_i: int) -> Any:
         moves=np.zeros(n_k), now=np.zeros(n_k), dvec=np.zeros(n_i), nw=np.zeros(issues),
         nneed=np.zeros(issues), nideal=np.zeros(issues), ncap=np.zeros(n_m), tsal=np.zeros(table),
         tstep=np.zeros(n_i), tideal=np.zeros(table), rsal=np.zeros(n_i),
+        leads=np.zeros(n_k, np.int64), wedges=np.zeros(n_k),
     )  # fmt: skip
 
 
