@@ -27,6 +27,7 @@ import numpy as np
 from negsim import kernel as compiled
 from negsim import rules, tactics
 from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound, flat
+from negsim.kernel import choice
 from negsim.kernel import exchange as kernel
 from negsim.kernel import table as layout
 from negsim.params import Params
@@ -269,7 +270,10 @@ def trajectory_point(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     else:
         members = cp.blocs[cp.bloc].members
         dirn = direction(members, params, cp.n_issues)
-        bound = consensus_bound(positions(params, st, members), dirn)
+        bound = np.empty_like(focal)  # consensus_bound(positions(...)), in one pass
+        choice.consensus_of_positions(
+            np.ascontiguousarray(params.ideal), st.reservation, st.c, members, dirn, bound
+        )
     return np.stack([focal, lead, bound], axis=1)
 
 

@@ -154,10 +154,6 @@ def test_every_kernel_module_compiles_through_the_stamping_njit() -> None:
 def test_consecutive_actors_are_read_as_a_view_with_the_same_positions() -> None:
     """A bloc's members, when consecutive, are selected as a slice (a view, not a gather):
     the positions must be the gather's to the bit, and any other list is left as it is."""
-    from negsim import dynamics
-    from negsim.scenario.compile import compile_scenario, draw
-    from negsim.scenario.load import load_scenario
-
     from .conftest import SCENARIOS
 
     cp = compile_scenario(load_scenario(SCENARIOS / "baseline.yaml"))
@@ -171,3 +167,24 @@ def test_consecutive_actors_are_read_as_a_view_with_the_same_positions() -> None
         st.reservation[:, members] - params.ideal[:, members]
     )
     assert np.array_equal(dynamics.positions(params, st, members), gathered)
+
+
+@pytest.mark.parametrize("name", ["baseline", "divided_nato", "flexible_washington"])
+def test_the_trajectory_bound_is_the_consensus_of_the_members_positions(name: str) -> None:
+    """The reported bloc's bound in the trajectory is computed in one compiled pass; it must
+    be, to the bit, the consensus rule applied to the members' positions."""
+    from negsim.forum_rules import consensus_bound
+
+    from .conftest import SCENARIOS
+
+    cp = compile_scenario(load_scenario(SCENARIOS / f"{name}.yaml"))
+    params = draw(cp, range(64), 5)[1]
+    st = RunState.start(cp, params)
+    members = cp.blocs[cp.bloc].members
+    dirn = dynamics.direction(members, params, cp.n_issues)
+    opening, moved = consensus_bound(params.ideal[:, members], dirn), False
+    for _ in dynamics.steps(cp, params, st):
+        want = consensus_bound(dynamics.positions(params, st, members), dirn)
+        assert np.array_equal(dynamics.trajectory_point(cp, params, st)[:, 2], want)
+        moved = moved or not np.array_equal(want, opening)
+    assert moved  # the members' positions did move: the comparison is not of the ideals

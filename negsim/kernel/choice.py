@@ -331,6 +331,28 @@ def bloc_offer_batch(
 
 
 @njit(cache=True, error_model="numpy")
+def consensus_of_positions(
+    ideal: np.ndarray, reservation: np.ndarray, c: np.ndarray, members: np.ndarray,
+    dirn: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """The consensus bound (B, I) of ``members``' positions, each where its concession level
+    ``c`` puts it between ``ideal`` and ``reservation`` (B, A, I): what
+    :func:`bloc_offer_batch` gives for the positions :func:`negsim.rules.position` computes,
+    to the bit, without the (B, M, I) positions in between (a member at a time, each issue
+    keeping its running bound in ``out``, so the members are taken in the same order)."""
+    for b in range(ideal.shape[0]):
+        for i in range(out.shape[1]):
+            out[b, i] = math.inf
+        for m in range(len(members)):
+            a = members[m]
+            for i in range(out.shape[1]):
+                x = ideal[b, a, i] + c[b, a, i] * (reservation[b, a, i] - ideal[b, a, i])
+                out[b, i] = min(out[b, i], dirn[b, i] * x)
+        for i in range(out.shape[1]):
+            out[b, i] = dirn[b, i] * out[b, i]
+
+
+@njit(cache=True, error_model="numpy")
 def weighted_median_batch(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     """:func:`weighted_median` over the middle axis of ``x`` and ``w`` (B, M, I), for each run
     and issue (out: B, I); NaN where there is no one to count."""
