@@ -83,8 +83,9 @@ def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
         return np.full(st.agreed.shape, np.nan)
     members = cp.blocs[cp.bloc].members
     dirn = direction(members, params, cp.n_issues)
-    start = consensus_bound(params.reservation[:, span(members)], dirn)
-    end = consensus_bound(st.reservation[:, span(members)], dirn)
+    at = span(members)
+    start = consensus_bound(params.reservation[:, at], dirn)
+    end = consensus_bound(st.reservation[:, at], dirn)
     return (np.abs(end - start) <= params.tolerance[:, None] + rules.EPS).astype(float)
 
 
