@@ -83,6 +83,14 @@ def psum(a: np.ndarray, n: int) -> float:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def position(ideal: float, c: float, res: float) -> float:
+    """Where concession level ``c`` puts an actor: ideal at 0, reservation at 1. The one
+    scalar form of :func:`negsim.rules.position` (same operations, same order, so the same
+    bits), read by every kernel phase and figure that needs a position."""
+    return ideal + c * (res - ideal)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def concede(c: float, target: float) -> float:
     """A concession is never taken back and never passes the reservation (level 1)."""
     return unit(max(c, target))

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from negsim.kernel.arith import EPS, psum
+from negsim.kernel.arith import EPS, position, psum
 from negsim.kernel.cache import njit
 from negsim.kernel.codes import CONSENSUS, EVERYONE, MEAN, MEDIAN, VOTE
 
@@ -346,7 +346,7 @@ def consensus_of_positions(
         for m in range(len(members)):
             a = members[m]
             for i in range(out.shape[1]):
-                x = ideal[b, a, i] + c[b, a, i] * (reservation[b, a, i] - ideal[b, a, i])
+                x = position(ideal[b, a, i], c[b, a, i], reservation[b, a, i])
                 out[b, i] = min(out[b, i], dirn[b, i] * x)
         for i in range(out.shape[1]):
             out[b, i] = dirn[b, i] * out[b, i]

@@ -23,6 +23,7 @@ from negsim.kernel.arith import (
     concede,
     drift,
     linkage,
+    position,
     psum,
     respond,
     settle,
@@ -82,7 +83,7 @@ def _positions(P: Any, S: Any, T: Any, F: Any, W: Any, O: Any, b0: int, b1: int)
                 ideal = p_ideal[b, a, i]
                 if table_order:
                     w_tideal[row, j, i], w_tsal[row, j, i] = ideal, p_salience[b, a, i]
-                w_x[row, j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+                w_x[row, j, i] = position(ideal, s_c[b, a, i], s_reservation[b, a, i])
                 if f_record:
                     o_x[b, j, i] = w_x[row, j, i]
 
@@ -412,8 +413,7 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
         for j in range(len(t_idx)):
             a = t_idx[j]
             for i in range(n_i):
-                ideal = p_ideal[b, a, i]
-                w_xc[j, i] = ideal + s_c[b, a, i] * (s_reservation[b, a, i] - ideal)
+                w_xc[j, i] = position(p_ideal[b, a, i], s_c[b, a, i], s_reservation[b, a, i])
         for q in range(n_lead):
             w_wedges[q] = p_wedge[b, t_idx[w_leads[q]]]
         for k in range(n_k):
