@@ -7,14 +7,16 @@ put it in the summaries, the text report and the plots (see :class:`Figure`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import direction, positions, span, trajectory_point
+from negsim.dynamics import direction, span, trajectory_point
 from negsim.figures.registry import (
+    Compute,
     Draw,
     Figure,
     Plot,
@@ -27,6 +29,8 @@ from negsim.figures.registry import (
     register,
 )
 from negsim.forum_rules import consensus_bound
+from negsim.kernel import forecasts as compiled
+from negsim.kernel import table as layout
 from negsim.outcomes import IssueStatus, Outcome, issue_status, outcome_class
 from negsim.params import Params
 from negsim.scenario.compile import Compiled
@@ -48,8 +52,10 @@ def _gap(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 def _bloc_spread(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     if cp.bloc is None:
         return np.full(params.n_runs, np.nan)
-    members = cp.blocs[cp.bloc].members
-    return positions(params, st, members).std(axis=1).mean(axis=1)
+    members = np.asarray(cp.blocs[cp.bloc].members, dtype=np.int64)
+    out = np.empty(params.n_runs)  # positions(...).std(axis=1).mean(axis=1), in one pass
+    compiled.spread(np.ascontiguousarray(params.ideal), st.reservation, st.c, members, out)
+    return out
 
 
 def _core_progress(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
@@ -89,17 +95,22 @@ def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     return (np.abs(end - start) <= params.tolerance[:, None] + rules.EPS).astype(float)
 
 
-def _weights(params: Params) -> np.ndarray:
-    return params.capability[:, :, None] * params.salience
+def _forecast(statistic: Callable[..., None]) -> Compute:
+    """A classic forecast's figure: ``statistic`` over the actors' initial positions,
+    weighted by capability x salience (a compiled pass of :mod:`negsim.kernel.forecasts`,
+    equal to the bit to the array formula the tests hold it to)."""
+
+    def compute(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
+        out = np.empty((params.n_runs, cp.n_issues))
+        p = layout.params_arrays(params)
+        statistic(p.ideal, p.capability, p.salience, out)
+        return out
+
+    return compute
 
 
-def _forecast_mean(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    w = _weights(params)
-    return _ratio((w * params.ideal).sum(axis=1), w.sum(axis=1))
-
-
-def _forecast_median(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
-    return rules.weighted_median_over(params.ideal, _weights(params), None)
+_forecast_mean = _forecast(compiled.forecast_mean)
+_forecast_median = _forecast(compiled.forecast_median)
 
 
 def _forecast_eu(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
@@ -111,11 +122,6 @@ def _forecast_eu(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
 def _median(values: pd.Series) -> float:
     """A design point's median of a figure over its runs (NaN where no run has a value)."""
     return float(values.median()) if values.notna().any() else np.nan
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den, NaN where nothing carries weight (no forecast can be made)."""
-    return np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
 
 
 def _core_line(cp: Compiled, values: pd.Series) -> tuple[str, ...]:

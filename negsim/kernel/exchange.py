@@ -408,6 +408,8 @@ def _cohere(P: Any, S: Any, T: Any, W: Any, b0: int, b1: int) -> None:
         if t_kinds[q] < 0:
             w_leads[n_lead] = t_members[t_starts[q]]
             n_lead += 1
+    if n_lead == n_k:  # no bloc at the table (Geneva's): nothing coheres, nothing to compute
+        return
     for b in range(b0, b1):
         row = b - b0  # the run's row in the block's scratch
         for j in range(len(t_idx)):

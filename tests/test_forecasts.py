@@ -1,0 +1,62 @@
+"""The figures computed in one compiled pass (:mod:`negsim.kernel.forecasts`) are, to the bit,
+the array formulas they replaced: the capability x salience weighted mean and median of the
+initial positions, and the spread (std over the members, mean over the issues) of the
+reported bloc's final positions. Compared exactly, on every shipped scenario and after the
+runs moved, so a change of the order of a sum fails them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from negsim import dynamics, rules
+from negsim.figures import FIGURES
+from negsim.scenario.compile import compile_scenario, draw
+from negsim.scenario.load import load_scenario
+
+from .conftest import SCENARIOS
+
+SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def _batch(path, n: int = 48, seed: int = 11):
+    cp = compile_scenario(load_scenario(path))
+    params = draw(cp, range(n), seed)[1]
+    return cp, params, dynamics.simulate(cp, params)
+
+
+def _weights(params) -> np.ndarray:
+    return params.capability[:, :, None] * params.salience
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_the_forecasts_are_the_weighted_mean_and_median_of_the_initial_positions(path) -> None:
+    cp, params, st = _batch(path)
+    w = _weights(params)
+    num, den = (w * params.ideal).sum(axis=1), w.sum(axis=1)
+    mean = np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+    median = rules.weighted_median_over(params.ideal, w, None)
+    got_mean = FIGURES["forecast_mean"].compute(cp, params, st)
+    got_median = FIGURES["forecast_median"].compute(cp, params, st)
+    np.testing.assert_array_equal(got_mean, mean)
+    np.testing.assert_array_equal(got_median, median)
+    assert np.isfinite(got_mean).all() and (np.ptp(got_mean, axis=0) > 0).any()  # runs differ
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_the_spread_is_the_std_of_the_members_positions(path) -> None:
+    cp, params, st = _batch(path)
+    if cp.bloc is None:
+        pytest.skip("no reported bloc")
+    members = cp.blocs[cp.bloc].members
+    want = dynamics.positions(params, st, members).std(axis=1).mean(axis=1)
+    got = FIGURES["bloc_spread"].compute(cp, params, st)
+    np.testing.assert_array_equal(got, want)
+    assert (got > 0).all()
+
+
+def test_the_mean_forecast_is_missing_where_nothing_carries_weight() -> None:
+    cp, params, st = _batch(SHIPPED[0], n=4)
+    params.salience[1] = 0.0  # run 1: no actor cares about any issue
+    got = FIGURES["forecast_mean"].compute(cp, params, st)
+    assert np.isnan(got[1]).all() and np.isfinite(got[[0, 2, 3]]).all()
