@@ -21,7 +21,7 @@ from negsim import __version__
 from negsim.cliargs import EU_RUNS, add_engine_option, whole_number
 from negsim.errors import NegsimError
 from negsim.execution import IN_PROCESS_TASKS, RUNS_PER_TASK
-from negsim.processes import keep_freed_memory
+from negsim.processes import collect_after_start, keep_freed_memory, started
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -669,12 +669,17 @@ def _check_out(out: Path, force: bool = False) -> None:
 
 
 def entry() -> NoReturn:
-    """The ``negsim`` command. Where a stopped process pool left a thread it could not wait
-    for (see ``LocalPool.stop``), it leaves at once (:func:`_leave_at_once`): the
-    interpreter's exit would join that thread, which is blocked for good."""
+    """The ``negsim`` command, in a process of its own (:func:`main` runs it in a caller's).
+    Where a stopped process pool left a thread it could not wait for (see
+    ``LocalPool.stop``), it leaves at once (:func:`_leave_at_once`): the interpreter's exit
+    would join that thread, which is blocked for good."""
     from negsim.execution import ABANDONED
 
-    code = main()
+    collect_after_start()  # the command's own process: no collections while it starts
+    try:
+        code = main()
+    finally:
+        started()
     if any(t.is_alive() for t in ABANDONED):
         _leave_at_once(code)
     sys.exit(code)

@@ -27,6 +27,7 @@ from negsim.execution import (
     task_ranges,
 )
 from negsim.figures import failed_summary, summarize, table
+from negsim.processes import started
 from negsim.scenario.compile import Compiled, check_fixed, compile_scenario, draw
 from negsim.scenario.load import load_scenario
 from negsim.state import RunState
@@ -78,7 +79,7 @@ def iter_runs(
         part = slice(start, start + chunk)
         sub = {k: v[part] for k, v in fixed.items()}
         try:
-            yield _chunk(cp, runs[part], seed, engine, sub, extra, inputs)
+            done = _chunk(cp, runs[part], seed, engine, sub, extra, inputs)
         except Exception:
             singles = []
             for i, k in enumerate(runs[part]):
@@ -89,7 +90,9 @@ def iter_runs(
                     )
                 except Exception as exc:
                     singles.append(_failed(cp, int(k), seed, engine, one, exc, extra, inputs))
-            yield concat(singles)
+            done = concat(singles)
+        started()  # all is imported and loaded: the collector may run (negsim.processes)
+        yield done
 
 
 def _chunk(
