@@ -116,14 +116,16 @@ def probabilities(t: Types, d: np.ndarray, r: np.ndarray) -> np.ndarray:
 
     The normaliser, the sum of |votes| over voters and ordered pairs, is twice the sum of the
     positive votes (each pair's votes are the negative of the reversed pair's), so it comes
-    from the numerators without a second pass over voters x pairs."""
+    from the numerators without a second pass over voters x pairs. The votes are tallied in
+    one compiled pass (:func:`negsim.kernel.forecasts.eu_probabilities`, numpy's order of
+    sums): as an array formula, the votes of every voter on every pair of every row made a
+    (types^3 x rows) array, nearly half of the model's time."""
+    from negsim.kernel.forecasts import eu_probabilities  # numba: loaded where it runs
+
     wu = t.w[:, None] * _power(d, r[:, None])  # [k, a]: w_k times k's distance to a, ^r_k
-    pos = wu[:, None] - wu[:, :, None]  # [k, i, j]: k's vote for i over j (w_k >= 0)
-    np.maximum(pos, 0.0, out=pos)
-    num = pos.sum(axis=0)
-    den = 2.0 * (num * t.n[:, None] * t.n[None, :]).sum(axis=(0, 1))
-    p = num / np.where(den > 0, den, 1.0)  # den = 0: no vote, num = 0 on every real pair
-    p *= d > 0
+    p = np.empty(d.shape)
+    wu, n, d = (np.ascontiguousarray(v, dtype=float) for v in (wu, t.n, d))
+    eu_probabilities(wu, n, d, p)
     return p
 
 
@@ -291,11 +293,12 @@ def run_forecasts(cp: Compiled, runs: np.ndarray | range, seed: int) -> np.ndarr
     """The forecast (len(runs), I) of runs ``runs`` of seed ``seed``, on the very inputs the
     concession model's runs ``runs`` draw (:func:`negsim.scenario.compile.draw`).
 
-    It costs about 1.3 ms a run on the baseline (ten rounds over every pair of its actor types
-    on 8 issues; 3 ms before the rows were grouped by type count), over twice the concession
-    model, so ``negsim run`` gives it the first :data:`negsim.cliargs.EU_RUNS` runs unless
-    asked for more (``--eu-runs``): on the baseline the median over 200 runs lies within 0.03
-    of the median over 1,000."""
+    It costs about 0.7 ms a run on the baseline (ten rounds over every pair of its actor types
+    on 8 issues; 1.3 ms before the votes were tallied in one compiled pass, 3 ms before the
+    rows were grouped by type count), several times the concession model, so ``negsim run``
+    gives it the first :data:`negsim.cliargs.EU_RUNS` runs unless asked for more
+    (``--eu-runs``): on the baseline the median over 200 runs lies within 0.03 of the median
+    over 1,000."""
     runs = np.asarray(runs, dtype=np.int64)
     if len(runs) == 0:
         return np.empty((0, cp.n_issues))

@@ -60,3 +60,35 @@ def test_the_mean_forecast_is_missing_where_nothing_carries_weight() -> None:
     params.salience[1] = 0.0  # run 1: no actor cares about any issue
     got = FIGURES["forecast_mean"].compute(cp, params, st)
     assert np.isnan(got[1]).all() and np.isfinite(got[[0, 2, 3]]).all()
+
+
+def _votes_formula(t, d: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The expected-utility model's P[i, j] as the array formula it was."""
+    from negsim import expected_utility as eu
+
+    wu = t.w[:, None] * eu._power(d, r[:, None])
+    pos = wu[:, None] - wu[:, :, None]
+    np.maximum(pos, 0.0, out=pos)
+    num = pos.sum(axis=0)
+    den = 2.0 * (num * t.n[:, None] * t.n[None, :]).sum(axis=(0, 1))
+    p = num / np.where(den > 0, den, 1.0)
+    p *= d > 0
+    return p
+
+
+@pytest.mark.parametrize("rows", [2, 7, 64])
+def test_the_expected_utility_votes_are_the_array_formula(rows: int) -> None:
+    """Rows of 9 actors on a coarse grid (so types repeat and rows pad), one row without any
+    weight; the risk exponents as the model draws them, in [1/2, 2], and all 1."""
+    from negsim import expected_utility as eu
+
+    rng = np.random.default_rng(rows)
+    x, c, s = np.round(rng.random((3, rows, 9)) * 4) / 4
+    s[0] = 0.0  # nobody cares: no vote anywhere in that row
+    t = eu.collapse(x, c, s)
+    t = eu.Types(*(np.ascontiguousarray(v.T) for v in (t.x, t.s, t.w, t.n)))  # rows last
+    d = np.abs(t.x[:, None] - t.x[None, :])
+    for r in (rng.uniform(0.5, 2.0, t.x.shape), np.ones_like(t.x)):
+        got = eu.probabilities(t, d, r)
+        np.testing.assert_array_equal(got, _votes_formula(t, d, r))
+        assert (got[..., 1:] > 0).any() and not got[..., 0].any()

@@ -1,4 +1,5 @@
-"""The figures' compiled passes over a batch's actors: the classic forecasts and the spread.
+"""The figures' compiled passes over a batch's actors: the classic forecasts, the spread, and
+the expected-utility model's tally of votes.
 
 Each figure was an array formula over (B, A, I) arrays: the weights capability x salience
 (B, A, I), their products with the positions, then numpy's reductions, about 10 us a run
@@ -81,3 +82,31 @@ def spread(
         for i in range(n_i):
             sd[i] = math.sqrt(dev[i] / n_m)
         out[b] = psum(sd, n_i) / n_i
+
+
+@njit(cache=True, error_model="numpy")
+def eu_probabilities(wu: np.ndarray, n: np.ndarray, d: np.ndarray, out: np.ndarray) -> None:
+    """The expected-utility model's P[i, j] (``out``, types x types x rows) from the votes
+    ``wu`` [k, a, row] (voter k's weight times its distance to a, risk-powered), the type
+    counts ``n`` and distances ``d``: :func:`negsim.expected_utility.probabilities`'s sums
+    taken in numpy's order (over the voters one after the other, the normaliser over the
+    pairs in row-major order), without its (types^3 x rows) array of votes."""
+    n_k, n_a, n_r = wu.shape
+    den = np.zeros(n_r)
+    for i in range(n_a):
+        for j in range(n_a):
+            for row in range(n_r):
+                out[i, j, row] = 0.0
+            for k in range(n_k):
+                for row in range(n_r):
+                    v = wu[k, j, row] - wu[k, i, row]  # k's vote for i over j
+                    if v > 0.0:
+                        out[i, j, row] += v
+            for row in range(n_r):
+                den[row] += out[i, j, row] * n[i, row] * n[j, row]
+    for i in range(n_a):
+        for j in range(n_a):
+            for row in range(n_r):
+                total = 2.0 * den[row]
+                p = out[i, j, row] / (total if total > 0 else 1.0)
+                out[i, j, row] = p if d[i, j, row] > 0 else 0.0
