@@ -89,8 +89,10 @@ def keep_freed_memory() -> bool:
     return all(done)
 
 
-START = 5.0  # seconds: the longest a command's process puts off its collections
+START = 5.0  # seconds: the longest a process puts off its collections
 _deferred = threading.Event()  # this process put off its collections until it has started
+_resuming = threading.Lock()  # the first chunk's end and the time limit may come at once
+_limit: list[threading.Timer] = []  # the command's time limit, cancelled once it is not needed
 
 
 def collect_after_start(within: float | None = START) -> None:
@@ -98,37 +100,61 @@ def collect_after_start(within: float | None = START) -> None:
     pandas and numba and loaded the compiled kernel. Each import leaves thousands of
     objects that live for good, and the collector traverses them again and again as they
     age through its generations: a quarter of a cold ``negsim run``'s CPU (2.3 -> 1.7 s
-    here), in collections that find next to nothing. Reference counting still frees
-    everything else at once. :func:`started` ends it, after a process's first chunk of
-    runs, and in any case ``within`` seconds (a command that runs no chunk: a calibration,
-    the viewer's server). Called first by the command line, and by the forkserver before
-    its imports with no time limit (a timer's thread would be in every fork of it): its
-    workers inherit the setting until their own first chunk."""
+    here, medians of five), in collections that find next to nothing. Reference counting
+    still frees everything else at once. :func:`started` ends it after the process's first
+    chunk of runs; :func:`resume` after ``within`` seconds in any case (a command that runs
+    no chunk, or the minute of a first compilation, whose garbage has cycles). Called first
+    by the command line, and by the forkserver before its imports, with no timer (a thread
+    would be in every fork of it): its workers inherit the setting, and their watch thread
+    keeps the time limit."""
     if gc.isenabled():
         gc.disable()
         _deferred.set()
         if within is not None:
-            timer = threading.Timer(within, started)
+            timer = threading.Timer(within, resume)
             timer.daemon = True
+            _limit.append(timer)
             timer.start()
 
 
 def started() -> None:
-    """The process has started (its first chunk of runs is done, or its command is): the
-    objects alive now are frozen out of every later collection (they are the modules and
-    the kernel), and the collector runs again. Only where :func:`collect_after_start` put
-    it off: a library user's own setting is left alone."""
-    if _deferred.is_set():
+    """The process has started (its first chunk of runs is done): what is tracked now is
+    frozen out of every later collection (the modules and the kernel, with the few hundred
+    objects of garbage among them, 648 on a cold ``negsim run``: a collection to find them
+    would cost 0.1 s), and the collector runs again. Only where :func:`collect_after_start`
+    put it off: a library user's own setting is left alone."""
+    _resume(freeze=True)
+
+
+def resume() -> None:
+    """The time limit: the collector runs again, nothing frozen (the process may be in the
+    middle of a compilation, whose garbage would be kept for good)."""
+    _resume(freeze=False)
+
+
+def _resume(freeze: bool) -> None:
+    with _resuming:
+        if not _deferred.is_set():
+            return
         _deferred.clear()
-        gc.freeze()
+        for timer in _limit:
+            timer.cancel()
+        _limit.clear()
+        if freeze:
+            gc.freeze()
         gc.enable()
 
 
 def _watch(pid: int, start: str | None, parent: int) -> None:
+    """A worker's watch: it exits once the main process is gone, and it keeps the worker's
+    time limit on putting off collections (see :func:`collect_after_start`)."""
+    limit = time.monotonic() + START
     while True:
         time.sleep(POLL)
         if os.getppid() != parent or not alive(pid, start):
             os._exit(1)
+        if time.monotonic() > limit:
+            resume()
 
 
 def worker_init(main_pid: int, main_start: str | None) -> None:

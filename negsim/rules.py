@@ -81,23 +81,6 @@ def zone_exists(ideal: np.ndarray, reservation: np.ndarray, tolerance: np.ndarra
     return lo <= hi + tolerance + EPS
 
 
-def weighted_median_over(x: np.ndarray, w: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-    """Weighted median over the actor axis: x, w (B, M, I); ``mask`` (M,) who counts.
-
-    The lowest value at which the cumulative weight reaches half the total (stable order):
-    the kernel's :func:`~negsim.kernel.choice.weighted_median`, the one implementation.
-    """
-    from negsim.kernel.choice import weighted_median_batch  # numba: not for validate
-
-    if mask is not None:
-        x, w = x[:, mask], w[:, mask]
-    out = np.empty((x.shape[0], x.shape[2]))
-    weighted_median_batch(
-        np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float), out
-    )
-    return out
-
-
 def gain(v: np.ndarray, ideal: np.ndarray, sq: np.ndarray) -> np.ndarray:
     """Per-issue utility gained over the status quo by value v (utility 1 - |v - ideal|)."""
     return np.abs(sq - ideal) - np.abs(v - ideal)

@@ -149,6 +149,8 @@ def test_the_command_leaves_without_joining_an_abandoned_thread(monkeypatch) -> 
     # the leaving itself is not run here: it would remove this process's multiprocessing
     # folder, and the forkserver of every later test with it (ABANDONING below runs it)
     monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli, "collect_after_start", lambda: None)  # pytest's own collector
+    monkeypatch.setattr(cli, "started", lambda: None)
     monkeypatch.setattr(cli, "_leave_at_once", leave("now"))
     monkeypatch.setattr(cli.sys, "exit", leave("join"))
     for abandoned in ([blocked], []):

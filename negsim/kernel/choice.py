@@ -353,23 +353,6 @@ def consensus_of_positions(
 
 
 @njit(cache=True, error_model="numpy")
-def weighted_median_batch(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
-    """:func:`weighted_median` over the middle axis of ``x`` and ``w`` (B, M, I), for each run
-    and issue (out: B, I); NaN where there is no one to count."""
-    n_b, n_m, n_i = x.shape
-    big = max(n_m, 1)
-    vx, vw, order = np.zeros(big), np.zeros(big), np.zeros(big, np.int64)
-    for b in range(n_b):
-        for i in range(n_i):
-            if n_m == 0:
-                out[b, i] = np.nan
-                continue
-            for m in range(n_m):
-                vx[m], vw[m] = x[b, m, i], w[b, m, i]
-            out[b, i] = weighted_median(vx, vw, n_m, order)
-
-
-@njit(cache=True, error_model="numpy")
 def bloc_accepts_batch(kind: int, accept: np.ndarray, votes: np.ndarray, out: np.ndarray) -> None:
     """Whether a bloc accepts (B, X) from its members' acceptance (B, M, X) and votes."""
     members, every = np.arange(accept.shape[1]), np.ones(accept.shape[2], np.bool_)

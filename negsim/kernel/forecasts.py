@@ -26,14 +26,27 @@ def forecast_mean(ideal: np.ndarray, cap: np.ndarray, sal: np.ndarray, out: np.n
     """The capability x salience weighted mean of the positions ``ideal`` (B, A, I) over
     the actors, per run and issue (``out`` B, I); NaN where nothing carries weight."""
     n_b, n_a, n_i = ideal.shape
+    ws, wx = np.zeros(max(n_a, 1)), np.zeros(max(n_a, 1))
     for b in range(n_b):
         for i in range(n_i):
-            num, den = 0.0, 0.0
             for a in range(n_a):
-                w = cap[b, a] * sal[b, a, i]
-                num += w * ideal[b, a, i]
-                den += w
+                ws[a] = cap[b, a] * sal[b, a, i]
+                wx[a] = ws[a] * ideal[b, a, i]
+            num, den = _sum(wx, n_a, n_i), _sum(ws, n_a, n_i)
             out[b, i] = num / den if den > 0 else np.nan
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sum(terms: np.ndarray, n: int, n_i: int) -> float:
+    """A sum over the actor axis of a (B, A, I) array as numpy takes it: one term after the
+    other where there are several issues (the middle axis), pairwise where there is one
+    (the actor axis is then the contiguous one)."""
+    if n_i == 1:
+        return psum(terms, n)
+    s = 0.0
+    for a in range(n):
+        s += terms[a]
+    return s
 
 
 @njit(cache=True, error_model="numpy")
@@ -64,23 +77,16 @@ def spread(
     ``std`` computes it (the mean, then the mean squared deviation, its root), averaged
     over the issues (``out`` B)."""
     n_b, n_i, n_m = ideal.shape[0], ideal.shape[2], len(members)
-    mean, dev, sd = np.zeros(n_i), np.zeros(n_i), np.zeros(n_i)
+    x, dev, sd = np.zeros(max(n_m, 1)), np.zeros(max(n_m, 1)), np.zeros(n_i)
     for b in range(n_b):
         for i in range(n_i):
-            mean[i], dev[i] = 0.0, 0.0
-        for m in range(n_m):
-            a = members[m]
-            for i in range(n_i):
-                mean[i] += position(ideal[b, a, i], c[b, a, i], reservation[b, a, i])
-        for i in range(n_i):
-            mean[i] = mean[i] / n_m
-        for m in range(n_m):
-            a = members[m]
-            for i in range(n_i):
-                d = position(ideal[b, a, i], c[b, a, i], reservation[b, a, i]) - mean[i]
-                dev[i] += d * d
-        for i in range(n_i):
-            sd[i] = math.sqrt(dev[i] / n_m)
+            for m in range(n_m):
+                a = members[m]
+                x[m] = position(ideal[b, a, i], c[b, a, i], reservation[b, a, i])
+            mean = _sum(x, n_m, n_i) / n_m
+            for m in range(n_m):
+                dev[m] = (x[m] - mean) * (x[m] - mean)
+            sd[i] = math.sqrt(_sum(dev, n_m, n_i) / n_m)
         out[b] = psum(sd, n_i) / n_i
 
 
@@ -100,7 +106,7 @@ def eu_probabilities(wu: np.ndarray, n: np.ndarray, d: np.ndarray, out: np.ndarr
             for k in range(n_k):
                 for row in range(n_r):
                     v = wu[k, j, row] - wu[k, i, row]  # k's vote for i over j
-                    if v > 0.0:
+                    if not v <= 0.0:  # np.maximum(v, 0): a NaN is kept
                         out[i, j, row] += v
             for row in range(n_r):
                 den[row] += out[i, j, row] * n[i, row] * n[j, row]
@@ -109,4 +115,4 @@ def eu_probabilities(wu: np.ndarray, n: np.ndarray, d: np.ndarray, out: np.ndarr
             for row in range(n_r):
                 total = 2.0 * den[row]
                 p = out[i, j, row] / (total if total > 0 else 1.0)
-                out[i, j, row] = p if d[i, j, row] > 0 else 0.0
+                out[i, j, row] = p * (1.0 if d[i, j, row] > 0 else 0.0)
