@@ -12,6 +12,7 @@ thread checks a few times a second that the main process is still there and exit
 from __future__ import annotations
 
 import gc
+import math
 import os
 import signal
 import sys
@@ -155,6 +156,7 @@ def _watch(pid: int, start: str | None, parent: int) -> None:
             os._exit(1)
         if time.monotonic() > limit:
             resume()
+            limit = math.inf  # once: after it, the collector is the worker's as usual
 
 
 def worker_init(main_pid: int, main_start: str | None) -> None:

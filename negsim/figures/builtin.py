@@ -30,7 +30,6 @@ from negsim.figures.registry import (
 )
 from negsim.forum_rules import consensus_bound
 from negsim.kernel import forecasts as compiled
-from negsim.kernel import table as layout
 from negsim.outcomes import IssueStatus, Outcome, issue_status, outcome_class
 from negsim.params import Params
 from negsim.scenario.compile import Compiled
@@ -102,8 +101,8 @@ def _forecast(statistic: Callable[..., None]) -> Compute:
 
     def compute(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
         out = np.empty((params.n_runs, cp.n_issues))
-        p = layout.params_arrays(params)
-        statistic(p.ideal, p.capability, p.salience, out)
+        arrays = (params.ideal, params.capability, params.salience)
+        statistic(*(np.ascontiguousarray(a) for a in arrays), out)
         return out
 
     return compute
