@@ -11,7 +11,7 @@ import pytest
 from negsim import dynamics
 from negsim.cli import main
 from negsim.experiments import load_results
-from negsim.runner import run_many
+from negsim.runner import iter_runs, run_many
 from negsim.scenario.compile import compile_scenario
 from negsim.scenario.load import load_scenario
 
@@ -51,6 +51,23 @@ def test_failing_runs_are_isolated_and_recorded(monkeypatch) -> None:
     )
     # the failed rows still carry the inputs that reproduce them
     assert (got.loc[bad, "in:actors.russia.patience.rounds"] == 2.0).all()
+
+
+@pytest.mark.parametrize("inputs", [True, False])
+def test_one_table_is_the_streamed_tables_end_to_end(monkeypatch, inputs) -> None:
+    """run_many tables all its chunks at once; the table is the one streaming gives, chunk
+    by chunk, to the dtype, failed rows included."""
+    cp = compile_scenario(load_scenario(MINI))
+    fixed = {"actors.russia.patience.rounds": np.repeat([0.0, 1.0, 2.0, 3.0], 5)}
+    monkeypatch.setattr(dynamics, "simulate", fail_at_patience(2.0))
+    whole = run_many(cp, range(20), seed=4, chunk=8, fixed=fixed, inputs=inputs)
+    parts = list(iter_runs(cp, range(20), seed=4, chunk=8, fixed=fixed, inputs=inputs))
+    assert len(parts) == 3
+    streamed = pd.concat([p.frame for p in parts], ignore_index=True)
+    assert (streamed["error"] != "").sum() == 5
+    pd.testing.assert_frame_equal(whole.frame, streamed)
+    for k, v in whole.summary.items():
+        np.testing.assert_array_equal(v, np.concatenate([p.summary[k] for p in parts]))
 
 
 def test_sweep_goes_on_and_reports_failures(tmp_path, monkeypatch, capsys) -> None:
