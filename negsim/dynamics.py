@@ -74,6 +74,8 @@ class Table:
     params: Params
     state: RunState
     arrays: Any  # kernel.table.TableArrays
+    kernel_params: Any  # kernel.table.ParamArrays of ``params``, made once for the forum
+    scratch: Any  # kernel.table.Scratch: every exchange of the forum writes before it reads
 
     @property
     def p(self) -> Params:
@@ -122,9 +124,10 @@ def open_table(cp: Compiled, f: int, params: Params, st: RunState, bends: np.nda
     local = tuple(np.searchsorted(idx, party.members) for party in forum.parties)
     dirs = tuple(direction(party.members, params, cp.n_issues) for party in forum.parties)
     t = _arrays(cp, forum, f, params, st, idx, seated, local, dirs, bends)
-    tab = Table(forum, f, idx, seated, local, dirs, params, st, t)
+    work, p = layout.scratch(t, params.n_runs, cp.n_issues), layout.params_arrays(params)
+    tab = Table(forum, f, idx, seated, local, dirs, params, st, t, p, work)
     timer = compiled.first_use()
-    kernel.open_levels(layout.state_arrays(st), t, layout.scratch(t, 1, cp.n_issues))
+    kernel.open_levels(layout.state_arrays(st), t, work)
     compiled.ran(timer)
     return tab
 
@@ -212,10 +215,7 @@ def exchange(cp: Compiled, tab: Table, st: RunState, t: int, number: int, record
     )  # fmt: skip
     out = layout.outputs(n_b, cp.n_actors, arrays, n_i, record)
     timer = compiled.first_use()
-    kernel.exchange(
-        _params_arrays(tab), layout.state_arrays(st), arrays, scalars,
-        layout.scratch(arrays, n_b, n_i), out,
-    )  # fmt: skip
+    kernel.exchange(tab.kernel_params, layout.state_arrays(st), arrays, scalars, tab.scratch, out)
     compiled.ran(timer, whole=True)
     verdict = None
     if arrays.decider.any():
@@ -226,11 +226,6 @@ def exchange(cp: Compiled, tab: Table, st: RunState, t: int, number: int, record
         out.x, out.responses if record else None,
         out.seen if record else None, verdict,
     )  # fmt: skip
-
-
-def _params_arrays(tab: Table) -> Any:
-    """The kernel's view of the table's parameters (their own arrays: drawn in C order)."""
-    return layout.params_arrays(tab.params)
 
 
 def judge(
