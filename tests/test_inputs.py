@@ -112,19 +112,22 @@ def test_bad_folders_and_targets_are_one_line_exit_2(tmp_path, capsys, make, arg
 
 @pytest.mark.parametrize("name", ["baseline", "divided_nato", "written_replies"])
 def test_leaf_values_are_each_leafs_inverse_cdf_of_its_own_uniform(name) -> None:
-    """The uniform leaves are mapped all at once; every value must be what the leaf's own
-    distribution gives its own draw, and a fixed leaf its clipped fixed value."""
+    """The uniform and the triangular leaves are mapped all at once, each kind; every value
+    must be what the leaf's own distribution gives its own draw, and a fixed leaf (of
+    either kind) its clipped fixed value."""
     from pathlib import Path
 
     from negsim.scenario.compile import inverse_cdf, leaf_values, uniforms
 
     cp = compile_scenario(load_scenario(Path(__file__).parents[1] / "scenarios" / f"{name}.yaml"))
     u = uniforms(cp, np.arange(64), 3)
-    fixed_at = next(j for j, leaf in enumerate(cp.leaves) if type(leaf.dist).__name__ == "Uniform")
-    leaf = cp.leaves[fixed_at]
-    got = leaf_values(cp, u, {leaf.path: np.full(64, leaf.hi + 1.0)})
+    kinds = [type(leaf.dist).__name__ for leaf in cp.leaves]
+    fixed_at = [kinds.index(kind) for kind in ("Uniform", "Triangular") if kind in kinds]
+    fixed = {cp.leaves[j].path: np.full(64, cp.leaves[j].hi + 1.0) for j in fixed_at}
+    got = leaf_values(cp, u, fixed)
     want = np.column_stack([inverse_cdf(lf, u[:, j]) for j, lf in enumerate(cp.leaves)])
-    want[:, fixed_at] = leaf.hi
+    for j in fixed_at:
+        want[:, j] = cp.leaves[j].hi
     assert np.array_equal(got, want)
-    if name == "baseline":  # both paths taken: leaves mapped at once and one by one
-        assert any(type(lf.dist).__name__ != "Uniform" for lf in cp.leaves)
+    if name == "baseline":  # every path taken: each kind at once, and one by one (choice)
+        assert {"Uniform", "Triangular", "Choice"} <= set(kinds) and len(fixed_at) == 2
