@@ -14,6 +14,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -163,6 +164,12 @@ class Compiled:
     def scatter(self) -> Scatter:
         """Where each leaf's value goes, computed once per compiled scenario."""
         return scatter_plan(self.leaves)
+
+    @functools.cached_property
+    def memo(self) -> dict[Any, Any]:
+        """What other modules compute once per compiled scenario (the dynamics' forum
+        layouts), kept with it so that it goes when the scenario goes."""
+        return {}
 
     @functools.cached_property
     def mapping(self) -> Mapped:
