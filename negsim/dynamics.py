@@ -26,7 +26,7 @@ import numpy as np
 
 from negsim import kernel as compiled
 from negsim import rules, tactics
-from negsim.forum_rules import BLOC_RULES, FORUM_RULES, consensus_bound, flat
+from negsim.forum_rules import BLOC_RULES, FORUM_RULES, flat
 from negsim.kernel import choice
 from negsim.kernel import exchange as kernel
 from negsim.kernel import table as layout
@@ -55,8 +55,19 @@ def direction(members: np.ndarray, params: Params, n_issues: int) -> np.ndarray:
 
 
 def bloc_bound(cp: Compiled, bloc: int, x: np.ndarray, dirn: np.ndarray) -> np.ndarray:
-    """The consensus bound of a whole bloc over positions ``x`` (members at the table or not)."""
-    return consensus_bound(x[:, span(cp.blocs[bloc].members)], dirn)
+    """The consensus bound of a whole bloc over positions ``x`` (B, A, I), members at the
+    table or not: :func:`negsim.forum_rules.consensus_bound` of the members' values, read
+    in place rather than gathered."""
+    x = np.ascontiguousarray(x, dtype=float)
+    out = np.empty((x.shape[0], x.shape[2]))
+    d = np.ascontiguousarray(np.broadcast_to(dirn, out.shape), dtype=float)
+    choice.consensus_over(x, x, x, _members(cp, bloc), d, False, out)
+    return out
+
+
+def _members(cp: Compiled, bloc: int) -> np.ndarray:
+    """A bloc's members as the compiled functions take them."""
+    return np.asarray(cp.blocs[bloc].members, dtype=np.int64)
 
 
 @dataclass
@@ -285,12 +296,11 @@ def trajectory_point(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     if cp.bloc is None:
         bound = np.full_like(focal, np.nan)
     else:
-        members = cp.blocs[cp.bloc].members
+        members = _members(cp, cp.bloc)
         dirn = direction(members, params, cp.n_issues)
         bound = np.empty_like(focal)  # consensus_bound(positions(...)), in one pass
-        choice.consensus_of_positions(
-            np.ascontiguousarray(params.ideal), st.reservation, st.c, members, dirn, bound
-        )
+        ideal = np.ascontiguousarray(params.ideal)
+        choice.consensus_over(st.reservation, ideal, st.c, members, dirn, True, bound)
     return np.stack([focal, lead, bound], axis=1)
 
 

@@ -170,6 +170,27 @@ def test_consecutive_actors_are_read_as_a_view_with_the_same_positions() -> None
 
 
 @pytest.mark.parametrize("name", ["baseline", "divided_nato", "flexible_washington"])
+def test_a_blocs_bound_read_in_place_is_the_consensus_of_its_gathered_members(name: str) -> None:
+    """bloc_bound reads the members' values where they are (caps, holds, observations); it
+    must be, to the bit, the consensus rule over the members gathered, whichever the values:
+    the ideals, the reservations drawn and as the runs bent them, a non-contiguous copy."""
+    from negsim.forum_rules import consensus_bound
+
+    from .conftest import SCENARIOS
+
+    cp = compile_scenario(load_scenario(SCENARIOS / f"{name}.yaml"))
+    params = draw(cp, range(64), 5)[1]
+    st = dynamics.simulate(cp, params)
+    members = cp.blocs[cp.bloc].members
+    dirn = dynamics.direction(members, params, cp.n_issues)
+    bent = not np.array_equal(st.reservation, params.reservation)
+    for x in (params.ideal, params.reservation, st.reservation, st.reservation[:, :, ::-1]):
+        want = consensus_bound(x[:, members], dirn)
+        assert np.array_equal(dynamics.bloc_bound(cp, cp.bloc, x, dirn), want)
+    assert bent or name != "divided_nato"  # its reservations do bend: a second set of values
+
+
+@pytest.mark.parametrize("name", ["baseline", "divided_nato", "flexible_washington"])
 def test_the_trajectory_bound_is_the_consensus_of_the_members_positions(name: str) -> None:
     """The reported bloc's bound in the trajectory is computed in one compiled pass; it must
     be, to the bit, the consensus rule applied to the members' positions."""

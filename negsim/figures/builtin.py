@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from negsim import rules
-from negsim.dynamics import direction, span, trajectory_point
+from negsim.dynamics import bloc_bound, direction, trajectory_point
 from negsim.figures.registry import (
     Compute,
     Draw,
@@ -28,7 +28,6 @@ from negsim.figures.registry import (
     nullable_int,
     register,
 )
-from negsim.forum_rules import consensus_bound
 from negsim.kernel import forecasts as compiled
 from negsim.outcomes import IssueStatus, Outcome, issue_status, outcome_class
 from negsim.params import Params
@@ -86,11 +85,9 @@ def consensus_holds(cp: Compiled, params: Params, st: RunState) -> np.ndarray:
     of where it began. 1 holds, 0 broke, NaN where no bloc is reported."""
     if cp.bloc is None:
         return np.full(st.agreed.shape, np.nan)
-    members = cp.blocs[cp.bloc].members
-    dirn = direction(members, params, cp.n_issues)
-    at = span(members)
-    start = consensus_bound(params.reservation[:, at], dirn)
-    end = consensus_bound(st.reservation[:, at], dirn)
+    dirn = direction(cp.blocs[cp.bloc].members, params, cp.n_issues)
+    start = bloc_bound(cp, cp.bloc, params.reservation, dirn)
+    end = bloc_bound(cp, cp.bloc, st.reservation, dirn)
     return (np.abs(end - start) <= params.tolerance[:, None] + rules.EPS).astype(float)
 
 

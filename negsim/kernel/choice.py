@@ -331,23 +331,24 @@ def bloc_offer_batch(
 
 
 @njit(cache=True, error_model="numpy")
-def consensus_of_positions(
-    ideal: np.ndarray, reservation: np.ndarray, c: np.ndarray, members: np.ndarray,
-    dirn: np.ndarray, out: np.ndarray,
+def consensus_over(
+    x: np.ndarray, ideal: np.ndarray, c: np.ndarray, members: np.ndarray, dirn: np.ndarray,
+    levels: bool, out: np.ndarray,
 ) -> None:  # fmt: skip
-    """The consensus bound (B, I) of ``members``' positions, each where its concession level
-    ``c`` puts it between ``ideal`` and ``reservation`` (B, A, I): what
-    :func:`bloc_offer_batch` gives for the positions :func:`negsim.rules.position` computes,
-    to the bit, without the (B, M, I) positions in between (a member at a time, each issue
-    keeping its running bound in ``out``, so the members are taken in the same order)."""
-    for b in range(ideal.shape[0]):
+    """The consensus bound (B, I) of ``members`` over values ``x`` (B, A, I), or, where
+    ``levels``, over the positions concession levels ``c`` put them at between ``ideal`` and
+    ``x`` (their reservations): what :func:`bloc_offer_batch` gives for the members'
+    values, to the bit, without gathering them into a (B, M, I) array (a member at a time,
+    each issue keeping its running bound in ``out``, so the members are taken in the same
+    order)."""
+    for b in range(x.shape[0]):
         for i in range(out.shape[1]):
             out[b, i] = math.inf
         for m in range(len(members)):
             a = members[m]
             for i in range(out.shape[1]):
-                x = position(ideal[b, a, i], c[b, a, i], reservation[b, a, i])
-                out[b, i] = min(out[b, i], dirn[b, i] * x)
+                v = position(ideal[b, a, i], c[b, a, i], x[b, a, i]) if levels else x[b, a, i]
+                out[b, i] = min(out[b, i], dirn[b, i] * v)
         for i in range(out.shape[1]):
             out[b, i] = dirn[b, i] * out[b, i]
 
