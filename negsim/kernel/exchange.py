@@ -332,7 +332,9 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
     relative tit-for-tat sees the other parties' mean move in concession level. A tactic
     that sets each issue by itself writes its target straight into the state; only the
     trade-off, which spends one budget across issues, goes through :func:`targets` (the
-    round trip through scratch cost three quarters of this phase's time)."""
+    round trip through scratch cost three quarters of this phase's time). Actors of one
+    tactic and one beta (most of a bloc's) share its opening, a power computed once for
+    them: the same value, as it is the same operation on the same numbers."""
     t_kinds, t_agenda, t_moved, t_idx = T.kinds, T.agenda, T.moved, T.idx
     t_seated, t_party_of, t_tactic = T.seated, T.party_of, T.tactic
     w_moves, w_vx, w_vw, w_rsal = W.moves, W.vx, W.vw, W.rsal
@@ -349,6 +351,7 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
             w_moves[k] = w_now[k] - t_moved[b, k]
             t_moved[b, k] = w_now[k]
         t = _time(P, T, F, b)
+        last_kind, last_beta, alpha = -1, 0.0, 0.0  # the opening last computed, and of what
         for j in range(len(t_idx)):
             if not t_seated[j]:
                 continue
@@ -361,7 +364,9 @@ def _concede(P: Any, S: Any, T: Any, F: Any, W: Any, b0: int, b1: int) -> None:
                 rel /= n_k - 1
             kind, recip = t_tactic[j], p_reciprocity[b, a]
             if kind != TRADEOFF:  # issue by issue, straight into the state
-                alpha = opening(kind, t, p_beta[b, a])
+                beta = p_beta[b, a]
+                if kind != last_kind or beta != last_beta:  # most of a bloc share one beta
+                    alpha, last_kind, last_beta = opening(kind, t, beta), kind, beta
                 for i in range(n_i):
                     if w_live[row, i]:
                         c = s_c[b, a, i]
