@@ -207,6 +207,14 @@ class LocalPool(Executor):
         self.stop()
         self._pool = self._new()
 
+    def lost_worker(self) -> bool:
+        """Whether a worker has died. The pool finds out by itself unless the worker died
+        while sending its result: then the pool's reader thread waits for the rest of the
+        message for good and no future ever completes (CPython's ProcessPoolExecutor; seen
+        when a worker was killed as the OOM killer would). Workers never leave otherwise."""
+        procs = (getattr(self._pool, "_processes", None) or {}).values()
+        return any(proc.exitcode is not None for proc in list(procs))
+
 
 def check_scheduler(address: str, timeout: float = 3.0) -> None:
     """Before anything is written: the address parses, something listens there, and it
@@ -312,6 +320,7 @@ def run_tasks(
     limit = capacity(executor)
     submitted = 0
     restart = getattr(executor, "restart", None)
+    lost = getattr(executor, "lost_worker", None) or (lambda: False)  # see LocalPool's
 
     def fill() -> bool:
         """Keep ``limit`` tasks in flight; False if the pool broke while submitting."""
@@ -336,6 +345,8 @@ def run_tasks(
             while not fut.done():
                 wait([fut], timeout=0.2)
                 check_signals()
+                if not fut.done() and lost():
+                    raise BrokenProcessPool(LOST)
             result = fut.result()
         except BrokenProcessPool:
             restart()  # type: ignore[misc]
@@ -360,6 +371,7 @@ def run_tasks(
                             continue
                         _, task = in_flight.pop(fut)
                         on_done(task, fut.result())
+                    broken = broken or (bool(in_flight) and lost())
                 if broken:
                     if restart is None or on_lost is None:
                         raise BrokenProcessPool(LOST)

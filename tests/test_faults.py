@@ -641,3 +641,56 @@ def test_a_read_only_file_system_is_one_line_and_writes_nothing(tmp_path: Path) 
         err = one_line(done.stderr)
         assert str(ro) in err and "read-only" in err, err
     assert list(ro.iterdir()) == []  # the real folder, under the mount, was never touched
+
+
+class StuckPool(LocalPool):
+    """A pool whose first workers die as they send their results, as CPython's reader then
+    leaves them: the futures never complete and nothing reports the pool broken; only a
+    dead worker shows it. After a restart, tasks run in this process."""
+
+    def __init__(self) -> None:
+        self._max_workers, self.generation = 2, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        from concurrent.futures import Future
+
+        fut: Future = Future()
+        if self.generation:
+            fut.set_result(fn(*args, **kwargs))
+        return fut  # the first generation's never complete
+
+    def lost_worker(self) -> bool:
+        return self.generation == 0
+
+    def restart(self) -> None:
+        self.generation += 1
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_worker_that_dies_sending_its_result_does_not_hang_the_runs() -> None:
+    """The dead worker is noticed though no future completes, and its tasks run again."""
+    from negsim.execution import run_tasks
+
+    pool, got = StuckPool(), {}
+    runner = threading.Thread(
+        target=run_tasks, args=(pool, lambda t: t * 10, range(5), got.__setitem__, str)
+    )
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "run_tasks hung on a pool whose worker died"
+    assert got == {t: t * 10 for t in range(5)} and pool.generation == 1
+
+
+def test_a_local_pool_notices_a_killed_worker() -> None:
+    pool = LocalPool(1)
+    try:
+        pool.submit(time.sleep, 0.5).result(timeout=60)  # the worker is up
+        assert not pool.lost_worker()
+        (proc,) = pool._pool._processes.values()  # type: ignore[attr-defined]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(timeout=10)
+        assert pool.lost_worker()
+    finally:
+        pool.stop()
