@@ -520,11 +520,7 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
         lo, hi = d.uniform
         x = lo + u * (hi - lo)
     elif isinstance(d, Triangular):
-        a, c, b = d.triangular
-        f = (c - a) / (b - a)
-        x = np.where(
-            u < f, a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c))
-        )
+        x = triangular(u, *d.triangular)
     elif isinstance(d, Choice):  # value k where u falls in the k-th probability interval
         cum = np.cumsum(d.choice.p)
         k = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(cum) - 1)
@@ -535,6 +531,17 @@ def inverse_cdf(leaf: Leaf, u: np.ndarray) -> np.ndarray:
 
         x = mean + sd * ndtri(np.clip(u, 1e-12, 1 - 1e-12))
     return np.clip(x, leaf.lo, leaf.hi)
+
+
+def triangular(u: np.ndarray, a: Any, c: Any, b: Any) -> np.ndarray:
+    """The triangular distribution's inverse CDF (low ``a``, mode ``c``, high ``b``: numbers,
+    or arrays broadcast against ``u``): one leaf's or many leaves' at once, in the same
+    operations."""
+    return np.where(
+        u < (c - a) / (b - a),
+        a + np.sqrt(u * (b - a) * (c - a)),
+        b - np.sqrt((1 - u) * (b - a) * (b - c)),
+    )
 
 
 def uniforms(compiled: Compiled, seeds: np.ndarray | Sequence[int], root: int) -> np.ndarray:
@@ -572,13 +579,7 @@ def leaf_values(
     plan = compiled.mapping
     out[:, plan.uniform] = np.clip(plan.lo + u[:, plan.uniform] * plan.width, *plan.clip)
     if len(plan.triangular):  # inverse_cdf's arithmetic, element by element, all at once
-        a, c, b = plan.tri
-        t = u[:, plan.triangular]
-        x = np.where(
-            t < (c - a) / (b - a),
-            a + np.sqrt(t * (b - a) * (c - a)),
-            b - np.sqrt((1 - t) * (b - a) * (b - c)),
-        )
+        x = triangular(u[:, plan.triangular], *plan.tri)
         out[:, plan.triangular] = np.clip(x, *plan.tri_clip)
     for j in plan.other:
         out[:, j] = inverse_cdf(compiled.leaves[j], u[:, j])
